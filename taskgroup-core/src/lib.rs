@@ -1,0 +1,20 @@
+//! The runtime of [`taskgroup`](https://docs.rs/taskgroup): [`TaskGroup`],
+//! its child [`Handle`]s, [`ErrorGroup`] and [`TimedOut`].
+//!
+//! Use it through the `taskgroup` crate, which re-exports everything here
+//! together with the `taskgroup!` and `#[concurrent]` macros.
+#![forbid(unsafe_code)]
+
+mod error;
+mod group;
+mod handle;
+mod options;
+mod wake;
+
+#[doc(hidden)]
+pub mod macro_support;
+
+pub use error::{ErrorGroup, TimedOut};
+pub use group::{ChildBuilder, TaskGroup};
+pub use handle::{Handle, ResultHandle};
+pub use options::{Builder, Mode};

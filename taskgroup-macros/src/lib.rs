@@ -1,0 +1,2 @@
+//! Procedural macros of the `taskgroup` crate. Use them through `taskgroup`.
+#![forbid(unsafe_code)]
