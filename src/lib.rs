@@ -1,5 +1,6 @@
 //! Structured concurrency for async Rust on tokio.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub use taskgroup_core::*;
 pub use taskgroup_macros::*;
@@ -7,8 +8,8 @@ pub use taskgroup_macros::*;
 /// Paths used by the code the macros generate. Not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use taskgroup_core::macro_support::*;
     pub use ::core;
     pub use ::std;
     pub use ::tokio;
+    pub use taskgroup_core::macro_support::*;
 }

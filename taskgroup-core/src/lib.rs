@@ -4,11 +4,13 @@
 //! Use it through the `taskgroup` crate, which re-exports everything here
 //! together with the `taskgroup!` and `#[concurrent]` macros.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod error;
 mod group;
 mod handle;
 mod options;
+mod race;
 mod wake;
 
 #[doc(hidden)]
@@ -18,3 +20,4 @@ pub use error::{ErrorGroup, TimedOut};
 pub use group::{ChildBuilder, TaskGroup};
 pub use handle::{Handle, ResultHandle};
 pub use options::{Builder, Mode};
+pub use race::Race;

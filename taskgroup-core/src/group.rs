@@ -1,0 +1,913 @@
+//! `TaskGroup`: spawning children and the driver that runs them.
+//!
+//! A group is created by the caller and then runs one body future with
+//! [`TaskGroup::run`]. The body and the children borrow the group (and the
+//! caller's locals); `spawn` pushes new children on the group's `incoming`
+//! queue and `run`'s own future (the driver) moves them into its slots and
+//! polls them. Everything a child can borrow lives in `run`'s future, which
+//! is dropped before the group, so children may borrow the group itself:
+//! the only child storage inside `TaskGroup` is `incoming`, kept in a
+//! `ManuallyDrop` so the group has no drop glue that could touch a borrow,
+//! and emptied by a guard in `run` before `run` returns or is dropped.
+
+use std::any::Any;
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::{Future, poll_fn};
+use std::mem::ManuallyDrop;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::pin::{Pin, pin};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+
+use tokio::task::JoinHandle;
+use tokio::time::Sleep;
+
+use crate::error::{ErrorGroup, TimedOut};
+use crate::handle::{CompletionGuard, Handle, Shared, handle_alive};
+use crate::options::{Builder, Mode, Options};
+use crate::wake::{BODY, ReadyQueue, SlotWaker, lock};
+
+/// The slot index that tells the driver new children are waiting.
+const INCOMING: usize = usize::MAX - 1;
+
+pub(crate) type Panic = Box<dyn Any + Send + 'static>;
+type LocalFut<'a, E> = Pin<Box<dyn Future<Output = Result<(), E>> + Send + 'a>>;
+/// Starts a deferred task child (made where the `Send + 'static` bounds hold).
+type TaskStart<'a, E> = Box<dyn FnOnce() -> AbortOnDrop<E> + Send + 'a>;
+
+/// A tokio task that is aborted when its handle is dropped.
+struct AbortOnDrop<E>(JoinHandle<Result<(), E>>);
+
+impl<E> Drop for AbortOnDrop<E> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// A child as spawned, before the driver admits it.
+enum NewChild<'a, E> {
+    Local(LocalFut<'a, E>),
+    /// A task child already running on tokio (groups without a limit).
+    Spawned(AbortOnDrop<E>),
+    /// A task child that starts when the limit lets it.
+    Deferred(TaskStart<'a, E>),
+}
+
+/// A child the driver is running.
+enum Child<'a, E> {
+    Local(LocalFut<'a, E>),
+    Task(AbortOnDrop<E>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    NotStarted,
+    Running,
+    Cancelling,
+    Finished,
+}
+
+struct State<'a, E> {
+    phase: Phase,
+    // No drop glue: see the module docs. Always empty once `run` is over.
+    incoming: ManuallyDrop<Vec<NewChild<'a, E>>>,
+}
+
+/// A set of concurrent children that all end before the group does.
+///
+/// The caller creates the group, then runs a body with [`run`](Self::run);
+/// the body (and any child) spawns children with [`spawn`](Self::spawn)
+/// (polled inside `run`'s own future, so they may borrow locals) or
+/// [`spawn_task`](Self::spawn_task) (a tokio task: parallel on the
+/// multi-thread runtime, `Send + 'static`). `run` resolves only when every
+/// child has finished or been cancelled and dropped.
+///
+/// The first error (from a child, the body, or the timeout) cancels every
+/// other child and the body; every error that happens is kept, in order, in
+/// the [`ErrorGroup`]. A panicking child cancels its siblings and its
+/// original payload is resumed by `run` once they are gone. Dropping the
+/// `run` future cancels everything: local children are dropped at once and
+/// task children aborted.
+///
+/// ```
+/// use taskgroup::TaskGroup;
+///
+/// async fn fetch_user(id: u32) -> Result<String, std::io::Error> { Ok(format!("user{id}")) }
+/// async fn fetch_posts(id: u32) -> Result<Vec<String>, std::io::Error> { Ok(vec![format!("post of {id}")]) }
+///
+/// # #[tokio::main] async fn main() -> Result<(), taskgroup::ErrorGroup<std::io::Error>> {
+/// let id = 7;
+/// let tg = TaskGroup::new();
+/// let (user, posts) = tg.run(async {
+///     let user = tg.spawn(fetch_user(id));          // local child: may borrow
+///     let posts = tg.spawn_task(fetch_posts(id));   // tokio task: parallel
+///     Ok((user.await, posts.await))
+/// }).await?;
+/// assert_eq!(user, "user7");
+/// assert_eq!(posts.len(), 1);
+/// # Ok(()) }
+/// ```
+///
+/// Local children must be `Send`, so the `run` future is `Send` (and can be
+/// `tokio::spawn`ed) whenever the body is.
+pub struct TaskGroup<'a, E> {
+    state: Mutex<State<'a, E>>,
+    /// Set while an `INCOMING` marker is queued, so spawns queue one marker.
+    has_incoming: AtomicBool,
+    ready: Arc<ReadyQueue>,
+    options: Options<E>,
+}
+
+impl<E> Default for TaskGroup<'_, E> {
+    fn default() -> Self {
+        Self::with_options(Options::default())
+    }
+}
+
+impl<'a, E> TaskGroup<'a, E> {
+    /// A fail-fast group with no timeout and no limit.
+    ///
+    /// ```
+    /// let tg = taskgroup::TaskGroup::<std::io::Error>::new();
+    /// # drop(tg);
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A [`Builder`] for a group with a timeout, a limit, a name or another
+    /// mode.
+    ///
+    /// ```
+    /// let tg = taskgroup::TaskGroup::<()>::builder().limit(4).build();
+    /// # drop(tg);
+    /// ```
+    pub fn builder() -> Builder<E> {
+        Builder::new()
+    }
+
+    pub(crate) fn with_options(options: Options<E>) -> Self {
+        TaskGroup {
+            state: Mutex::new(State {
+                phase: Phase::NotStarted,
+                incoming: ManuallyDrop::new(Vec::new()),
+            }),
+            has_incoming: AtomicBool::new(false),
+            ready: ReadyQueue::new(),
+            options,
+        }
+    }
+
+    /// The name given with [`Builder::name`].
+    ///
+    /// ```
+    /// assert_eq!(taskgroup::TaskGroup::<()>::new().name(), None);
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.options.name.as_deref()
+    }
+
+    /// The group's [`Mode`].
+    ///
+    /// ```
+    /// use taskgroup::{Mode, TaskGroup};
+    /// assert_eq!(TaskGroup::<()>::new().mode(), Mode::FailFast);
+    /// ```
+    pub fn mode(&self) -> Mode {
+        self.options.mode
+    }
+
+    /// Spawns a local child: a future polled inside `run`'s own future, so
+    /// it may borrow the caller's locals and the group itself (to spawn more
+    /// children). It runs concurrently with the body and the other
+    /// children, on the same thread as the body.
+    ///
+    /// Its `Ok` value goes to the returned [`Handle`]; its error to the
+    /// group, which then cancels everything else.
+    ///
+    /// # Panics
+    /// When called before `run` started or after it finished.
+    ///
+    /// ```
+    /// use taskgroup::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let names = vec!["a".to_string(), "b".to_string()];
+    /// let tg = TaskGroup::<()>::new();
+    /// let total = tg.run(async {
+    ///     let handles: Vec<_> = names
+    ///         .iter()
+    ///         .map(|n| tg.spawn(async move { Ok(n.len()) }))   // borrows `names`
+    ///         .collect();
+    ///     let mut total = 0;
+    ///     for h in handles { total += h.await; }
+    ///     Ok(total)
+    /// }).await.unwrap();
+    /// assert_eq!(total, 2);
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn spawn<F, T>(&self, fut: F) -> Handle<T, E>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'a,
+        T: Send + 'a,
+        E: Send + 'a,
+    {
+        self.spawn_local_named(None, fut)
+    }
+
+    /// Spawns a task child: the future runs as a tokio task
+    /// (`tokio::spawn`), in parallel with the body on the multi-thread
+    /// runtime. On cancellation it is aborted, and the group waits until it
+    /// has stopped; an error it still returns after the abort was requested
+    /// (it was in blocking code) is kept.
+    ///
+    /// # Panics
+    /// When called before `run` started or after it finished, or outside a
+    /// tokio runtime.
+    ///
+    /// ```
+    /// use taskgroup::TaskGroup;
+    ///
+    /// # #[tokio::main] async fn main() {
+    /// let tg = TaskGroup::<()>::new();
+    /// let n = tg.run(async {
+    ///     let h = tg.spawn_task(async { Ok((1..=10u64).product::<u64>()) });
+    ///     Ok(h.await)
+    /// }).await.unwrap();
+    /// assert_eq!(n, 3_628_800);
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn spawn_task<F, T>(&self, fut: F) -> Handle<T, E>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+        E: Send + 'static,
+    {
+        self.spawn_task_named(None, fut)
+    }
+
+    /// Names the next child, for `Handle::name`, debugging and tracing.
+    ///
+    /// ```
+    /// use taskgroup::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let tg = TaskGroup::<()>::new();
+    /// tg.run(async {
+    ///     let h = tg.child(format!("fetch {}", 3)).spawn(async { Ok(3) });
+    ///     assert_eq!(h.name(), Some("fetch 3"));
+    ///     Ok(h.await)
+    /// }).await.unwrap();
+    /// # }
+    /// ```
+    pub fn child(&self, name: impl Into<String>) -> ChildBuilder<'_, 'a, E> {
+        ChildBuilder {
+            group: self,
+            name: name.into().into_boxed_str(),
+        }
+    }
+
+    #[track_caller]
+    fn spawn_local_named<F, T>(&self, name: Option<Box<str>>, fut: F) -> Handle<T, E>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'a,
+        T: Send + 'a,
+        E: Send + 'a,
+    {
+        self.check_open();
+        let shared = Shared::new(name);
+        let child = self.wrap(&shared, fut);
+        self.push(NewChild::Local(Box::pin(child)));
+        Handle::new(shared)
+    }
+
+    #[track_caller]
+    fn spawn_task_named<F, T>(&self, name: Option<Box<str>>, fut: F) -> Handle<T, E>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+        E: Send + 'static,
+    {
+        self.check_open();
+        let shared = Shared::new(name);
+        let child = self.wrap(&shared, fut);
+        let new = if self.options.limit.is_some() {
+            NewChild::Deferred(Box::new(move || AbortOnDrop(tokio::spawn(child))))
+        } else {
+            NewChild::Spawned(AbortOnDrop(tokio::spawn(child)))
+        };
+        self.push(new);
+        Handle::new(shared)
+    }
+
+    /// The future the driver runs for a child: it hands the value to the
+    /// handle and reports only errors (or, supervising, nothing).
+    fn wrap<F, T>(
+        &self,
+        shared: &Arc<Shared<T, E>>,
+        fut: F,
+    ) -> impl Future<Output = Result<(), E>> + use<F, T, E>
+    where
+        F: Future<Output = Result<T, E>>,
+    {
+        let guard = CompletionGuard(Arc::clone(shared));
+        let supervise = self.options.mode == Mode::Supervise;
+        async move {
+            let guard = guard;
+            match fut.await {
+                Ok(v) => {
+                    guard.0.complete(Ok(v));
+                    Ok(())
+                }
+                Err(e) if supervise => {
+                    // The error belongs to the handle; with no handle left
+                    // nobody can ask for it, as with a dropped `Result`.
+                    if handle_alive(&guard.0) {
+                        guard.0.complete(Err(e));
+                    }
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            }
+        }
+    }
+
+    #[track_caller]
+    fn check_open(&self) {
+        let phase = lock(&self.state).phase;
+        match phase {
+            Phase::NotStarted => panic!(
+                "taskgroup: spawn before `run`: a group starts children only while it runs; \
+                 spawn from inside the body passed to `TaskGroup::run` (or from a child)"
+            ),
+            Phase::Finished => panic!(
+                "taskgroup: spawn into a group that has finished: its `run` already returned, \
+                 so the child could never be awaited; spawn from inside the body or a child"
+            ),
+            Phase::Running | Phase::Cancelling => {}
+        }
+    }
+
+    fn push(&self, child: NewChild<'a, E>) {
+        let rejected = {
+            let mut st = lock(&self.state);
+            if st.phase == Phase::Running {
+                st.incoming.push(child);
+                None
+            } else {
+                Some(child)
+            }
+        };
+        match rejected {
+            // A group that is cancelling cancels a new child at once (it is
+            // never polled); `check_open` already refused finished groups.
+            Some(child) => drop(child),
+            None => {
+                if !self.has_incoming.swap(true, Ordering::AcqRel) {
+                    self.ready.push(INCOMING);
+                }
+            }
+        }
+    }
+
+    fn take_incoming(&self) -> Vec<NewChild<'a, E>> {
+        self.has_incoming.store(false, Ordering::Release);
+        let mut st = lock(&self.state);
+        std::mem::take(&mut *st.incoming)
+    }
+
+    /// Runs `body` as the group's body and waits for every child.
+    ///
+    /// Resolves to the body's value once the body and every child have
+    /// finished, or to every error that happened. The body's own error
+    /// counts like a child's. A panic in a child or the body is resumed
+    /// here, after the others have been cancelled.
+    ///
+    /// # Panics
+    /// When `run` was already called on this group; and with the original
+    /// payload when a child or the body panicked.
+    ///
+    /// ```
+    /// use taskgroup::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let tg = TaskGroup::new();
+    /// let err = tg.run(async {
+    ///     tg.spawn(async { Err::<(), _>("first") });
+    ///     tg.spawn(std::future::pending::<Result<(), &str>>()); // cancelled
+    ///     Ok(())
+    /// }).await.unwrap_err();
+    /// assert_eq!(err.into_vec(), ["first"]);
+    /// # }
+    /// ```
+    pub async fn run<B, T>(&self, body: B) -> Result<T, ErrorGroup<E>>
+    where
+        B: Future<Output = Result<T, E>>,
+    {
+        match self.run_until(body).await {
+            End::Value(v) => Ok(v),
+            End::Failed(errors) => Err(errors),
+            End::Panicked(payload) => resume_unwind(payload),
+            End::Won | End::Empty => unreachable!("only a race group can win"),
+        }
+    }
+
+    /// The driver, shared by `run` and `Race::run`.
+    pub(crate) async fn run_until<B, T>(&self, body: B) -> End<T, E>
+    where
+        B: Future<Output = Result<T, E>>,
+    {
+        self.start();
+        let _close = CloseGuard { group: self };
+        let mut driver = Driver::new(self);
+        let mut body = pin!(Some(body));
+        let mut timer = pin!(self.options.timeout.map(|(d, _)| tokio::time::sleep(d)));
+        let mut value = None;
+        poll_fn(|cx| driver.poll(cx, body.as_mut(), timer.as_mut().as_pin_mut(), &mut value)).await;
+        driver.finish(value)
+    }
+
+    fn start(&self) {
+        let mut st = lock(&self.state);
+        if st.phase != Phase::NotStarted {
+            drop(st);
+            panic!(
+                "taskgroup: `run` called twice on one group; a group runs one body \
+                 (make a new TaskGroup, or spawn more children from the body)"
+            );
+        }
+        st.phase = Phase::Running;
+    }
+
+    /// Enters the cancelling phase and returns the children that were
+    /// waiting to be admitted, to be dropped outside the lock.
+    fn begin_cancel(&self) -> Vec<NewChild<'a, E>> {
+        let mut st = lock(&self.state);
+        if st.phase == Phase::Running {
+            st.phase = Phase::Cancelling;
+        }
+        std::mem::take(&mut *st.incoming)
+    }
+
+    /// Marks the group finished if no child is waiting to be admitted.
+    fn try_finish(&self) -> bool {
+        let mut st = lock(&self.state);
+        if st.incoming.is_empty() {
+            st.phase = Phase::Finished;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+impl<E> fmt::Debug for TaskGroup<'_, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskGroup")
+            .field("name", &self.options.name)
+            .field("mode", &self.options.mode)
+            .field("phase", &lock(&self.state).phase)
+            .field("limit", &self.options.limit)
+            .field("timeout", &self.options.timeout.map(|(d, _)| d))
+            .finish()
+    }
+}
+
+/// Spawns a named child: made by [`TaskGroup::child`].
+#[must_use = "a ChildBuilder spawns nothing until `spawn` or `spawn_task` is called"]
+pub struct ChildBuilder<'g, 'a, E> {
+    group: &'g TaskGroup<'a, E>,
+    name: Box<str>,
+}
+
+impl<E> fmt::Debug for ChildBuilder<'_, '_, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChildBuilder")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl<'a, E> ChildBuilder<'_, 'a, E> {
+    /// [`TaskGroup::spawn`] with this child's name.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let tg = taskgroup::TaskGroup::<()>::new();
+    /// let v = tg.run(async { Ok(tg.child("one").spawn(async { Ok(1) }).await) }).await;
+    /// assert_eq!(v, Ok(1));
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn spawn<F, T>(self, fut: F) -> Handle<T, E>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'a,
+        T: Send + 'a,
+        E: Send + 'a,
+    {
+        self.group.spawn_local_named(Some(self.name), fut)
+    }
+
+    /// [`TaskGroup::spawn_task`] with this child's name.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// let tg = taskgroup::TaskGroup::<()>::new();
+    /// let v = tg.run(async { Ok(tg.child("one").spawn_task(async { Ok(1) }).await) }).await;
+    /// assert_eq!(v, Ok(1));
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn spawn_task<F, T>(self, fut: F) -> Handle<T, E>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+        E: Send + 'static,
+    {
+        self.group.spawn_task_named(Some(self.name), fut)
+    }
+}
+
+/// Closes the group when `run` ends or its future is dropped: no child may
+/// be spawned after this, and children spawned while the driver was being
+/// dropped are dropped here (cancelled, never polled).
+struct CloseGuard<'g, 'a, E> {
+    group: &'g TaskGroup<'a, E>,
+}
+
+impl<E> Drop for CloseGuard<'_, '_, E> {
+    fn drop(&mut self) {
+        loop {
+            let leftover = {
+                let mut st = lock(&self.group.state);
+                st.phase = Phase::Finished;
+                std::mem::take(&mut *st.incoming)
+            };
+            if leftover.is_empty() {
+                break;
+            }
+            drop(leftover);
+        }
+    }
+}
+
+/// How a run ended.
+pub(crate) enum End<T, E> {
+    Value(T),
+    Failed(ErrorGroup<E>),
+    Panicked(Panic),
+    /// A race child succeeded.
+    Won,
+    /// A race ended with no contestant at all.
+    Empty,
+}
+
+struct Slot<'a, E> {
+    child: Option<Child<'a, E>>,
+    wake: Arc<SlotWaker>,
+    waker: Waker,
+}
+
+/// How one child poll ended.
+enum Outcome<E> {
+    Done,
+    Failed(E),
+    Panicked(Panic),
+    /// A task child that was aborted.
+    Aborted,
+}
+
+struct Driver<'g, 'a, E> {
+    group: &'g TaskGroup<'a, E>,
+    slots: Vec<Slot<'a, E>>,
+    free: Vec<usize>,
+    /// Occupied slots.
+    live: usize,
+    /// Children waiting for the limit, in spawn order.
+    waiting: VecDeque<NewChild<'a, E>>,
+    batch: Vec<usize>,
+    body_wake: Arc<SlotWaker>,
+    body_waker: Waker,
+    body_done: bool,
+    errors: Vec<E>,
+    panic: Option<Panic>,
+    cancelling: bool,
+    won: bool,
+}
+
+impl<'g, 'a, E> Driver<'g, 'a, E> {
+    fn new(group: &'g TaskGroup<'a, E>) -> Self {
+        let body_wake = SlotWaker::new(BODY, &group.ready);
+        // The body is polled first.
+        group.ready.push(BODY);
+        Driver {
+            group,
+            slots: Vec::new(),
+            free: Vec::new(),
+            live: 0,
+            waiting: VecDeque::new(),
+            batch: Vec::new(),
+            body_waker: Waker::from(Arc::clone(&body_wake)),
+            body_wake,
+            body_done: false,
+            errors: Vec::new(),
+            panic: None,
+            cancelling: false,
+            won: false,
+        }
+    }
+
+    fn poll<B, T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut body: Pin<&mut Option<B>>,
+        timer: Option<Pin<&mut Sleep>>,
+        value: &mut Option<T>,
+    ) -> Poll<()>
+    where
+        B: Future<Output = Result<T, E>>,
+    {
+        if let Some(timer) = timer {
+            if !self.cancelling && timer.poll(cx).is_ready() {
+                let (_, convert) = self
+                    .group
+                    .options
+                    .timeout
+                    .expect("a timer implies a timeout");
+                self.errors.push(convert(TimedOut::new()));
+                self.cancel(body.as_mut());
+            }
+        }
+        // Let every ready child run about twice before yielding to the
+        // runtime, so a child that keeps waking itself cannot starve others.
+        let mut budget = 2 * (self.live + 64);
+        loop {
+            self.group.ready.take(&mut self.batch);
+            if self.batch.is_empty() {
+                if self.body_done && self.live == 0 && self.waiting.is_empty() {
+                    if self.group.try_finish() {
+                        return Poll::Ready(());
+                    }
+                    // A child spawned while we were looking: admit it.
+                    self.admit();
+                    continue;
+                }
+                if self.group.ready.sleep(cx.waker()) {
+                    return Poll::Pending;
+                }
+                continue;
+            }
+            let mut batch = std::mem::take(&mut self.batch);
+            let polled = batch.len();
+            for idx in batch.drain(..) {
+                match idx {
+                    BODY => self.poll_body(body.as_mut(), value),
+                    INCOMING => self.admit(),
+                    idx => self.poll_child(idx, body.as_mut()),
+                }
+            }
+            self.batch = batch;
+            budget = budget.saturating_sub(polled);
+            if budget == 0 {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+        }
+    }
+
+    fn poll_body<B, T>(&mut self, mut body: Pin<&mut Option<B>>, value: &mut Option<T>)
+    where
+        B: Future<Output = Result<T, E>>,
+    {
+        let Some(fut) = body.as_mut().as_pin_mut() else {
+            return;
+        };
+        self.body_wake.clear();
+        let mut cx = Context::from_waker(&self.body_waker);
+        match catch_unwind(AssertUnwindSafe(|| fut.poll(&mut cx))) {
+            Ok(Poll::Pending) => {}
+            Ok(Poll::Ready(Ok(v))) => {
+                *value = Some(v);
+                self.drop_body(body);
+            }
+            Ok(Poll::Ready(Err(e))) => {
+                self.drop_body(body.as_mut());
+                self.errors.push(e);
+                self.cancel(body);
+            }
+            Err(payload) => {
+                self.drop_body(body.as_mut());
+                self.record_panic(payload);
+                self.cancel(body);
+            }
+        }
+    }
+
+    fn drop_body<B>(&mut self, mut body: Pin<&mut Option<B>>) {
+        self.body_done = true;
+        if body.as_ref().is_some() {
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| body.set(None))) {
+                self.record_panic(payload);
+            }
+        }
+    }
+
+    fn record_panic(&mut self, payload: Panic) {
+        // The first panic is the one resumed; later ones happened while
+        // cancelling and are dropped with their unwinding already done.
+        if self.panic.is_none() {
+            self.panic = Some(payload);
+        }
+    }
+
+    fn poll_child<B>(&mut self, idx: usize, body: Pin<&mut Option<B>>) {
+        let Some(slot) = self.slots.get_mut(idx) else {
+            return;
+        };
+        // A stale wake for a slot that has been emptied or reused is
+        // harmless: at worst one spurious poll.
+        let Some(child) = slot.child.as_mut() else {
+            return;
+        };
+        slot.wake.clear();
+        let mut cx = Context::from_waker(&slot.waker);
+        let outcome = match child {
+            Child::Local(fut) => {
+                match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx))) {
+                    Ok(Poll::Pending) => return,
+                    Ok(Poll::Ready(Ok(()))) => Outcome::Done,
+                    Ok(Poll::Ready(Err(e))) => Outcome::Failed(e),
+                    Err(payload) => Outcome::Panicked(payload),
+                }
+            }
+            Child::Task(task) => match Pin::new(&mut task.0).poll(&mut cx) {
+                Poll::Pending => return,
+                Poll::Ready(Ok(Ok(()))) => Outcome::Done,
+                Poll::Ready(Ok(Err(e))) => Outcome::Failed(e),
+                Poll::Ready(Err(join)) => match join.try_into_panic() {
+                    Ok(payload) => Outcome::Panicked(payload),
+                    Err(_) => Outcome::Aborted,
+                },
+            },
+        };
+        let finished = slot.child.take();
+        self.free.push(idx);
+        self.live -= 1;
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(finished))) {
+            self.record_panic(payload);
+            self.cancel(body);
+            return;
+        }
+        self.child_done(outcome, body);
+    }
+
+    fn child_done<B>(&mut self, outcome: Outcome<E>, body: Pin<&mut Option<B>>) {
+        match outcome {
+            Outcome::Done => {
+                if self.group.options.race && !self.cancelling {
+                    self.won = true;
+                    self.cancel(body);
+                    return;
+                }
+            }
+            Outcome::Failed(e) => {
+                self.errors.push(e);
+                // A race fails only when every contestant did.
+                if !self.group.options.race {
+                    self.cancel(body);
+                    return;
+                }
+            }
+            Outcome::Panicked(payload) => {
+                self.record_panic(payload);
+                self.cancel(body);
+                return;
+            }
+            Outcome::Aborted => {}
+        }
+        self.start_waiting();
+    }
+
+    /// Moves newly spawned children into slots (or the waiting line).
+    fn admit(&mut self) {
+        let incoming = self.group.take_incoming();
+        if self.cancelling {
+            self.drop_new(incoming);
+            return;
+        }
+        let limited = self.group.options.limit.is_some();
+        for child in incoming {
+            if limited {
+                self.waiting.push_back(child);
+            } else {
+                self.insert(child);
+            }
+        }
+        if limited {
+            self.start_waiting();
+        }
+    }
+
+    fn start_waiting(&mut self) {
+        let limit = self.group.options.limit.unwrap_or(usize::MAX);
+        while self.live < limit {
+            match self.waiting.pop_front() {
+                Some(child) => self.insert(child),
+                None => break,
+            }
+        }
+    }
+
+    fn insert(&mut self, child: NewChild<'a, E>) {
+        let child = match child {
+            NewChild::Local(fut) => Child::Local(fut),
+            NewChild::Spawned(task) => Child::Task(task),
+            NewChild::Deferred(start) => Child::Task(start()),
+        };
+        let idx = match self.free.pop() {
+            Some(idx) => {
+                let slot = &mut self.slots[idx];
+                slot.child = Some(child);
+                if !slot.wake.mark_queued() {
+                    // Already queued by a stale wake: it will be polled.
+                    self.live += 1;
+                    return;
+                }
+                idx
+            }
+            None => {
+                let idx = self.slots.len();
+                let wake = SlotWaker::new(idx, &self.group.ready);
+                self.slots.push(Slot {
+                    child: Some(child),
+                    waker: Waker::from(Arc::clone(&wake)),
+                    wake,
+                });
+                idx
+            }
+        };
+        self.live += 1;
+        self.group.ready.push(idx);
+    }
+
+    /// Cancels the body and every child: local children are dropped now,
+    /// task children aborted (and still awaited by the driver).
+    fn cancel<B>(&mut self, body: Pin<&mut Option<B>>) {
+        if self.cancelling {
+            return;
+        }
+        self.cancelling = true;
+        let incoming = self.group.begin_cancel();
+        self.drop_body(body);
+        let mut dropped: Vec<Child<'a, E>> = Vec::new();
+        for (idx, slot) in self.slots.iter_mut().enumerate() {
+            match &slot.child {
+                Some(Child::Local(_)) => {
+                    dropped.extend(slot.child.take());
+                    self.free.push(idx);
+                    self.live -= 1;
+                }
+                Some(Child::Task(task)) => task.0.abort(),
+                None => {}
+            }
+        }
+        let waiting: Vec<_> = self.waiting.drain(..).collect();
+        // Drop user futures only now that our own state is consistent: a
+        // drop may spawn (refused: the group is cancelling) or panic.
+        for child in dropped {
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(child))) {
+                self.record_panic(payload);
+            }
+        }
+        self.drop_new(waiting);
+        self.drop_new(incoming);
+    }
+
+    fn drop_new(&mut self, children: Vec<NewChild<'a, E>>) {
+        for child in children {
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(child))) {
+                self.record_panic(payload);
+            }
+        }
+    }
+
+    fn finish<T>(&mut self, value: Option<T>) -> End<T, E> {
+        if let Some(payload) = self.panic.take() {
+            return End::Panicked(payload);
+        }
+        if self.won {
+            return End::Won;
+        }
+        if let Some(errors) = ErrorGroup::from_errors(std::mem::take(&mut self.errors)) {
+            return End::Failed(errors);
+        }
+        match value {
+            Some(v) if !self.group.options.race => End::Value(v),
+            _ => End::Empty,
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! The handles returned by `spawn`: futures of a child's value.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+
+use crate::wake::lock;
+
+/// What a child left for its handle.
+enum Slot<T, E> {
+    Running(Option<Waker>),
+    Done(Result<T, E>),
+    /// The value was taken by the handle.
+    Taken,
+    /// The child was dropped before it finished (its group was cancelled).
+    Cancelled,
+}
+
+pub(crate) struct Shared<T, E> {
+    slot: Mutex<Slot<T, E>>,
+    name: Option<Box<str>>,
+}
+
+impl<T, E> Shared<T, E> {
+    pub(crate) fn new(name: Option<Box<str>>) -> Arc<Self> {
+        Arc::new(Shared {
+            slot: Mutex::new(Slot::Running(None)),
+            name,
+        })
+    }
+
+    /// Stores the child's result and wakes whoever awaits the handle.
+    pub(crate) fn complete(&self, result: Result<T, E>) {
+        let waker = {
+            let mut slot = lock(&self.slot);
+            match std::mem::replace(&mut *slot, Slot::Done(result)) {
+                Slot::Running(w) => w,
+                _ => None,
+            }
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    fn cancel(&self) {
+        let waker = {
+            let mut slot = lock(&self.slot);
+            match &mut *slot {
+                Slot::Running(w) => {
+                    let w = w.take();
+                    *slot = Slot::Cancelled;
+                    w
+                }
+                _ => None,
+            }
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    fn poll_result(&self, cx: &mut Context<'_>) -> Poll<Result<T, E>> {
+        let mut slot = lock(&self.slot);
+        match &mut *slot {
+            Slot::Running(w) => {
+                match w {
+                    Some(w) if w.will_wake(cx.waker()) => {}
+                    _ => *w = Some(cx.waker().clone()),
+                }
+                Poll::Pending
+            }
+            Slot::Done(_) => match std::mem::replace(&mut *slot, Slot::Taken) {
+                Slot::Done(r) => Poll::Ready(r),
+                _ => unreachable!(),
+            },
+            Slot::Taken => {
+                drop(slot);
+                panic!("taskgroup: a child handle was polled after it returned its value")
+            }
+            Slot::Cancelled => {
+                drop(slot);
+                panic!(
+                    "taskgroup: awaited the handle of a child that was cancelled; \
+                     a cancelled child has no value (await handles inside the group's body)"
+                )
+            }
+        }
+    }
+
+    fn is_finished(&self) -> bool {
+        !matches!(&*lock(&self.slot), Slot::Running(_))
+    }
+}
+
+/// Marks the handle cancelled if the child is dropped before it completes.
+pub(crate) struct CompletionGuard<T, E>(pub(crate) Arc<Shared<T, E>>);
+
+impl<T, E> Drop for CompletionGuard<T, E> {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
+}
+
+/// A future of a child's value, returned by [`TaskGroup::spawn`] and
+/// [`TaskGroup::spawn_task`].
+///
+/// Awaiting it gives the child's `T`. A child that fails never gives its
+/// handle a value: its error goes to the group, which cancels the body that
+/// awaits the handle. In a [`supervise`](crate::Builder::supervise) group a
+/// child's error belongs to its handle instead: await
+/// [`result`](Handle::result) to receive `Result<T, E>`.
+///
+/// Dropping a handle does not cancel its child (the group owns the child).
+///
+/// ```
+/// use taskgroup::TaskGroup;
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let tg = TaskGroup::new();
+/// let sum = tg.run(async {
+///     let a = tg.spawn(async { Ok::<_, std::io::Error>(2) });
+///     let b = tg.spawn(async { Ok(3) });
+///     Ok(a.await + b.await)
+/// }).await.unwrap();
+/// assert_eq!(sum, 5);
+/// # }
+/// ```
+///
+/// [`TaskGroup::spawn`]: crate::TaskGroup::spawn
+/// [`TaskGroup::spawn_task`]: crate::TaskGroup::spawn_task
+#[must_use = "a handle is how you get a child's value; drop it explicitly to ignore the value"]
+pub struct Handle<T, E> {
+    shared: Arc<Shared<T, E>>,
+}
+
+impl<T, E> Handle<T, E> {
+    pub(crate) fn new(shared: Arc<Shared<T, E>>) -> Self {
+        Handle { shared }
+    }
+
+    /// The child's `Result`, error included: the form to await in a
+    /// [`supervise`](crate::Builder::supervise) group. In a fail-fast group
+    /// a failed child's error goes to the group, so this resolves only with
+    /// `Ok`.
+    ///
+    /// ```
+    /// use taskgroup::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let tg = TaskGroup::builder().supervise().build();
+    /// let out = tg.run(async {
+    ///     let bad = tg.spawn(async { Err::<u8, _>("boom") });
+    ///     Ok(bad.result().await)
+    /// }).await.unwrap();
+    /// assert_eq!(out, Err("boom"));
+    /// # }
+    /// ```
+    pub fn result(self) -> ResultHandle<T, E> {
+        ResultHandle {
+            shared: self.shared,
+        }
+    }
+
+    /// Whether the child has finished (or was cancelled).
+    ///
+    /// ```
+    /// use taskgroup::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let tg = TaskGroup::new();
+    /// tg.run(async {
+    ///     let h = tg.spawn(async { Ok::<_, ()>(1) });
+    ///     assert!(!h.is_finished());
+    ///     tokio::task::yield_now().await;
+    ///     assert!(h.is_finished());
+    ///     Ok(())
+    /// }).await.unwrap();
+    /// # }
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        self.shared.is_finished()
+    }
+
+    /// The name given with [`TaskGroup::child`](crate::TaskGroup::child), if any.
+    ///
+    /// ```
+    /// use taskgroup::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let tg = TaskGroup::new();
+    /// tg.run(async {
+    ///     let h = tg.child("user").spawn(async { Ok::<_, ()>(1) });
+    ///     assert_eq!(h.name(), Some("user"));
+    ///     Ok(())
+    /// }).await.unwrap();
+    /// # }
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.shared.name.as_deref()
+    }
+}
+
+impl<T, E> Future for Handle<T, E> {
+    type Output = T;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        match self.shared.poll_result(cx) {
+            Poll::Ready(Ok(v)) => Poll::Ready(v),
+            Poll::Ready(Err(_)) => panic!(
+                "taskgroup: awaited the value of a child that failed in a supervise group; \
+                 await `handle.result()` to receive its error"
+            ),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<T, E> fmt::Debug for Handle<T, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle")
+            .field("name", &self.shared.name)
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}
+
+/// A future of a child's whole `Result`, made by [`Handle::result`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct ResultHandle<T, E> {
+    shared: Arc<Shared<T, E>>,
+}
+
+impl<T, E> Future for ResultHandle<T, E> {
+    type Output = Result<T, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, E>> {
+        self.shared.poll_result(cx)
+    }
+}
+
+impl<T, E> fmt::Debug for ResultHandle<T, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResultHandle")
+            .field("name", &self.shared.name)
+            .field("finished", &self.shared.is_finished())
+            .finish()
+    }
+}
+
+/// Lets the child see whether anyone still holds its handle (supervise
+/// mode hands errors to live handles only).
+pub(crate) fn handle_alive<T, E>(shared: &Arc<Shared<T, E>>) -> bool {
+    // The child's guard holds one reference; the handle (or its
+    // ResultHandle) the other.
+    Arc::strong_count(shared) > 1
+}

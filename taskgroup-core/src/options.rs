@@ -1,0 +1,207 @@
+//! The group builder: timeout, limit, name and mode.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::error::TimedOut;
+use crate::group::TaskGroup;
+use crate::race::Race;
+
+/// What a group does when a child fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Mode {
+    /// The first error cancels every other child and the body (the default;
+    /// Python's `TaskGroup`, Trio's nursery).
+    #[default]
+    FailFast,
+    /// Nothing is cancelled on error: every child runs to its end and its
+    /// `Result` goes to its handle ([`Handle::result`](crate::Handle::result));
+    /// the group fails only through its body (Kotlin's `supervisorScope`).
+    Supervise,
+}
+
+pub(crate) struct Options<E> {
+    pub(crate) timeout: Option<(Duration, fn(TimedOut) -> E)>,
+    pub(crate) limit: Option<usize>,
+    pub(crate) name: Option<Box<str>>,
+    pub(crate) mode: Mode,
+    /// Set by [`Builder::build_race`]: the first success ends the group.
+    pub(crate) race: bool,
+}
+
+impl<E> Default for Options<E> {
+    fn default() -> Self {
+        Options {
+            timeout: None,
+            limit: None,
+            name: None,
+            mode: Mode::FailFast,
+            race: false,
+        }
+    }
+}
+
+impl<E> fmt::Debug for Options<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Options")
+            .field("timeout", &self.timeout.map(|(d, _)| d))
+            .field("limit", &self.limit)
+            .field("name", &self.name)
+            .field("mode", &self.mode)
+            .finish()
+    }
+}
+
+/// Configures a [`TaskGroup`]: made by [`TaskGroup::builder`].
+///
+/// ```
+/// use std::time::Duration;
+/// use taskgroup::{TaskGroup, TimedOut};
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// let tg = TaskGroup::<TimedOut>::builder()
+///     .timeout(Duration::from_secs(1))
+///     .limit(2)
+///     .name("crawler")
+///     .build();
+/// let err = tg
+///     .run(async {
+///         tokio::time::sleep(Duration::from_secs(5)).await;
+///         Ok(())
+///     })
+///     .await
+///     .unwrap_err();
+/// assert_eq!(*err.first(), TimedOut::new());
+/// # }
+/// ```
+pub struct Builder<E> {
+    options: Options<E>,
+}
+
+impl<E> fmt::Debug for Builder<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.options.fmt(f)
+    }
+}
+
+impl<E> Default for Builder<E> {
+    fn default() -> Self {
+        Builder {
+            options: Options::default(),
+        }
+    }
+}
+
+impl<E> Builder<E> {
+    /// A builder with the defaults: fail-fast, no timeout, no limit.
+    ///
+    /// ```
+    /// let tg = taskgroup::Builder::<()>::new().build();
+    /// # drop(tg);
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A deadline for the whole group, counted from the first poll of
+    /// [`run`](TaskGroup::run). When it passes, every child and the body are
+    /// cancelled and the group fails with [`TimedOut`], converted into `E`.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let tg = taskgroup::TaskGroup::<std::io::Error>::builder()
+    ///     .timeout(Duration::from_millis(250))
+    ///     .build();
+    /// # drop(tg);
+    /// ```
+    pub fn timeout(mut self, timeout: Duration) -> Self
+    where
+        E: From<TimedOut>,
+    {
+        self.options.timeout = Some((timeout, <E as From<TimedOut>>::from));
+        self
+    }
+
+    /// At most `limit` children run at once; the others wait and start in
+    /// the order they were spawned. Spawning never blocks, so a child may
+    /// spawn while the group is at its limit.
+    ///
+    /// # Panics
+    /// If `limit` is zero: such a group could never run a child.
+    ///
+    /// ```
+    /// let tg = taskgroup::TaskGroup::<()>::builder().limit(8).build();
+    /// # drop(tg);
+    /// ```
+    pub fn limit(mut self, limit: usize) -> Self {
+        assert!(
+            limit > 0,
+            "taskgroup: `limit` must be at least 1 (a group with limit 0 could never run a child)"
+        );
+        self.options.limit = Some(limit);
+        self
+    }
+
+    /// A name for the group, shown by `Debug` (and in tracing spans).
+    ///
+    /// ```
+    /// let tg = taskgroup::TaskGroup::<()>::builder().name("fetch").build();
+    /// assert_eq!(tg.name(), Some("fetch"));
+    /// ```
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.options.name = Some(name.into().into_boxed_str());
+        self
+    }
+
+    /// Sets the [`Mode`].
+    ///
+    /// ```
+    /// use taskgroup::{Mode, TaskGroup};
+    /// let tg = TaskGroup::<()>::builder().mode(Mode::Supervise).build();
+    /// assert_eq!(tg.mode(), Mode::Supervise);
+    /// ```
+    pub fn mode(mut self, mode: Mode) -> Self {
+        self.options.mode = mode;
+        self
+    }
+
+    /// Shorthand for `.mode(Mode::Supervise)`.
+    ///
+    /// ```
+    /// let tg = taskgroup::TaskGroup::<()>::builder().supervise().build();
+    /// # drop(tg);
+    /// ```
+    pub fn supervise(self) -> Self {
+        self.mode(Mode::Supervise)
+    }
+
+    /// Makes the group.
+    ///
+    /// ```
+    /// let tg = taskgroup::TaskGroup::<()>::builder().build();
+    /// # drop(tg);
+    /// ```
+    pub fn build<'a>(self) -> TaskGroup<'a, E> {
+        TaskGroup::with_options(self.options)
+    }
+
+    /// Makes a [`Race`] instead: a group of contestants of one type whose
+    /// first success wins and cancels the others (Java's
+    /// `anySuccessfulResultOrThrow`). The race fails only when every
+    /// contestant failed, with every error. The mode set with
+    /// [`mode`](Builder::mode) does not apply to a race.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let race = taskgroup::TaskGroup::<std::io::Error>::builder()
+    ///     .timeout(Duration::from_secs(2))
+    ///     .build_race::<String>();
+    /// # drop(race);
+    /// ```
+    pub fn build_race<'a, T>(mut self) -> Race<'a, T, E> {
+        self.options.race = true;
+        self.options.mode = Mode::FailFast;
+        Race::with_options(self.options)
+    }
+}

@@ -1,0 +1,122 @@
+//! Per-child wakers and the queue of children that are ready to be polled.
+//!
+//! Each child slot owns one waker for its whole life (slots are reused, so a
+//! group that runs a million short children allocates wakers only for the
+//! most children that were ever alive at once). Waking a child pushes its slot
+//! index on the ready queue, so the driver polls exactly the children that
+//! were woken: no O(N) scan per wake.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Wake, Waker};
+
+/// The slot index used for the group's body.
+pub(crate) const BODY: usize = usize::MAX;
+
+/// Locks a mutex, ignoring poison: every critical section in this crate
+/// leaves its data consistent, and no user code runs while a lock is held.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[derive(Default)]
+pub(crate) struct ReadyQueue {
+    inner: Mutex<ReadyInner>,
+}
+
+#[derive(Default)]
+struct ReadyInner {
+    queue: Vec<usize>,
+    parent: Option<Waker>,
+    /// True while the driver is awake (polling, or already woken), so
+    /// further wakes only enqueue.
+    awake: bool,
+}
+
+impl ReadyQueue {
+    pub(crate) fn new() -> Arc<Self> {
+        Arc::new(ReadyQueue::default())
+    }
+
+    /// Marks `idx` ready and wakes the driver if it is asleep.
+    pub(crate) fn push(&self, idx: usize) {
+        let mut inner = lock(&self.inner);
+        inner.queue.push(idx);
+        Self::wake_parent(&mut inner);
+    }
+
+    fn wake_parent(inner: &mut ReadyInner) {
+        if !inner.awake {
+            inner.awake = true;
+            if let Some(w) = &inner.parent {
+                w.wake_by_ref();
+            }
+        }
+    }
+
+    /// Moves the ready indices into `buf` (which must be empty); the driver
+    /// stays marked awake.
+    pub(crate) fn take(&self, buf: &mut Vec<usize>) {
+        let mut inner = lock(&self.inner);
+        inner.awake = true;
+        std::mem::swap(&mut inner.queue, buf);
+    }
+
+    /// Goes to sleep if nothing is ready: records `waker` as the one to wake
+    /// and returns true. Returns false (staying awake) when a child became
+    /// ready since the last `take`.
+    pub(crate) fn sleep(&self, waker: &Waker) -> bool {
+        let mut inner = lock(&self.inner);
+        if !inner.queue.is_empty() {
+            return false;
+        }
+        match &inner.parent {
+            Some(w) if w.will_wake(waker) => {}
+            _ => inner.parent = Some(waker.clone()),
+        }
+        inner.awake = false;
+        true
+    }
+}
+
+/// The waker of one child slot.
+pub(crate) struct SlotWaker {
+    idx: usize,
+    /// Set when the slot is in the ready queue, so repeated wakes before
+    /// the next poll enqueue it once.
+    queued: AtomicBool,
+    ready: Arc<ReadyQueue>,
+}
+
+impl SlotWaker {
+    pub(crate) fn new(idx: usize, ready: &Arc<ReadyQueue>) -> Arc<Self> {
+        Arc::new(SlotWaker {
+            idx,
+            // Born queued: the driver pushes a new slot itself.
+            queued: AtomicBool::new(true),
+            ready: Arc::clone(ready),
+        })
+    }
+
+    /// Called by the driver right before polling the slot.
+    pub(crate) fn clear(&self) {
+        self.queued.store(false, Ordering::Release);
+    }
+
+    /// Marks the slot queued because the driver pushes it itself.
+    pub(crate) fn mark_queued(&self) -> bool {
+        !self.queued.swap(true, Ordering::AcqRel)
+    }
+}
+
+impl Wake for SlotWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if !self.queued.swap(true, Ordering::AcqRel) {
+            self.ready.push(self.idx);
+        }
+    }
+}
