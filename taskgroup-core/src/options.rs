@@ -199,9 +199,7 @@ impl<E> Builder<E> {
     ///     .build_race::<String>();
     /// # drop(race);
     /// ```
-    pub fn build_race<'a, T>(mut self) -> Race<'a, T, E> {
-        self.options.race = true;
-        self.options.mode = Mode::FailFast;
+    pub fn build_race<'a, T>(self) -> Race<'a, T, E> {
         Race::with_options(self.options)
     }
 }

@@ -76,7 +76,9 @@ impl<'a, T, E> Race<'a, T, E> {
         Builder::new()
     }
 
-    pub(crate) fn with_options(options: Options<E>) -> Self {
+    pub(crate) fn with_options(mut options: Options<E>) -> Self {
+        options.race = true;
+        options.mode = crate::options::Mode::FailFast;
         Race {
             group: TaskGroup::with_options(options),
             winner: Arc::new(Mutex::new(None)),

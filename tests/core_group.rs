@@ -1,0 +1,842 @@
+//! Behaviour of the core `TaskGroup` runtime, one test per rule of
+//! DESIGN.md section 1 (ported from Python's TaskGroup and Trio's nursery
+//! tests). Time-dependent tests run on tokio's paused clock.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use taskgroup::{ErrorGroup, Race, TaskGroup, TimedOut};
+use tokio::time::{Instant, sleep};
+
+/// Counts live instances; a test asserts the count drops to zero.
+#[derive(Clone, Default)]
+struct Alive(Arc<AtomicUsize>);
+
+struct AliveGuard(Arc<AtomicUsize>);
+
+impl Alive {
+    fn guard(&self) -> AliveGuard {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        AliveGuard(Arc::clone(&self.0))
+    }
+    fn count(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for AliveGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+fn assert_send<T: Send>(_: &T) {}
+
+/// Runs `fut` in its own task and returns the panic payload's message.
+async fn panic_message<F: std::future::Future + Send + 'static>(fut: F) -> String
+where
+    F::Output: Send,
+{
+    let err = tokio::spawn(fut)
+        .await
+        .err()
+        .expect("the future should panic");
+    let payload = err.into_panic();
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        panic!("payload is neither &str nor String")
+    }
+}
+
+// 1. Results of all children after `run`; children spawned later.
+#[tokio::test(start_paused = true)]
+async fn results_of_all_children_including_ones_spawned_after_awaits() {
+    let tg = TaskGroup::<()>::new();
+    let out = tg
+        .run(async {
+            let a = tg.spawn(async {
+                sleep(ms(30)).await;
+                Ok(1)
+            });
+            sleep(ms(10)).await;
+            let b = tg.spawn(async {
+                sleep(ms(5)).await;
+                Ok(2)
+            });
+            let c = tg.spawn_task(async { Ok(3) });
+            Ok((a.await, b.await, c.await))
+        })
+        .await;
+    assert_eq!(out, Ok((1, 2, 3)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn run_waits_for_children_the_body_did_not_await() {
+    let done = Arc::new(AtomicUsize::new(0));
+    let tg = TaskGroup::<()>::new();
+    let start = Instant::now();
+    tg.run(async {
+        for i in 1..=3u64 {
+            let done = Arc::clone(&done);
+            let _ = tg.spawn(async move {
+                sleep(ms(10 * i)).await;
+                done.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            });
+        }
+        Ok(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(done.load(Ordering::SeqCst), 3);
+    assert_eq!(start.elapsed(), ms(30));
+}
+
+#[tokio::test(start_paused = true)]
+async fn children_run_concurrently_with_each_other() {
+    let tg = TaskGroup::<()>::new();
+    let start = Instant::now();
+    tg.run(async {
+        let a = tg.spawn(async {
+            sleep(ms(100)).await;
+            Ok(())
+        });
+        let b = tg.spawn_task(async {
+            sleep(ms(100)).await;
+            Ok(())
+        });
+        a.await;
+        b.await;
+        Ok(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(start.elapsed(), ms(100));
+}
+
+// 2. A child error cancels the siblings and the body.
+#[tokio::test(start_paused = true)]
+async fn child_error_cancels_siblings_and_body() {
+    let alive = Alive::default();
+    let body_continued = AtomicBool::new(false);
+    let tg = TaskGroup::new();
+    let err = tg
+        .run(async {
+            for _ in 0..3 {
+                let g = alive.guard();
+                let _ = tg.spawn(async move {
+                    let _g = g;
+                    sleep(ms(1000)).await;
+                    Ok(())
+                });
+            }
+            let _ = tg.spawn(async {
+                sleep(ms(10)).await;
+                Err::<(), _>("boom")
+            });
+            sleep(ms(500)).await;
+            body_continued.store(true, Ordering::SeqCst);
+            Ok(())
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.into_vec(), ["boom"]);
+    assert_eq!(alive.count(), 0, "siblings were dropped");
+    assert!(
+        !body_continued.load(Ordering::SeqCst),
+        "body code after its await ran"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn fail_fast_returns_at_the_failure_not_after_the_siblings() {
+    let tg = TaskGroup::new();
+    let start = Instant::now();
+    let err = tg
+        .run(async {
+            let _ = tg.spawn(async {
+                sleep(ms(10_000)).await;
+                Ok(())
+            });
+            let _ = tg.spawn_task(async {
+                sleep(ms(10_000)).await;
+                Ok(())
+            });
+            let _ = tg.spawn(async {
+                sleep(ms(20)).await;
+                Err::<(), _>(7)
+            });
+            Ok(())
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(*err.first(), 7);
+    assert_eq!(start.elapsed(), ms(20));
+}
+
+// 3 + 4. Several failures: every error kept, in order; an error a task child
+// returns after cancellation was requested (it was blocking) is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_after_cancellation_are_kept_in_order() {
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let rx = std::sync::Mutex::new(rx);
+    struct SendOnDrop(std::sync::mpsc::Sender<()>);
+    impl Drop for SendOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.send(());
+        }
+    }
+    let tg = TaskGroup::new();
+    let err = tg
+        .run(async {
+            let rx = Arc::new(rx);
+            let started = Arc::new(tokio::sync::Notify::new());
+            let s2 = Arc::clone(&started);
+            let _ = tg.spawn_task(async move {
+                s2.notify_one();
+                // Blocking: an abort cannot interrupt this.
+                rx.lock().unwrap().recv().unwrap();
+                Err::<(), _>("late")
+            });
+            started.notified().await;
+            // Dropped when the group cancels: unblocks the task above.
+            let unblock = SendOnDrop(tx);
+            let _ = tg.spawn(async move {
+                let _unblock = unblock;
+                std::future::pending::<()>().await;
+                Ok(())
+            });
+            let _ = tg.spawn(async { Err::<(), _>("first") });
+            Ok(())
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.into_vec(), ["first", "late"]);
+}
+
+// 5. A body error cancels the children and is in the group.
+#[tokio::test(start_paused = true)]
+async fn body_error_cancels_children_and_is_reported() {
+    let alive = Alive::default();
+    let tg = TaskGroup::new();
+    let g = alive.guard();
+    let err = tg
+        .run(async {
+            let _ = tg.spawn(async move {
+                let _g = g;
+                sleep(ms(1000)).await;
+                Ok(())
+            });
+            sleep(ms(5)).await;
+            Err::<(), _>("body failed")
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.into_vec(), ["body failed"]);
+    assert_eq!(alive.count(), 0);
+}
+
+// 6. Dropping the run future cancels everything; nothing is polled again.
+#[tokio::test(start_paused = true)]
+async fn dropping_run_drops_local_children_and_aborts_tasks() {
+    let alive = Alive::default();
+    let polls_after_drop = Arc::new(AtomicUsize::new(0));
+    let dropped = Arc::new(AtomicBool::new(false));
+    {
+        let tg = TaskGroup::<()>::new();
+        let run = tg.run(async {
+            let g = alive.guard();
+            let _ = tg.spawn(async move {
+                let _g = g;
+                sleep(ms(1000)).await;
+                Ok(())
+            });
+            let g = alive.guard();
+            let (p, d) = (Arc::clone(&polls_after_drop), Arc::clone(&dropped));
+            let _: taskgroup::Handle<(), _> = tg.spawn_task(async move {
+                let _g = g;
+                loop {
+                    sleep(ms(1)).await;
+                    if d.load(Ordering::SeqCst) {
+                        p.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+            });
+            std::future::pending::<()>().await;
+            Ok(())
+        });
+        // An outer timeout drops the run future.
+        assert!(tokio::time::timeout(ms(50), run).await.is_err());
+        dropped.store(true, Ordering::SeqCst);
+    }
+    // Let the runtime process the abort.
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    sleep(ms(20)).await;
+    assert_eq!(alive.count(), 0, "children are gone");
+    assert_eq!(polls_after_drop.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_resolves_only_after_task_children_have_stopped() {
+    let finished = Arc::new(AtomicBool::new(false));
+    let f = Arc::clone(&finished);
+    let tg = TaskGroup::new();
+    let err = tg
+        .run(async {
+            let started = Arc::new(tokio::sync::Notify::new());
+            let s2 = Arc::clone(&started);
+            let _ = tg.spawn_task(async move {
+                s2.notify_one();
+                // Not abortable for a while.
+                std::thread::sleep(Duration::from_millis(50));
+                f.store(true, Ordering::SeqCst);
+                Ok::<_, &str>(())
+            });
+            started.notified().await;
+            Err::<(), _>("stop")
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.len(), 1);
+    assert!(
+        finished.load(Ordering::SeqCst),
+        "run returned before its task child stopped"
+    );
+}
+
+// 7. Nested groups.
+#[tokio::test(start_paused = true)]
+async fn inner_group_failure_reaches_the_outer_group() {
+    let outer = TaskGroup::<ErrorGroup<&str>>::new();
+    let err = outer
+        .run(async {
+            let _ = outer.spawn(async {
+                let inner = TaskGroup::new();
+                inner
+                    .run(async {
+                        let _ = inner.spawn(async { Err::<(), _>("inner a") });
+                        Ok(())
+                    })
+                    .await?;
+                Ok(())
+            });
+            let _ = outer.spawn(async {
+                sleep(ms(100)).await;
+                Ok(())
+            });
+            Ok(())
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.flatten().into_vec(), ["inner a"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn outer_failure_cancels_the_inner_groups_children() {
+    let alive = Alive::default();
+    let outer = TaskGroup::new();
+    let err = outer
+        .run(async {
+            let _ = outer.spawn(async {
+                let inner = TaskGroup::new();
+                inner
+                    .run(async {
+                        for _ in 0..3 {
+                            let g = alive.guard();
+                            let _ = inner.spawn(async move {
+                                let _g = g;
+                                sleep(ms(1000)).await;
+                                Ok(())
+                            });
+                        }
+                        Ok(())
+                    })
+                    .await
+                    .map_err(|e| *e.first())
+            });
+            sleep(ms(10)).await;
+            assert_eq!(alive.count(), 3);
+            Err::<(), _>("outer")
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.into_vec(), ["outer"]);
+    assert_eq!(alive.count(), 0);
+}
+
+// 8. Children spawn children.
+#[tokio::test(start_paused = true)]
+async fn children_spawn_children_even_after_the_body_returned() {
+    let count = AtomicUsize::new(0);
+    let tg = TaskGroup::<()>::new();
+    fn tree<'a>(
+        tg: &'a TaskGroup<'a, ()>,
+        count: &'a AtomicUsize,
+        depth: u32,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), ()>> + Send + 'a>> {
+        Box::pin(async move {
+            sleep(ms(1)).await;
+            count.fetch_add(1, Ordering::SeqCst);
+            if depth > 0 {
+                let _ = tg.spawn(tree(tg, count, depth - 1));
+                let _ = tg.spawn(tree(tg, count, depth - 1));
+            }
+            Ok(())
+        })
+    }
+    tg.run(async {
+        let _ = tg.spawn(tree(&tg, &count, 5));
+        Ok(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(count.load(Ordering::SeqCst), 63);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_child_that_keeps_spawning_is_ended_when_a_sibling_fails() {
+    let spawned = AtomicUsize::new(0);
+    let alive = Alive::default();
+    let tg = TaskGroup::new();
+    let err = tg
+        .run(async {
+            let _: taskgroup::Handle<(), _> = tg.spawn(async {
+                loop {
+                    let g = alive.guard();
+                    spawned.fetch_add(1, Ordering::SeqCst);
+                    let _ = tg.spawn(async move {
+                        let _g = g;
+                        sleep(ms(1_000_000)).await;
+                        Ok(())
+                    });
+                    sleep(ms(1)).await;
+                }
+            });
+            let _ = tg.spawn(async {
+                sleep(ms(50)).await;
+                Err::<(), _>("enough")
+            });
+            Ok(())
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.into_vec(), ["enough"]);
+    assert!(spawned.load(Ordering::SeqCst) >= 50);
+    assert_eq!(alive.count(), 0);
+}
+
+// 9. Misuse is a clear panic.
+#[tokio::test]
+async fn spawning_into_a_finished_group_panics_with_a_clear_message() {
+    let msg = panic_message(async {
+        let tg = TaskGroup::<()>::new();
+        tg.run(async { Ok(()) }).await.unwrap();
+        let _ = tg.spawn(async { Ok(()) });
+    })
+    .await;
+    assert!(
+        msg.contains("spawn into a group that has finished"),
+        "{msg}"
+    );
+}
+
+#[tokio::test]
+async fn spawning_before_run_panics_with_a_clear_message() {
+    let msg = panic_message(async {
+        let tg = TaskGroup::<()>::new();
+        let _ = tg.spawn_task(async { Ok(()) });
+    })
+    .await;
+    assert!(msg.contains("spawn before `run`"), "{msg}");
+}
+
+#[tokio::test]
+async fn calling_run_twice_panics_with_a_clear_message() {
+    let msg = panic_message(async {
+        let tg = TaskGroup::<()>::new();
+        tg.run(async { Ok(()) }).await.unwrap();
+        tg.run(async { Ok(()) }).await.unwrap();
+    })
+    .await;
+    assert!(msg.contains("`run` called twice"), "{msg}");
+}
+
+// 10. Panics cancel siblings and resume the original payload.
+#[tokio::test(start_paused = true)]
+async fn local_child_panic_cancels_siblings_then_resumes_payload() {
+    let alive = Alive::default();
+    let a2 = alive.clone();
+    let payload = tokio::spawn(async move {
+        let tg = TaskGroup::<()>::new();
+        tg.run(async {
+            let g = a2.guard();
+            let _ = tg.spawn(async move {
+                let _g = g;
+                sleep(ms(1000)).await;
+                Ok(())
+            });
+            let _ = tg.spawn(async {
+                sleep(ms(5)).await;
+                std::panic::panic_any(42u32);
+                #[allow(unreachable_code)]
+                Ok::<(), ()>(())
+            });
+            Ok(())
+        })
+        .await
+    })
+    .await
+    .unwrap_err()
+    .into_panic();
+    assert_eq!(payload.downcast_ref::<u32>(), Some(&42));
+    assert_eq!(alive.count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn task_child_panic_cancels_siblings_then_resumes_payload() {
+    let alive = Alive::default();
+    let a2 = alive.clone();
+    let payload = tokio::spawn(async move {
+        let tg = TaskGroup::<()>::new();
+        tg.run(async {
+            let g = a2.guard();
+            let _ = tg.spawn_task(async move {
+                let _g = g;
+                sleep(ms(100_000)).await;
+                Ok(())
+            });
+            let _ = tg.spawn_task(async {
+                std::panic::panic_any("task payload");
+                #[allow(unreachable_code)]
+                Ok::<(), ()>(())
+            });
+            Ok(())
+        })
+        .await
+    })
+    .await
+    .unwrap_err()
+    .into_panic();
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"task payload"));
+    assert_eq!(
+        alive.count(),
+        0,
+        "the sibling task was aborted before the resume"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn body_panic_cancels_children_then_resumes_payload() {
+    let alive = Alive::default();
+    let a2 = alive.clone();
+    let payload = tokio::spawn(async move {
+        let tg = TaskGroup::<()>::new();
+        tg.run(async {
+            let g = a2.guard();
+            let _ = tg.spawn(async move {
+                let _g = g;
+                sleep(ms(1000)).await;
+                Ok(())
+            });
+            sleep(ms(1)).await;
+            if a2.count() > 0 {
+                panic!("body payload");
+            }
+            Ok(())
+        })
+        .await
+    })
+    .await
+    .unwrap_err()
+    .into_panic();
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"body payload"));
+    assert_eq!(alive.count(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panic_does_not_poison_the_group_for_the_caller() {
+    // Catching the resumed panic leaves everything usable: no lock stays
+    // poisoned and nothing aborts the process.
+    let tg = TaskGroup::<()>::new();
+    let res = futures_catch(tg.run(async {
+        let _ = tg.spawn(async {
+            panic!("inside");
+            #[allow(unreachable_code)]
+            Ok::<(), ()>(())
+        });
+        Ok(())
+    }))
+    .await;
+    assert!(res.is_err());
+    let msg = format!("{tg:?}");
+    assert!(msg.contains("Finished"), "{msg}");
+}
+
+/// `catch_unwind` for a future, without extra dependencies.
+async fn futures_catch<F: std::future::Future>(fut: F) -> std::thread::Result<F::Output> {
+    let mut fut = std::pin::pin!(fut);
+    std::future::poll_fn(move |cx| {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Ok(v)),
+            Err(p) => std::task::Poll::Ready(Err(p)),
+        }
+    })
+    .await
+}
+
+// 11. Timeout.
+#[tokio::test(start_paused = true)]
+async fn timeout_cancels_every_child_and_fails_with_timed_out() {
+    let alive = Alive::default();
+    let tg = TaskGroup::<TimedOut>::builder().timeout(ms(100)).build();
+    let start = Instant::now();
+    let err = tg
+        .run(async {
+            for _ in 0..3 {
+                let g = alive.guard();
+                let _ = tg.spawn(async move {
+                    let _g = g;
+                    sleep(ms(1000)).await;
+                    Ok(())
+                });
+            }
+            Ok(())
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.into_vec(), [TimedOut::new()]);
+    assert_eq!(start.elapsed(), ms(100));
+    assert_eq!(alive.count(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn timeout_converts_into_the_groups_error_type() {
+    #[derive(Debug, PartialEq)]
+    enum MyError {
+        Timeout,
+    }
+    impl From<TimedOut> for MyError {
+        fn from(_: TimedOut) -> Self {
+            MyError::Timeout
+        }
+    }
+    let tg = TaskGroup::<MyError>::builder().timeout(ms(5)).build();
+    let err = tg
+        .run(async {
+            sleep(ms(10)).await;
+            Ok(())
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(*err.first(), MyError::Timeout);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_group_that_finishes_in_time_is_not_timed_out() {
+    let tg = TaskGroup::<TimedOut>::builder().timeout(ms(100)).build();
+    let v = tg
+        .run(async {
+            sleep(ms(99)).await;
+            Ok(5)
+        })
+        .await;
+    assert_eq!(v, Ok(5));
+}
+
+// 12. limit.
+#[tokio::test(start_paused = true)]
+async fn limit_runs_at_most_n_children_in_spawn_order() {
+    let running = AtomicUsize::new(0);
+    let max = AtomicUsize::new(0);
+    let order = std::sync::Mutex::new(Vec::new());
+    let tg = TaskGroup::<()>::builder().limit(3).build();
+    let start = Instant::now();
+    tg.run(async {
+        for i in 0..10 {
+            let (running, max, order) = (&running, &max, &order);
+            let _ = tg.spawn(async move {
+                order.lock().unwrap().push(i);
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                max.fetch_max(now, Ordering::SeqCst);
+                sleep(ms(10)).await;
+                running.fetch_sub(1, Ordering::SeqCst);
+                Ok(())
+            });
+        }
+        Ok(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(max.load(Ordering::SeqCst), 3);
+    assert_eq!(*order.lock().unwrap(), (0..10).collect::<Vec<_>>());
+    // 10 children of 10ms, 3 at a time: 4 rounds.
+    assert_eq!(start.elapsed(), ms(40));
+}
+
+#[tokio::test(start_paused = true)]
+async fn limit_counts_task_children_too() {
+    let running = Arc::new(AtomicUsize::new(0));
+    let max = Arc::new(AtomicUsize::new(0));
+    let tg = TaskGroup::<()>::builder().limit(2).build();
+    tg.run(async {
+        for _ in 0..6 {
+            let (running, max) = (Arc::clone(&running), Arc::clone(&max));
+            let _ = tg.spawn_task(async move {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                max.fetch_max(now, Ordering::SeqCst);
+                sleep(ms(10)).await;
+                running.fetch_sub(1, Ordering::SeqCst);
+                Ok(())
+            });
+        }
+        Ok(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(max.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_child_spawning_while_the_group_is_at_its_limit_does_not_deadlock() {
+    let tg = TaskGroup::<()>::builder().limit(1).build();
+    let v = tg
+        .run(async {
+            let outer = tg.spawn(async {
+                // The group is at its limit (this child); the grandchild
+                // waits until this one finishes, so don't await it here.
+                let inner = tg.spawn(async { Ok(2) });
+                Ok(inner)
+            });
+            let inner = outer.await;
+            Ok(inner.await)
+        })
+        .await;
+    assert_eq!(v, Ok(2));
+}
+
+// 13. supervise and race.
+#[tokio::test(start_paused = true)]
+async fn supervise_keeps_running_and_gives_each_child_its_result() {
+    let tg = TaskGroup::builder().supervise().build();
+    let out = tg
+        .run(async {
+            let bad = tg.spawn(async {
+                sleep(ms(1)).await;
+                Err::<i32, _>("bad")
+            });
+            let slow = tg.spawn(async {
+                sleep(ms(50)).await;
+                Ok(2)
+            });
+            Ok((bad.result().await, slow.result().await))
+        })
+        .await;
+    assert_eq!(out, Ok((Err("bad"), Ok(2))));
+}
+
+#[tokio::test(start_paused = true)]
+async fn supervise_fails_only_through_the_body() {
+    let tg = TaskGroup::builder().supervise().build();
+    let err = tg
+        .run(async {
+            let _ = tg.spawn(async { Err::<(), _>("child") });
+            sleep(ms(1)).await;
+            Err::<(), _>("body")
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.into_vec(), ["body"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn race_first_success_wins_and_cancels_the_rest() {
+    let alive = Alive::default();
+    let race = Race::new();
+    let start = Instant::now();
+    let v = race
+        .run(async {
+            let g = alive.guard();
+            race.spawn(async move {
+                let _g = g;
+                sleep(ms(300)).await;
+                Ok("slow")
+            });
+            race.spawn(async {
+                sleep(ms(5)).await;
+                Err("broken mirror")
+            });
+            race.spawn(async {
+                sleep(ms(20)).await;
+                Ok("fast")
+            });
+            Ok(())
+        })
+        .await;
+    assert_eq!(v, Ok("fast"));
+    assert_eq!(start.elapsed(), ms(20));
+    assert_eq!(alive.count(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn race_fails_with_every_error_when_all_fail() {
+    let race = Race::<(), _>::new();
+    let err = race
+        .run(async {
+            race.spawn(async {
+                sleep(ms(2)).await;
+                Err("b")
+            });
+            race.spawn(async { Err("a") });
+            Ok(())
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.into_vec(), ["a", "b"]);
+}
+
+// 15. The run future is Send.
+#[tokio::test]
+async fn run_future_is_send_and_can_be_spawned() {
+    let h = tokio::spawn(async {
+        let local = String::from("borrowed");
+        let tg2 = TaskGroup::<TimedOut>::builder()
+            .limit(2)
+            .timeout(ms(1000))
+            .build();
+        let fut = tg2.run(async {
+            let a = tg2.spawn(async { Ok(local.len()) });
+            let b = tg2.spawn_task(async { Ok(1) });
+            Ok(a.await + b.await)
+        });
+        assert_send(&fut);
+        fut.await
+    });
+    assert_eq!(h.await.unwrap(), Ok(9));
+    let _ = TimedOut::new();
+}
+
+#[tokio::test]
+async fn handle_reports_name_and_completion() {
+    let tg = TaskGroup::<()>::new();
+    tg.run(async {
+        let h = tg.child("worker").spawn(async { Ok(1) });
+        assert_eq!(h.name(), Some("worker"));
+        assert!(!h.is_finished());
+        assert_eq!(h.await, 1);
+        Ok(())
+    })
+    .await
+    .unwrap();
+}
