@@ -278,10 +278,11 @@ impl<'a, E> TaskGroup<'a, E> {
         T: Send + 'a,
         E: Send + 'a,
     {
-        self.check_open();
         let shared = Shared::new(name);
-        let child = self.wrap(&shared, fut);
-        self.push(NewChild::Local(Box::pin(child)));
+        if self.check_open() {
+            let child = self.wrap(&shared, fut);
+            self.push(NewChild::Local(Box::pin(child)));
+        }
         Handle::new(shared)
     }
 
@@ -292,8 +293,10 @@ impl<'a, E> TaskGroup<'a, E> {
         T: Send + 'static,
         E: Send + 'static,
     {
-        self.check_open();
         let shared = Shared::new(name);
+        if !self.check_open() {
+            return Handle::new(shared);
+        }
         let child = self.wrap(&shared, fut);
         let new = if self.options.limit.is_some() {
             NewChild::Deferred(Box::new(move || AbortOnDrop(tokio::spawn(child))))
@@ -336,8 +339,10 @@ impl<'a, E> TaskGroup<'a, E> {
         }
     }
 
+    /// Panics on a group that is not running; returns false while it is
+    /// cancelling (a new child is then cancelled before it starts).
     #[track_caller]
-    fn check_open(&self) {
+    fn check_open(&self) -> bool {
         let phase = lock(&self.state).phase;
         match phase {
             Phase::NotStarted => panic!(
@@ -348,18 +353,26 @@ impl<'a, E> TaskGroup<'a, E> {
                 "taskgroup: spawn into a group that has finished: its `run` already returned, \
                  so the child could never be awaited; spawn from inside the body or a child"
             ),
-            Phase::Running | Phase::Cancelling => {}
+            Phase::Running => true,
+            Phase::Cancelling => false,
         }
     }
 
     fn push(&self, child: NewChild<'a, E>) {
         let rejected = {
             let mut st = lock(&self.state);
-            if st.phase == Phase::Running {
-                st.incoming.push(child);
-                None
-            } else {
-                Some(child)
+            match (st.phase, child) {
+                (Phase::Running, child) => {
+                    st.incoming.push(child);
+                    None
+                }
+                // A task already running must still be awaited once aborted.
+                (Phase::Cancelling, NewChild::Spawned(task)) => {
+                    task.0.abort();
+                    st.incoming.push(NewChild::Spawned(task));
+                    None
+                }
+                (_, child) => Some(child),
             }
         };
         match rejected {
@@ -796,7 +809,7 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
     fn admit(&mut self) {
         let incoming = self.group.take_incoming();
         if self.cancelling {
-            self.drop_new(incoming);
+            self.cancel_new(incoming);
             return;
         }
         let limited = self.group.options.limit.is_some();
@@ -883,12 +896,23 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
                 self.record_panic(payload);
             }
         }
-        self.drop_new(waiting);
-        self.drop_new(incoming);
+        self.cancel_new(waiting);
+        self.cancel_new(incoming);
     }
 
-    fn drop_new(&mut self, children: Vec<NewChild<'a, E>>) {
+    /// Cancels children that were spawned but not admitted: tasks already
+    /// running are aborted and kept in a slot so the group awaits them;
+    /// the others are dropped without ever being polled.
+    fn cancel_new(&mut self, children: Vec<NewChild<'a, E>>) {
         for child in children {
+            let child = match child {
+                NewChild::Spawned(task) => {
+                    task.0.abort();
+                    self.insert(NewChild::Spawned(task));
+                    continue;
+                }
+                other => other,
+            };
             if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(child))) {
                 self.record_panic(payload);
             }

@@ -1,0 +1,351 @@
+//! Property test: random trees of task groups (local and task children,
+//! nested groups, sleeps on the paused clock, errors, panics, and an outer
+//! deadline that drops the whole tree at a random point).
+//!
+//! Invariants checked for every group in every tree:
+//! - once `run` has returned, or its future has been dropped, no child of it
+//!   is alive (each child holds a guard) and none is polled again;
+//! - a group that returned reports exactly the errors its children and body
+//!   returned (in the order they happened when every child is local), and
+//!   none of its direct children panicked;
+//! - a group that panicked resumed one of the panics raised beneath it;
+//! - nothing hangs: each case finishes within an hour of virtual time.
+//!
+//! proptest prints the shrunk failing tree and stores its seed under
+//! `proptest-regressions/` so the failure replays on the next run.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use proptest::prelude::*;
+use taskgroup::TaskGroup;
+
+#[derive(Debug, Clone)]
+enum Act {
+    Ok,
+    Err(u32),
+    Panic(u32),
+    Nested(Tree),
+}
+
+#[derive(Debug, Clone)]
+struct Kid {
+    task: bool,
+    delay: u64,
+    act: Act,
+}
+
+#[derive(Debug, Clone)]
+struct Tree {
+    kids: Vec<Kid>,
+    body_delay: u64,
+    body_err: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct PanicId(u32);
+
+/// Shared by every group of one case.
+#[derive(Default)]
+struct Case {
+    alive: AtomicUsize,
+    violations: Mutex<Vec<String>>,
+}
+
+impl Case {
+    fn violate(&self, msg: String) {
+        self.violations.lock().unwrap().push(msg);
+    }
+}
+
+/// What one group's children did.
+#[derive(Default)]
+struct GroupLog {
+    errors: Mutex<Vec<u32>>,
+    direct_panics: Mutex<Vec<u32>>,
+    /// Panics raised anywhere beneath this group.
+    subtree_panics: Mutex<Vec<u32>>,
+    ended: AtomicBool,
+    /// Direct children alive now.
+    alive: AtomicUsize,
+}
+
+struct AliveGuard(Arc<Case>, Arc<GroupLog>);
+
+impl AliveGuard {
+    fn new(case: &Arc<Case>, group: &Arc<GroupLog>) -> Self {
+        case.alive.fetch_add(1, Ordering::SeqCst);
+        group.alive.fetch_add(1, Ordering::SeqCst);
+        AliveGuard(Arc::clone(case), Arc::clone(group))
+    }
+}
+
+impl Drop for AliveGuard {
+    fn drop(&mut self) {
+        self.0.alive.fetch_sub(1, Ordering::SeqCst);
+        self.1.alive.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Flags a poll that happens after the child's group ended.
+struct Probe<F> {
+    fut: Pin<Box<F>>,
+    log: Arc<GroupLog>,
+    case: Arc<Case>,
+    _alive: AliveGuard,
+}
+
+impl<F: Future> Future for Probe<F> {
+    type Output = F::Output;
+    fn poll(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        if self.log.ended.load(Ordering::SeqCst) {
+            self.case
+                .violate("a child was polled after its group ended".into());
+        }
+        self.fut.as_mut().poll(cx)
+    }
+}
+
+type BoxFut = Pin<Box<dyn Future<Output = Result<(), u32>> + Send + 'static>>;
+
+fn kid_future(
+    kid: Kid,
+    log: Arc<GroupLog>,
+    ancestors: Vec<Arc<GroupLog>>,
+    case: Arc<Case>,
+) -> BoxFut {
+    let probe_log = Arc::clone(&log);
+    let probe_case = Arc::clone(&case);
+    let alive = AliveGuard::new(&case, &log);
+    let fut = async move {
+        tokio::time::sleep(Duration::from_millis(kid.delay)).await;
+        match kid.act {
+            Act::Ok => Ok(()),
+            Act::Err(id) => {
+                log.errors.lock().unwrap().push(id);
+                Err(id)
+            }
+            Act::Panic(id) => {
+                log.direct_panics.lock().unwrap().push(id);
+                log.subtree_panics.lock().unwrap().push(id);
+                for a in &ancestors {
+                    a.subtree_panics.lock().unwrap().push(id);
+                }
+                std::panic::panic_any(PanicId(id));
+            }
+            Act::Nested(tree) => {
+                let mut chain = ancestors.clone();
+                chain.push(Arc::clone(&log));
+                match run_tree(tree, chain, Arc::clone(&case)).await {
+                    Ok(()) => Ok(()),
+                    Err(id) => {
+                        log.errors.lock().unwrap().push(id);
+                        Err(id)
+                    }
+                }
+            }
+        }
+    };
+    Box::pin(Probe {
+        fut: Box::pin(fut),
+        log: probe_log,
+        case: probe_case,
+        _alive: alive,
+    })
+}
+
+/// Marks the group ended when `run` returns or its future is dropped.
+struct EndOnDrop(Arc<GroupLog>);
+
+impl Drop for EndOnDrop {
+    fn drop(&mut self) {
+        self.0.ended.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Runs one group, checks its invariants, and returns its first error.
+fn run_tree(
+    tree: Tree,
+    ancestors: Vec<Arc<GroupLog>>,
+    case: Arc<Case>,
+) -> Pin<Box<dyn Future<Output = Result<(), u32>> + Send + 'static>> {
+    Box::pin(async move {
+        let log = Arc::new(GroupLog::default());
+        let all_local = tree.kids.iter().all(|k| !k.task);
+        let outcome = {
+            let _end = EndOnDrop(Arc::clone(&log));
+            let tg = TaskGroup::<u32>::new();
+            let run = tg.run(async {
+                for kid in tree.kids.iter().cloned() {
+                    let fut = kid_future(
+                        kid.clone(),
+                        Arc::clone(&log),
+                        ancestors.clone(),
+                        Arc::clone(&case),
+                    );
+                    if kid.task {
+                        let _ = tg.spawn_task(fut);
+                    } else {
+                        let _ = tg.spawn(fut);
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(tree.body_delay)).await;
+                if let Some(id) = tree.body_err {
+                    log.errors.lock().unwrap().push(id);
+                    return Err(id);
+                }
+                Ok(())
+            });
+            catch(run).await
+        };
+        let alive = log.alive.load(Ordering::SeqCst);
+        if alive != 0 {
+            case.violate(format!("run ended with {alive} children still alive"));
+        }
+        match outcome {
+            Ok(result) => {
+                if !log.direct_panics.lock().unwrap().is_empty() {
+                    case.violate(format!(
+                        "run returned although direct children panicked: {:?}",
+                        log.direct_panics.lock().unwrap()
+                    ));
+                }
+                let happened = log.errors.lock().unwrap().clone();
+                let returned = match &result {
+                    Ok(()) => Vec::new(),
+                    Err(group) => group.iter().copied().collect(),
+                };
+                let same = if all_local {
+                    returned == happened
+                } else {
+                    let (mut a, mut b) = (returned.clone(), happened.clone());
+                    a.sort_unstable();
+                    b.sort_unstable();
+                    a == b
+                };
+                if !same {
+                    case.violate(format!(
+                        "returned errors {returned:?} but these happened: {happened:?}"
+                    ));
+                }
+                result.map_err(|g| *g.first())
+            }
+            Err(payload) => {
+                let id = payload.downcast_ref::<PanicId>().map(|p| p.0);
+                let raised = log.subtree_panics.lock().unwrap().clone();
+                match id {
+                    Some(id) if raised.contains(&id) => {}
+                    _ => case.violate(format!(
+                        "run panicked with {id:?}, not one of the panics raised: {raised:?}"
+                    )),
+                }
+                std::panic::resume_unwind(payload)
+            }
+        }
+    })
+}
+
+/// `catch_unwind` for a future.
+async fn catch<F: Future>(fut: F) -> std::thread::Result<F::Output> {
+    let mut fut = std::pin::pin!(fut);
+    std::future::poll_fn(move |cx| {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Ok(v)),
+            Err(p) => std::task::Poll::Ready(Err(p)),
+        }
+    })
+    .await
+}
+
+fn tree_strategy() -> impl Strategy<Value = Tree> {
+    let leaf = prop_oneof![
+        4 => Just(Act::Ok),
+        2 => (0u32..1000).prop_map(Act::Err),
+        1 => (0u32..1000).prop_map(Act::Panic),
+    ];
+    let act = leaf.prop_recursive(3, 24, 4, |inner| {
+        let kid = (any::<bool>(), 0u64..50, inner).prop_map(|(task, delay, act)| Kid {
+            task,
+            delay,
+            act,
+        });
+        (
+            prop::collection::vec(kid, 0..5),
+            0u64..50,
+            prop::option::weighted(0.2, 0u32..1000),
+        )
+            .prop_map(|(kids, body_delay, body_err)| {
+                Act::Nested(Tree {
+                    kids,
+                    body_delay,
+                    body_err,
+                })
+            })
+    });
+    let kid =
+        (any::<bool>(), 0u64..50, act).prop_map(|(task, delay, act)| Kid { task, delay, act });
+    (
+        prop::collection::vec(kid, 0..6),
+        0u64..50,
+        prop::option::weighted(0.2, 0u32..1000),
+    )
+        .prop_map(|(kids, body_delay, body_err)| Tree {
+            kids,
+            body_delay,
+            body_err,
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(500)
+    ))]
+
+    #[test]
+    fn random_trees_of_groups_keep_their_promises(
+        tree in tree_strategy(),
+        outer_deadline in prop::option::of(0u64..120),
+    ) {
+        // Panics raised on purpose are expected; keep the output readable.
+        std::panic::set_hook(Box::new(|_| {}));
+        let case = Arc::new(Case::default());
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        let c = Arc::clone(&case);
+        let finished = rt.block_on(async move {
+            let run = catch(run_tree(tree, Vec::new(), Arc::clone(&c)));
+            // The deadline drops the whole tree at a random point; without
+            // one, an hour of virtual time means the tree hung.
+            let ms = outer_deadline.unwrap_or(3_600_000);
+            let out = tokio::time::timeout(Duration::from_millis(ms), run).await.ok();
+            if outer_deadline.is_none() && out.is_none() {
+                c.violate("the tree hung for an hour of virtual time".into());
+            }
+            let hung = tokio::time::timeout(Duration::from_secs(3600), async {
+                // Let aborted tasks be torn down.
+                while c.alive.load(Ordering::SeqCst) > 0 {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+            })
+            .await
+            .is_err();
+            (out.is_some(), hung)
+        });
+        drop(rt);
+        let _ = std::panic::take_hook();
+        let violations = case.violations.lock().unwrap().clone();
+        prop_assert!(violations.is_empty(), "violations: {:?}", violations);
+        prop_assert!(!finished.1, "children still alive an hour after the tree ended");
+        prop_assert_eq!(case.alive.load(Ordering::SeqCst), 0);
+    }
+}
