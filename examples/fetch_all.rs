@@ -158,7 +158,11 @@ async fn main() {
     failing[2] = page("https://example.test/status/404", 20, 404, 0);
     let start = Instant::now();
     let out = fetch_all(&failing, Duration::from_millis(500), 3).await;
-    report("one page fails: the rest are cancelled", out, start.elapsed());
+    report(
+        "one page fails: the rest are cancelled",
+        out,
+        start.elapsed(),
+    );
 
     let mut slow = healthy;
     slow[1] = page("https://example.test/delay/10", 10_000, 200, 0);
