@@ -12,4 +12,13 @@ pub mod __private {
     pub use ::std;
     pub use ::tokio;
     pub use taskgroup_core::macro_support::*;
+    pub use taskgroup_macros::taskgroup_impl;
+}
+
+/// Runs branches concurrently as one task group (docs below).
+#[macro_export]
+macro_rules! taskgroup {
+    ($($tt:tt)*) => {
+        $crate::__private::taskgroup_impl! { ($crate) $($tt)* }
+    };
 }

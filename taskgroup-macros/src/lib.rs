@@ -1,3 +1,21 @@
 //! Procedural macros of the `taskgroup` crate. Use them through `taskgroup`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+mod deps;
+mod group;
+mod krate;
+
+use proc_macro::TokenStream;
+
+/// The implementation of `taskgroup::taskgroup!`, which forwards its
+/// `$crate` as the first token tree. Not public API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn taskgroup_impl(input: TokenStream) -> TokenStream {
+    syn::parse::<group::parse::Input>(input)
+        .and_then(group::validate::validate)
+        .map(|g| group::expand::expand(&g))
+        .unwrap_or_else(group::expand::fallback)
+        .into()
+}

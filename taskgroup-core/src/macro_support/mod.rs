@@ -1,2 +1,82 @@
 //! Runtime pieces used only by the code the macros generate. Not public API:
 //! reached through `taskgroup::__private`, which may change in any release.
+//!
+//! `taskgroup!` pins every static branch on the stack of the caller's own
+//! future and polls them with [`Driver`]; nothing here allocates for a
+//! static branch. A branch talks to its siblings only through [`Group`] (the
+//! error sink and the cancel flag) and the [`Slot`]s that hold the bindings.
+
+mod driver;
+mod fanout;
+mod slot;
+mod task;
+
+pub use driver::{Branch, Driver, Group, Mode, Stopped, finish};
+pub use fanout::FanOut;
+pub use slot::{Slot, Wait};
+pub use task::{Join, join};
+
+pub use crate::error::{ErrorGroup, TimedOut};
+
+use std::time::Duration;
+use tokio::time::Sleep;
+
+/// The timer of a group with `timeout = …;`.
+pub fn deadline(after: Duration) -> Option<Sleep> {
+    Some(tokio::time::sleep(after))
+}
+
+/// The timer of a group without a timeout.
+pub fn no_deadline() -> Option<Sleep> {
+    None
+}
+
+/// The value of a group with `limit = …;`.
+pub fn limit(n: usize) -> usize {
+    // A limit of zero would never start anything: treat it as one.
+    n.max(1)
+}
+
+/// Keeps the value of the first `except*` arm that ran.
+pub fn keep_first<T>(first: &mut Option<T>, value: T) {
+    if first.is_none() {
+        *first = Some(value);
+    }
+}
+
+/// The result once every `except*` arm had its turn: the leaves no arm
+/// matched, or the value of the first arm that ran.
+pub fn arms_result<T, E>(
+    first: Option<T>,
+    rest: Option<ErrorGroup<E>>,
+) -> Result<T, ErrorGroup<E>> {
+    match (rest, first) {
+        (Some(rest), _) => Err(rest),
+        (None, Some(value)) => Ok(value),
+        // A group is never empty, so when nothing is left some arm ran.
+        (None, None) => unreachable!("taskgroup: an error group with no error"),
+    }
+}
+
+/// Splits off the leaves one `except*` arm matches; `rest` keeps the others.
+pub fn split_arm<E>(
+    rest: &mut Option<ErrorGroup<E>>,
+    pred: impl FnMut(&E) -> bool,
+) -> Option<ErrorGroup<E>> {
+    let group = rest.take()?;
+    let (matched, others) = group.split(pred);
+    *rest = others;
+    matched
+}
+
+/// The value of a race: the winner, or every error when all failed.
+pub fn race_result<T, E>(
+    winner: Slot<T>,
+    errors: Option<ErrorGroup<E>>,
+) -> Result<T, ErrorGroup<E>> {
+    match (winner.into_inner(), errors) {
+        (Some(value), _) => Ok(value),
+        (None, Some(errors)) => Err(errors),
+        (None, None) => unreachable!("taskgroup: a race ended with no winner and no error"),
+    }
+}

@@ -1,0 +1,262 @@
+//! `let v = for x in xs { fut? };`: one child per item, values in input
+//! order, at most `limit` running at once.
+//!
+//! Each running item has a slot with its own waker, and a woken item is
+//! pushed on a ready queue, so a wake costs O(1) whatever the number of
+//! items (the static branches, few by construction, are simply all polled).
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+use tokio::task::JoinHandle;
+
+use super::driver::{Group, Mode, Stopped};
+use super::task::AbortOnDrop;
+use crate::wake::{ReadyQueue, SlotWaker};
+
+/// Starts a task item (set for `#[spawn] for`).
+type Spawn<F, T, E> = fn(F) -> JoinHandle<Result<T, E>>;
+
+enum Item<F: Future> {
+    Local(Pin<Box<F>>),
+    Task(AbortOnDrop<F::Output>),
+}
+
+struct Running<F: Future> {
+    index: usize,
+    item: Item<F>,
+}
+
+struct SlotState<F: Future> {
+    running: Option<Running<F>>,
+    signal: Arc<SlotWaker>,
+    waker: Waker,
+}
+
+/// The children of one fan-out branch.
+///
+/// Items are futures of `Result<T, E>` already converted to the group's
+/// error type. Local items are polled here; task items (`#[spawn] for`)
+/// are spawned when the limit lets them start.
+pub struct FanOut<'g, F: Future<Output = Result<T, E>>, T, E> {
+    group: &'g Group<E>,
+    spawn: Option<Spawn<F, T, E>>,
+    queued: VecDeque<(usize, F)>,
+    slots: Vec<SlotState<F>>,
+    free: Vec<usize>,
+    values: Vec<Option<T>>,
+    ready: Arc<ReadyQueue>,
+    buf: Vec<usize>,
+    limit: usize,
+    running: usize,
+    stopped: bool,
+}
+
+impl<F: Future<Output = Result<T, E>>, T, E> std::fmt::Debug for FanOut<'_, F, T, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FanOut")
+            .field("queued", &self.queued.len())
+            .field("running", &self.running)
+            .field("limit", &self.limit)
+            .finish()
+    }
+}
+
+// Queued items are moved, never pinned, until they are boxed or spawned.
+impl<F: Future<Output = Result<T, E>>, T, E> Unpin for FanOut<'_, F, T, E> {}
+
+fn spawn_item<F, T, E>(fut: F) -> JoinHandle<Result<T, E>>
+where
+    F: Future<Output = Result<T, E>> + Send + 'static,
+    T: Send + 'static,
+    E: Send + 'static,
+{
+    tokio::spawn(fut)
+}
+
+impl<'g, F, T, E> FanOut<'g, F, T, E>
+where
+    F: Future<Output = Result<T, E>>,
+{
+    /// Items polled inside the group's own future (they may borrow).
+    pub fn local(group: &'g Group<E>, limit: Option<usize>) -> Self {
+        Self::new(group, limit, None)
+    }
+
+    fn new(group: &'g Group<E>, limit: Option<usize>, spawn: Option<Spawn<F, T, E>>) -> Self {
+        FanOut {
+            group,
+            spawn,
+            queued: VecDeque::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            values: Vec::new(),
+            ready: ReadyQueue::new(),
+            buf: Vec::new(),
+            limit: limit.unwrap_or(usize::MAX).max(1),
+            running: 0,
+            stopped: false,
+        }
+    }
+
+    /// Adds the next item; it starts when the group polls the fan-out.
+    pub fn push(&mut self, fut: F) {
+        let index = self.values.len();
+        self.values.push(None);
+        self.queued.push_back((index, fut));
+    }
+
+    fn start_queued(&mut self) {
+        while !self.stopped && self.running < self.limit {
+            let Some((index, fut)) = self.queued.pop_front() else {
+                break;
+            };
+            let item = match self.spawn {
+                Some(spawn) => Item::Task(AbortOnDrop(spawn(fut))),
+                None => Item::Local(Box::pin(fut)),
+            };
+            let running = Some(Running { index, item });
+            match self.free.pop() {
+                Some(idx) => {
+                    let slot = &mut self.slots[idx];
+                    slot.running = running;
+                    if slot.signal.mark_queued() {
+                        self.ready.push(idx);
+                    }
+                }
+                None => {
+                    let idx = self.slots.len();
+                    let signal = SlotWaker::new(idx, &self.ready);
+                    let waker = Waker::from(Arc::clone(&signal));
+                    self.slots.push(SlotState {
+                        running,
+                        signal,
+                        waker,
+                    });
+                    self.ready.push(idx);
+                }
+            }
+            self.running += 1;
+        }
+    }
+
+    /// Stops starting items; local items are dropped at once, task items
+    /// aborted (and still awaited, so their errors are kept).
+    fn stop(&mut self) {
+        if self.stopped {
+            return;
+        }
+        self.stopped = true;
+        self.queued.clear();
+        for (idx, slot) in self.slots.iter_mut().enumerate() {
+            match &slot.running {
+                Some(Running {
+                    item: Item::Local(_),
+                    ..
+                }) => {
+                    slot.running = None;
+                    self.free.push(idx);
+                    self.running -= 1;
+                }
+                Some(Running {
+                    item: Item::Task(task),
+                    ..
+                }) => {
+                    task.0.abort();
+                    // Poll it again so its waker is registered after the abort.
+                    if slot.signal.mark_queued() {
+                        self.ready.push(idx);
+                    }
+                }
+                None => {}
+            }
+        }
+    }
+
+    fn finish_slot(&mut self, idx: usize) {
+        self.slots[idx].running = None;
+        self.free.push(idx);
+        self.running -= 1;
+    }
+}
+
+impl<'g, F, T, E> FanOut<'g, F, T, E>
+where
+    F: Future<Output = Result<T, E>> + Send + 'static,
+    T: Send + 'static,
+    E: Send + 'static,
+{
+    /// Items run as tokio tasks (`#[spawn] for`).
+    pub fn tasks(group: &'g Group<E>, limit: Option<usize>) -> Self {
+        Self::new(group, limit, Some(spawn_item::<F, T, E>))
+    }
+}
+
+impl<F, T, E> Future for FanOut<'_, F, T, E>
+where
+    F: Future<Output = Result<T, E>>,
+{
+    type Output = Result<Vec<T>, Stopped>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // Every field is Unpin (local items are boxed).
+        let this = self.get_mut();
+        loop {
+            if this.group.stopping() {
+                this.stop();
+            }
+            this.start_queued();
+            this.ready.take(&mut this.buf);
+            let mut ready = std::mem::take(&mut this.buf);
+            for idx in ready.drain(..) {
+                let Some(slot) = this.slots.get_mut(idx) else {
+                    continue;
+                };
+                slot.signal.clear();
+                let Some(running) = slot.running.as_mut() else {
+                    continue;
+                };
+                let mut item_cx = Context::from_waker(&slot.waker);
+                let polled = match &mut running.item {
+                    Item::Local(fut) => fut.as_mut().poll(&mut item_cx).map(Ok),
+                    Item::Task(task) => task.poll_task(&mut item_cx),
+                };
+                let index = running.index;
+                match polled {
+                    Poll::Pending => {}
+                    Poll::Ready(Ok(Ok(value))) => {
+                        this.values[index] = Some(value);
+                        this.finish_slot(idx);
+                    }
+                    Poll::Ready(Ok(Err(error))) => {
+                        this.finish_slot(idx);
+                        this.group.fail(error);
+                        if this.group.mode() != Mode::Supervise {
+                            this.stop();
+                        }
+                    }
+                    Poll::Ready(Err(Stopped)) => this.finish_slot(idx),
+                }
+            }
+            this.buf = ready;
+            if this.running == 0 && this.queued.is_empty() {
+                if this.stopped {
+                    return Poll::Ready(Err(Stopped));
+                }
+                let values = std::mem::take(&mut this.values);
+                return Poll::Ready(Ok(values
+                    .into_iter()
+                    .map(|v| match v {
+                        Some(v) => v,
+                        None => unreachable!("taskgroup: a fan-out item finished without a value"),
+                    })
+                    .collect()));
+            }
+            if this.ready.sleep(cx.waker()) {
+                return Poll::Pending;
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! `#[spawn]` branches: a tokio task that is aborted, and still awaited,
+//! when the group cancels.
+
+use std::panic::resume_unwind;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::task::JoinHandle;
+
+use super::driver::{Group, Stopped};
+
+/// A tokio task that is aborted when its handle is dropped, so dropping
+/// the group's future never leaves a task running.
+#[derive(Debug)]
+pub(crate) struct AbortOnDrop<T>(pub(crate) JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl<T> AbortOnDrop<T> {
+    /// Polls the task: its value, `Stopped` when it was aborted, and the
+    /// task's own panic resumed here (the driver catches it).
+    pub(crate) fn poll_task(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, Stopped>> {
+        match Pin::new(&mut self.0).poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(value)) => Poll::Ready(Ok(value)),
+            Poll::Ready(Err(err)) => match err.try_into_panic() {
+                Ok(payload) => resume_unwind(payload),
+                Err(_) => Poll::Ready(Err(Stopped)),
+            },
+        }
+    }
+}
+
+/// Waits for the task of a `#[spawn]` branch, aborting it once the group
+/// stops. A value the task still returns after the abort is handed back,
+/// so an error it returned is not lost.
+pub fn join<T, E>(handle: JoinHandle<T>, group: &Group<E>) -> Join<'_, T, E> {
+    Join {
+        task: AbortOnDrop(handle),
+        group,
+        aborted: false,
+    }
+}
+
+/// The future returned by [`join`].
+#[derive(Debug)]
+pub struct Join<'a, T, E> {
+    task: AbortOnDrop<T>,
+    group: &'a Group<E>,
+    aborted: bool,
+}
+
+impl<T, E> Future for Join<'_, T, E> {
+    type Output = Result<T, Stopped>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if !self.aborted && self.group.stopping() {
+            self.aborted = true;
+            self.task.0.abort();
+        }
+        self.task.poll_task(cx)
+    }
+}

@@ -1,0 +1,493 @@
+//! Expansion: a [`GroupInput`] to the code that runs it.
+//!
+//! The expansion is a block expression awaited in place (like
+//! `tokio::try_join!`):
+//!
+//! ```text
+//! {
+//!     let group = Group::new(..);              // errors + cancel flags, Sync
+//!     let slot_0 = Slot::new(); …              // one OnceLock per binding
+//!     let panic = {
+//!         let b0 = pin!(Some(async { deps; let v = FUT.await…; slot_0.set(v) }));
+//!         poll_fn(|cx| driver.poll(cx, &group, deadline, &mut [(b0 as dyn Branch, task?)])).await
+//!     };                                       // every branch dropped here
+//!     let errors = finish(panic, group);       // resumes a panic
+//!     match errors { None => Ok({ let x = slot_0.take(); TAIL }), Some(e) => Err(e) }
+//!     // then the `except*` arms, inline
+//! }
+//! ```
+//!
+//! The tail and the arms are plain code in the caller's block, so `return`,
+//! `?`, `break` and assignments work in them as written. Static branches
+//! are pinned on the caller's stack: no allocation, no task, no boxing.
+//! Internal names have mixed-site hygiene; every path is absolute.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Ident, Pat};
+
+use super::model::{Arm, Branch, BranchKind, ForEach, GroupInput, Matcher, Mode};
+use crate::deps;
+
+fn id(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
+struct Names {
+    group: Ident,
+    limit: Ident,
+    win: Ident,
+    value: Ident,
+    fan: Ident,
+    fut: Ident,
+    ok: Ident,
+    err: Ident,
+    errors: Ident,
+}
+
+impl Names {
+    fn new() -> Self {
+        Names {
+            group: id("__tg_group"),
+            limit: id("__tg_limit"),
+            win: id("__tg_win"),
+            value: id("__tg_value"),
+            fan: id("__tg_fan"),
+            fut: id("__tg_fut"),
+            ok: id("__tg_ok"),
+            err: id("__tg_err"),
+            errors: id("__tg_errors"),
+        }
+    }
+}
+
+fn slot(i: usize) -> Ident {
+    id(&format!("__tg_slot_{i}"))
+}
+
+pub(crate) fn expand(g: &GroupInput) -> TokenStream {
+    let p = g.krate.private();
+    let n = Names::new();
+    let Names {
+        group,
+        limit,
+        win,
+        errors,
+        ..
+    } = &n;
+    let mode = g.options.mode;
+
+    let error_ty = error_type(g);
+    let mode_tokens = match mode {
+        Mode::FailFast => quote!(#p::Mode::FailFast),
+        Mode::Supervise => quote!(#p::Mode::Supervise),
+        Mode::Race => quote!(#p::Mode::Race),
+    };
+    let mut new_group = match &g.options.timeout {
+        Some((kw, _)) => {
+            let from = quote_spanned!(kw.span()=> ::core::convert::From::from);
+            quote!(#p::Group::<#error_ty>::with_timeout(#mode_tokens, #from))
+        }
+        None => quote!(#p::Group::<#error_ty>::new(#mode_tokens)),
+    };
+    if let Some(name) = &g.options.name {
+        let named = quote_spanned!(name.span()=> .named(#name));
+        new_group = quote!(#new_group #named);
+    }
+    let deadline = match &g.options.timeout {
+        Some((_, expr)) => quote_spanned!(expr.span()=> #p::deadline(#expr)),
+        None => quote!(#p::no_deadline()),
+    };
+    let has_fan_out = g
+        .branches
+        .iter()
+        .any(|b| matches!(b.kind, BranchKind::ForEach(_)));
+    let limit_decl = match (&g.options.limit, has_fan_out) {
+        (Some(expr), true) => {
+            let value = quote_spanned!(expr.span()=> #p::limit(#expr));
+            quote!(let #limit: ::core::option::Option<usize> = ::core::option::Option::Some(#value);)
+        }
+        (Some(expr), false) => {
+            // Evaluated for its type check, though only fan-outs use it.
+            let value = quote_spanned!(expr.span()=> #p::limit(#expr));
+            quote!(let _ = #value;)
+        }
+        (None, true) => {
+            quote!(let #limit: ::core::option::Option<usize> = ::core::option::Option::None;)
+        }
+        (None, false) => quote!(),
+    };
+
+    let slots: Vec<TokenStream> = match mode {
+        Mode::Race => vec![quote!(let #win = #p::Slot::new();)],
+        _ => (0..g.branches.len())
+            .map(|i| {
+                let s = slot(i);
+                quote!(let #s = #p::Slot::new();)
+            })
+            .collect(),
+    };
+
+    let pins: Vec<Ident> = (0..g.branches.len())
+        .map(|i| id(&format!("__tg_branch_{i}")))
+        .collect();
+    let branch_decls = g.branches.iter().enumerate().map(|(i, b)| {
+        let body = branch(g, i, b, &n, &p);
+        let pin = &pins[i];
+        quote!(let mut #pin = ::core::pin::pin!(::core::option::Option::Some(#body));)
+    });
+    let branch_list = g.branches.iter().zip(&pins).map(|(b, pin)| {
+        let task = b.spawn;
+        quote!((#pin.as_mut() as ::core::pin::Pin<&mut dyn #p::Branch>, #task),)
+    });
+    let deadline_var = id("__tg_deadline");
+    let driver = id("__tg_driver");
+    let cx = id("__tg_cx");
+    let panic = id("__tg_panic");
+
+    let value = value(g, &n, &p);
+    let fails = g.can_fail();
+    let result = match (mode, fails) {
+        (Mode::Race, true) => quote!(#p::race_result(#win, #errors)),
+        (Mode::Race, false) => quote!({ let _ = #errors; #win.take() }),
+        (_, true) => quote! {
+            match #errors {
+                ::core::option::Option::None => ::core::result::Result::Ok(#value),
+                ::core::option::Option::Some(#errors) => ::core::result::Result::Err(#errors),
+            }
+        },
+        (_, false) => quote!({ let _ = #errors; #value }),
+    };
+    let result = if g.arms.is_empty() {
+        result
+    } else {
+        arms(&g.arms, result, &p)
+    };
+
+    quote! {
+        {
+            let #group = #new_group;
+            #limit_decl
+            #(#slots)*
+            let #panic = {
+                let mut #deadline_var = ::core::pin::pin!(#deadline);
+                #(#branch_decls)*
+                let mut #driver = #p::Driver::new();
+                ::core::future::poll_fn(|#cx| {
+                    #driver.poll(
+                        #cx,
+                        &#group,
+                        #deadline_var.as_mut().as_pin_mut(),
+                        &mut [#(#branch_list)*],
+                    )
+                })
+                .await
+            };
+            let #errors = #p::finish(#panic, #group);
+            #result
+        }
+    }
+}
+
+/// The group's error type `E`.
+fn error_type(g: &GroupInput) -> TokenStream {
+    let p = g.krate.private();
+    if let Some(ty) = &g.options.error {
+        return quote!(#ty);
+    }
+    let fallible = g.branches.iter().any(|b| b.fallible);
+    let timeout = g.options.timeout.is_some();
+    match g.options.mode {
+        // Branch errors go to the bindings, not the group.
+        Mode::Supervise if timeout => quote!(#p::TimedOut),
+        Mode::Supervise => quote!(::core::convert::Infallible),
+        _ if fallible => quote!(_),
+        _ if timeout => quote!(#p::TimedOut),
+        _ => quote!(::core::convert::Infallible),
+    }
+}
+
+/// The async block of one branch.
+fn branch(g: &GroupInput, i: usize, b: &Branch, n: &Names, p: &TokenStream) -> TokenStream {
+    let Names {
+        group, value, win, ..
+    } = n;
+    let deps = b.deps.iter().filter_map(|&j| {
+        let dep = g.branches.get(j)?;
+        let view = view_pat(&dep.pat);
+        let s = slot(j);
+        Some(quote! {
+            #[allow(unused_variables)]
+            let #view = #s.wait(&#group).await?;
+        })
+    });
+    let ty = match &b.pat {
+        Pat::Type(t) => {
+            let ty = &t.ty;
+            quote!(: #ty)
+        }
+        _ => quote!(),
+    };
+    let compute = match &b.kind {
+        BranchKind::Single { fut } => {
+            let span = fut.span();
+            let awaited = if b.spawn {
+                quote_spanned!(span=> #p::join(#p::tokio::spawn(#fut), &#group).await?)
+            } else {
+                quote_spanned!(span=> ::core::future::IntoFuture::into_future(#fut).await)
+            };
+            let outcome = outcome(g, b, awaited, n, span);
+            quote!(let #value #ty = #outcome;)
+        }
+        BranchKind::ForEach(each) => fan_out(g, b, each, n, p, &ty),
+    };
+    let store = match g.options.mode {
+        Mode::Race => {
+            let span = b.fut().span();
+            let set = quote_spanned!(span=> #win.set(#value));
+            quote!(#set; #group.win();)
+        }
+        _ => {
+            let s = slot(i);
+            quote!(#s.set(#value);)
+        }
+    };
+    quote! {
+        async {
+            #(#deps)*
+            #compute
+            #store
+            ::core::result::Result::<(), #p::Stopped>::Ok(())
+        }
+    }
+}
+
+/// Converts a branch error to the group's error type.
+fn convert(g: &GroupInput, err: &Ident, span: Span) -> TokenStream {
+    match &g.options.error {
+        Some(_) => quote_spanned!(span=> ::core::convert::From::from(#err)),
+        None => quote!(#err),
+    }
+}
+
+/// The value a single branch stores, from its awaited output.
+fn outcome(g: &GroupInput, b: &Branch, awaited: TokenStream, n: &Names, span: Span) -> TokenStream {
+    let Names { group, ok, err, .. } = n;
+    if !b.fallible {
+        return awaited;
+    }
+    let conv = convert(g, err, span);
+    match g.options.mode {
+        Mode::Supervise => quote_spanned! {span=>
+            match #awaited {
+                ::core::result::Result::Ok(#ok) => ::core::result::Result::Ok(#ok),
+                ::core::result::Result::Err(#err) => ::core::result::Result::Err(#conv),
+            }
+        },
+        _ => quote_spanned! {span=>
+            match #awaited {
+                ::core::result::Result::Ok(#ok) => #ok,
+                ::core::result::Result::Err(#err) => {
+                    return ::core::result::Result::Err(#group.fail(#conv));
+                }
+            }
+        },
+    }
+}
+
+fn fan_out(
+    g: &GroupInput,
+    b: &Branch,
+    each: &ForEach,
+    n: &Names,
+    p: &TokenStream,
+    ty: &TokenStream,
+) -> TokenStream {
+    let Names {
+        group,
+        limit,
+        value,
+        fan,
+        fut: fut_var,
+        ok,
+        err,
+        ..
+    } = n;
+    let ForEach {
+        pat,
+        iter,
+        stmts,
+        fut,
+    } = each;
+    let span = fut.span();
+    let ctor = if b.spawn {
+        quote!(tasks)
+    } else {
+        quote!(local)
+    };
+    let awaited = quote!(#fut_var.await);
+    let item = if b.fallible {
+        let conv = convert(g, err, span);
+        let converted = quote_spanned! {span=>
+            match #awaited {
+                ::core::result::Result::Ok(#ok) => ::core::result::Result::Ok(#ok),
+                ::core::result::Result::Err(#err) => ::core::result::Result::Err(#conv),
+            }
+        };
+        match g.options.mode {
+            Mode::Supervise => quote!(::core::result::Result::Ok(#converted)),
+            _ => converted,
+        }
+    } else {
+        quote!(::core::result::Result::Ok(#awaited))
+    };
+    let into_future = quote_spanned!(span=> ::core::future::IntoFuture::into_future(#fut));
+    quote! {
+        let mut #fan = #p::FanOut::#ctor(&#group, #limit);
+        for #pat in #iter {
+            #(#stmts)*
+            let #fut_var = #into_future;
+            #fan.push(async move { #item });
+        }
+        let #value #ty = #fan.await?;
+    }
+}
+
+/// The group's value: the tail with owned bindings, or the bindings.
+fn value(g: &GroupInput, _n: &Names, _p: &TokenStream) -> TokenStream {
+    if g.options.mode == Mode::Race {
+        return quote!(());
+    }
+    match &g.tail {
+        Some(tail) => {
+            let known = g
+                .branches
+                .iter()
+                .flat_map(|b| b.names.iter().map(|n| n.to_string()))
+                .collect();
+            let used = deps::expr_uses(tail, &known);
+            let binds = g.branches.iter().enumerate().filter_map(|(i, b)| {
+                if !b.names.iter().any(|n| used.contains_key(&n.to_string())) {
+                    return None;
+                }
+                let pat = &b.pat;
+                let s = slot(i);
+                Some(quote! {
+                    #[allow(unused_variables)]
+                    let #pat = #s.take();
+                })
+            });
+            quote!({ #(#binds)* #tail })
+        }
+        None => {
+            let takes: Vec<TokenStream> = (0..g.branches.len())
+                .map(|i| {
+                    let s = slot(i);
+                    quote!(#s.take())
+                })
+                .collect();
+            match takes.as_slice() {
+                [one] => one.clone(),
+                many => quote!((#(#many,)*)),
+            }
+        }
+    }
+}
+
+/// The `except*` arms around the group's result.
+fn arms(arms: &[Arm], result: TokenStream, p: &TokenStream) -> TokenStream {
+    let rest = id("__tg_rest");
+    let first = id("__tg_first");
+    let leaf = id("__tg_leaf");
+    let ok = id("__tg_ok");
+    let eg = id("__tg_eg");
+    let each = arms.iter().map(|arm| {
+        let pred = match &arm.matcher {
+            Matcher::Pattern(pat) => {
+                let guard = arm.guard.as_ref().map(|g| quote!(if #g));
+                quote! {
+                    match #leaf {
+                        #pat #guard => true,
+                        #[allow(unreachable_patterns)]
+                        _ => false,
+                    }
+                }
+            }
+            Matcher::Type(_, ty) => {
+                quote_spanned!(ty.span()=> #leaf.downcast_ref::<#ty>().is_some())
+            }
+        };
+        let name = match &arm.name {
+            Some(name) => quote!(#name),
+            None => quote!(_),
+        };
+        let body = &arm.body;
+        quote! {
+            #[allow(unreachable_code)]
+            if let ::core::option::Option::Some(#name) = #p::split_arm(&mut #rest, |#leaf| #pred) {
+                #p::keep_first(&mut #first, #body);
+            }
+        }
+    });
+    quote! {
+        match #result {
+            ::core::result::Result::Ok(#ok) => ::core::result::Result::Ok(#ok),
+            ::core::result::Result::Err(#eg) => {
+                let mut #rest = ::core::option::Option::Some(#eg);
+                let mut #first = ::core::option::Option::None;
+                #(#each)*
+                #p::arms_result(#first, #rest)
+            }
+        }
+    }
+}
+
+/// A binding's pattern as a dependent sees it, matched against `&T`:
+/// no `mut`, `ref` or type ascription, which would not fit a reference.
+fn view_pat(pat: &Pat) -> Pat {
+    match pat {
+        Pat::Type(t) => view_pat(&t.pat),
+        Pat::Ident(i) => {
+            let mut i = i.clone();
+            i.by_ref = None;
+            i.mutability = None;
+            if let Some((at, sub)) = i.subpat.take() {
+                i.subpat = Some((at, Box::new(view_pat(&sub))));
+            }
+            Pat::Ident(i)
+        }
+        Pat::Tuple(t) => {
+            let mut t = t.clone();
+            t.elems = t.elems.iter().map(view_pat).collect();
+            Pat::Tuple(t)
+        }
+        Pat::TupleStruct(t) => {
+            let mut t = t.clone();
+            t.elems = t.elems.iter().map(view_pat).collect();
+            Pat::TupleStruct(t)
+        }
+        Pat::Slice(t) => {
+            let mut t = t.clone();
+            t.elems = t.elems.iter().map(view_pat).collect();
+            Pat::Slice(t)
+        }
+        Pat::Paren(t) => view_pat(&t.pat),
+        Pat::Struct(s) => {
+            let mut s = s.clone();
+            for field in s.fields.iter_mut() {
+                *field.pat = view_pat(&field.pat);
+            }
+            Pat::Struct(s)
+        }
+        other => other.clone(),
+    }
+}
+
+/// What the macro expands to when the input is wrong: the errors, in a
+/// block of type `!` so that the caller's code around the group does not
+/// pile follow-on type errors on top of them.
+pub(crate) fn fallback(errors: syn::Error) -> TokenStream {
+    let errors = errors.into_compile_error();
+    quote!({ #errors })
+}

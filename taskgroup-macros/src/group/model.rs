@@ -1,0 +1,146 @@
+//! The typed model of a `taskgroup!` block.
+//!
+//! [`Item`]s are what the parser saw, in source order, accepting some
+//! misplaced or malformed pieces so that validation can report every
+//! problem at once. [`GroupInput`] is what validation makes of them: what
+//! expansion needs and nothing it must check again.
+
+use proc_macro2::Span;
+use syn::{Expr, Ident, Pat, Stmt, Type};
+
+use crate::krate::Krate;
+
+/// One piece of the block as written.
+pub(crate) enum Item {
+    Option(Box<OptionItem>),
+    Branch(Box<BranchItem>),
+    Arm(Box<ArmItem>),
+    /// An expression followed by `;`: not a branch.
+    Stray(Box<Expr>),
+    /// The final expression, without `;`.
+    Tail(Box<Expr>),
+}
+
+/// `name = value;`
+pub(crate) struct OptionItem {
+    pub(crate) name: Ident,
+    pub(crate) value: OptionValue,
+}
+
+pub(crate) enum OptionValue {
+    Expr(Expr),
+    Type(Type),
+}
+
+/// `#[attrs] let PAT = …;`
+pub(crate) struct BranchItem {
+    pub(crate) attrs: Vec<syn::Attribute>,
+    pub(crate) let_token: syn::token::Let,
+    pub(crate) pat: Pat,
+    pub(crate) init: BranchInit,
+}
+
+pub(crate) enum BranchInit {
+    /// `let x;`
+    Missing,
+    Expr(Expr),
+    For(syn::ExprForLoop),
+}
+
+/// `except* MATCHER [as NAME] [if GUARD] => BODY`
+pub(crate) struct ArmItem {
+    pub(crate) except: Span,
+    pub(crate) matcher: Option<Matcher>,
+    pub(crate) name: Option<Ident>,
+    pub(crate) guard: Option<(syn::token::If, Expr)>,
+    pub(crate) body: Expr,
+}
+
+/// What an arm matches each leaf against.
+#[derive(Clone)]
+pub(crate) enum Matcher {
+    /// `except* PATTERN`: the leaf (`&E`) matched against a pattern.
+    Pattern(Pat),
+    /// `except* type T`: the leaf is a boxed error whose concrete type is `T`.
+    Type(syn::token::Type, Type),
+}
+
+/// A validated group, ready to expand.
+pub(crate) struct GroupInput {
+    pub(crate) krate: Krate,
+    pub(crate) options: Options,
+    pub(crate) branches: Vec<Branch>,
+    pub(crate) tail: Option<Expr>,
+    pub(crate) arms: Vec<Arm>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Mode {
+    FailFast,
+    Supervise,
+    Race,
+}
+
+pub(crate) struct Options {
+    pub(crate) timeout: Option<(Ident, Expr)>,
+    pub(crate) limit: Option<Expr>,
+    pub(crate) error: Option<Type>,
+    pub(crate) name: Option<Expr>,
+    pub(crate) mode: Mode,
+}
+
+pub(crate) struct Branch {
+    /// Runs as a tokio task (`#[spawn]`).
+    pub(crate) spawn: bool,
+    pub(crate) pat: Pat,
+    /// The names `pat` binds.
+    pub(crate) names: Vec<Ident>,
+    /// Earlier branches (by index) whose bindings this branch uses.
+    pub(crate) deps: Vec<usize>,
+    pub(crate) fallible: bool,
+    pub(crate) kind: BranchKind,
+}
+
+pub(crate) enum BranchKind {
+    /// `let x = FUT?;`
+    Single { fut: Expr },
+    /// `let v = for PAT in ITER { STMTS; FUT? };`
+    ForEach(Box<ForEach>),
+}
+
+pub(crate) struct ForEach {
+    pub(crate) pat: Pat,
+    pub(crate) iter: Expr,
+    pub(crate) stmts: Vec<Stmt>,
+    pub(crate) fut: Expr,
+}
+
+impl Branch {
+    /// The future expression, for spans.
+    pub(crate) fn fut(&self) -> &Expr {
+        match &self.kind {
+            BranchKind::Single { fut } => fut,
+            BranchKind::ForEach(each) => &each.fut,
+        }
+    }
+}
+
+pub(crate) struct Arm {
+    pub(crate) matcher: Matcher,
+    pub(crate) name: Option<Ident>,
+    pub(crate) guard: Option<Expr>,
+    pub(crate) body: Expr,
+}
+
+impl GroupInput {
+    /// Whether the group's value is a `Result`: something can fail it.
+    pub(crate) fn can_fail(&self) -> bool {
+        let timeout = self.options.timeout.is_some();
+        match self.options.mode {
+            Mode::Supervise => timeout,
+            Mode::FailFast | Mode::Race => {
+                timeout || self.options.error.is_some() || self.branches.iter().any(|b| b.fallible)
+            }
+        }
+    }
+}

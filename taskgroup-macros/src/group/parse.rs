@@ -1,0 +1,201 @@
+//! Parsing: tokens to [`Item`]s in source order.
+//!
+//! The parser is lenient where a mistake is common (unknown options,
+//! misplaced pieces, a statement that is not a `let`): it keeps them as
+//! items so that validation can report all problems with good messages.
+
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use syn::ext::IdentExt;
+use syn::parse::{Parse, ParseStream};
+use syn::{Attribute, Expr, Ident, Pat, Token};
+
+use super::model::{ArmItem, BranchInit, BranchItem, Item, Matcher, OptionItem, OptionValue};
+use crate::krate::Krate;
+
+/// The macro's whole input: the runtime path, then the block's items.
+pub(crate) struct Input {
+    pub(crate) krate: Krate,
+    pub(crate) items: Vec<Item>,
+}
+
+impl Parse for Input {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let krate = parse_krate(input)?;
+        let mut items = Vec::new();
+        while !input.is_empty() {
+            items.push(parse_item(input)?);
+        }
+        Ok(Input { krate, items })
+    }
+}
+
+/// `($crate)`, put first by the facade's `macro_rules!`.
+fn parse_krate(input: ParseStream<'_>) -> syn::Result<Krate> {
+    let fork = input.fork();
+    if let Ok(TokenTree::Group(group)) = fork.parse::<TokenTree>()
+        && group.delimiter() == Delimiter::Parenthesis
+        && !group.stream().is_empty()
+        && is_path(&group.stream())
+    {
+        input.parse::<TokenTree>()?;
+        return Ok(Krate(group.stream()));
+    }
+    Ok(Krate::default())
+}
+
+fn is_path(tokens: &TokenStream) -> bool {
+    tokens.clone().into_iter().all(|tt| match tt {
+        TokenTree::Ident(_) => true,
+        TokenTree::Punct(p) => p.as_char() == ':',
+        _ => false,
+    })
+}
+
+fn peek_except(input: ParseStream<'_>) -> bool {
+    let fork = input.fork();
+    matches!(fork.call(Ident::parse_any), Ok(ident) if ident == "except") && fork.peek(Token![*])
+}
+
+fn parse_item(input: ParseStream<'_>) -> syn::Result<Item> {
+    if peek_except(input) {
+        return parse_arm(input).map(|a| Item::Arm(Box::new(a)));
+    }
+    if input.peek(Token![#]) || input.peek(Token![let]) {
+        return parse_branch(input).map(|b| Item::Branch(Box::new(b)));
+    }
+    if input.peek(Ident)
+        && !input.peek(Token![let])
+        && input.peek2(Token![=])
+        && !input.peek2(Token![==])
+        && !input.peek2(Token![=>])
+    {
+        return parse_option(input).map(|o| Item::Option(Box::new(o)));
+    }
+    let expr: Expr = input.parse()?;
+    if input.peek(Token![;]) {
+        input.parse::<Token![;]>()?;
+        return Ok(Item::Stray(Box::new(expr)));
+    }
+    if input.is_empty() || peek_except(input) {
+        return Ok(Item::Tail(Box::new(expr)));
+    }
+    Err(input.error(
+        "expected `;` after this expression: a branch is `let PAT = FUTURE;` \
+         and only the last expression (the group's value) goes without `;`",
+    ))
+}
+
+fn parse_option(input: ParseStream<'_>) -> syn::Result<OptionItem> {
+    let name: Ident = input.parse()?;
+    input.parse::<Token![=]>()?;
+    let value = if name == "error" {
+        OptionValue::Type(input.parse()?)
+    } else {
+        OptionValue::Expr(input.parse()?)
+    };
+    if !input.is_empty() {
+        input.parse::<Token![;]>().map_err(|e| {
+            syn::Error::new(e.span(), format!("expected `;` after the `{name}` option"))
+        })?;
+    }
+    Ok(OptionItem { name, value })
+}
+
+fn parse_branch(input: ParseStream<'_>) -> syn::Result<BranchItem> {
+    let attrs = input.call(Attribute::parse_outer)?;
+    if !input.peek(Token![let]) {
+        return Err(input.error("expected `let` after the attribute: `#[spawn] let PAT = FUTURE;`"));
+    }
+    let let_token: Token![let] = input.parse()?;
+    let mut pat = Pat::parse_single(input)?;
+    if input.peek(Token![:]) {
+        let colon_token: Token![:] = input.parse()?;
+        let ty = input.parse()?;
+        pat = Pat::Type(syn::PatType {
+            attrs: Vec::new(),
+            pat: Box::new(pat),
+            colon_token,
+            ty: Box::new(ty),
+        });
+    }
+    let init = if input.peek(Token![;]) {
+        BranchInit::Missing
+    } else {
+        input.parse::<Token![=]>()?;
+        if input.peek(Token![for]) {
+            BranchInit::For(input.parse()?)
+        } else {
+            BranchInit::Expr(input.parse()?)
+        }
+    };
+    if input.peek(Token![else]) {
+        return Err(input.error(
+            "`let … else` is not a branch: a branch is `let PAT = FUTURE;` with an irrefutable PAT",
+        ));
+    }
+    input.parse::<Token![;]>().map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            "expected `;` at the end of the branch: `let PAT = FUTURE;`",
+        )
+    })?;
+    Ok(BranchItem {
+        attrs,
+        let_token,
+        pat,
+        init,
+    })
+}
+
+fn parse_arm(input: ParseStream<'_>) -> syn::Result<ArmItem> {
+    let except = input.call(Ident::parse_any)?;
+    input.parse::<Token![*]>()?;
+    let matcher = if input.peek(Token![=>]) || input.peek(Token![as]) || input.peek(Token![if]) {
+        None
+    } else if input.peek(Token![type]) {
+        let type_token: Token![type] = input.parse()?;
+        Some(Matcher::Type(type_token, input.parse()?))
+    } else {
+        Some(Matcher::Pattern(Pat::parse_multi_with_leading_vert(input)?))
+    };
+    let name = if input.peek(Token![as]) {
+        input.parse::<Token![as]>()?;
+        if input.peek(Token![_]) {
+            input.parse::<Token![_]>()?;
+            None
+        } else {
+            Some(input.parse()?)
+        }
+    } else {
+        None
+    };
+    let guard = if input.peek(Token![if]) {
+        let if_token: Token![if] = input.parse()?;
+        Some((if_token, input.parse()?))
+    } else {
+        None
+    };
+    input.parse::<Token![=>]>().map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            "expected `=>`: an arm is `except* PATTERN [as NAME] [if GUARD] => EXPR,`",
+        )
+    })?;
+    let body: Expr = input.parse()?;
+    let block_like = matches!(
+        body,
+        Expr::Block(_) | Expr::If(_) | Expr::Match(_) | Expr::Loop(_) | Expr::Unsafe(_)
+    );
+    if input.peek(Token![,]) {
+        input.parse::<Token![,]>()?;
+    } else if !block_like && !input.is_empty() {
+        return Err(input.error("expected `,` after the `except*` arm"));
+    }
+    Ok(ArmItem {
+        except: except.span(),
+        matcher,
+        name,
+        guard,
+        body,
+    })
+}
