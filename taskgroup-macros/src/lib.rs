@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod concurrent;
 mod deps;
 mod group;
 mod krate;
@@ -18,4 +19,13 @@ pub fn taskgroup_impl(input: TokenStream) -> TokenStream {
         .map(|g| group::expand::expand(&g))
         .unwrap_or_else(group::expand::fallback)
         .into()
+}
+
+/// Runs the independent `let … .await` lines of an async fn concurrently.
+///
+/// See the `taskgroup` crate's documentation of `concurrent` for the rules
+/// and examples.
+#[proc_macro_attribute]
+pub fn concurrent(attr: TokenStream, item: TokenStream) -> TokenStream {
+    concurrent::concurrent(attr.into(), item.into()).into()
 }

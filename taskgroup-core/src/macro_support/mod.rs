@@ -6,11 +6,13 @@
 //! static branch. A branch talks to its siblings only through [`Group`] (the
 //! error sink and the cancel flag) and the [`Slot`]s that hold the bindings.
 
+mod concurrent;
 mod driver;
 mod fanout;
 mod slot;
 mod task;
 
+pub use concurrent::{Acquire, Exit, FnResult, Permit, Permits, exit_all, exit_first};
 pub use driver::{Branch, Driver, Group, Mode, Stopped, finish};
 pub use fanout::FanOut;
 pub use slot::{Slot, Wait};

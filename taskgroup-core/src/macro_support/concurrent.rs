@@ -1,0 +1,135 @@
+//! What `#[concurrent]` needs beyond the `taskgroup!` driver: carrying a
+//! `?` error or a `return` value out of a branch, and the `limit`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::task::{Context, Poll};
+
+use crate::error::ErrorGroup;
+use crate::wake::lock;
+
+/// How a branch of a `#[concurrent]` fn left early: a `return` (the fn's
+/// value) or a `?` (the fn's error).
+#[derive(Debug)]
+pub enum Exit<R, E> {
+    /// `return value` inside the let's initializer.
+    Return(R),
+    /// `expr?` inside the let's initializer, already converted with `From`.
+    Error(E),
+}
+
+/// The error type of a fn's `Result` return type, however it is spelled
+/// (`io::Result<T>`, `anyhow::Result<T>`, …).
+#[diagnostic::on_unimplemented(
+    message = "`?` in a #[concurrent] let needs the fn to return a `Result`, not `{Self}`",
+    label = "a `?` in a concurrent let returns its error as this type",
+    note = "make the fn return a `Result`, or handle the error inside the let"
+)]
+pub trait FnResult {
+    /// The `E` of `Result<T, E>`.
+    type Error;
+    /// `Err(error)`.
+    fn from_error(error: Self::Error) -> Self;
+}
+
+impl<T, E> FnResult for Result<T, E> {
+    type Error = E;
+    fn from_error(error: E) -> Self {
+        Err(error)
+    }
+}
+
+/// What the fn returns after a segment failed: the first exit decides; an
+/// error becomes the fn's error.
+pub fn exit_first<R, E, Out>(
+    exits: ErrorGroup<Exit<R, E>>,
+    from_ret: impl FnOnce(R) -> Out,
+    from_err: impl FnOnce(E) -> Out,
+) -> Out {
+    match exits.into_iter().next() {
+        Some(Exit::Return(value)) => from_ret(value),
+        Some(Exit::Error(error)) => from_err(error),
+        None => unreachable!("taskgroup: an error group with no error"),
+    }
+}
+
+/// As [`exit_first`], for a fn whose error type is `ErrorGroup<X>`: every
+/// error of the segment is returned, flattened into one group.
+pub fn exit_all<R, X, Out>(
+    exits: ErrorGroup<Exit<R, ErrorGroup<X>>>,
+    from_ret: impl FnOnce(R) -> Out,
+    from_err: impl FnOnce(ErrorGroup<X>) -> Out,
+) -> Out {
+    let mut errors: Option<ErrorGroup<X>> = None;
+    for exit in exits {
+        match exit {
+            Exit::Return(value) if errors.is_none() => return from_ret(value),
+            Exit::Return(_) => {}
+            Exit::Error(group) => match &mut errors {
+                Some(all) => all.extend(group),
+                None => errors = Some(group),
+            },
+        }
+    }
+    match errors {
+        Some(all) => from_err(all),
+        None => unreachable!("taskgroup: an error group with no error"),
+    }
+}
+
+/// At most `limit` branches of a `#[concurrent(limit = N)]` segment run at
+/// once. A waiting branch registers no waker: a permit comes back only when
+/// a branch finishes, and the driver polls every waiting branch again after
+/// any branch finished.
+#[derive(Debug)]
+pub struct Permits {
+    free: Mutex<usize>,
+}
+
+impl Permits {
+    /// `limit` permits (at least one).
+    pub fn new(limit: usize) -> Self {
+        Permits {
+            free: Mutex::new(limit.max(1)),
+        }
+    }
+
+    /// Waits for a permit, held until the returned guard is dropped.
+    pub fn acquire(&self) -> Acquire<'_> {
+        Acquire { permits: self }
+    }
+}
+
+/// The future returned by [`Permits::acquire`].
+#[derive(Debug)]
+pub struct Acquire<'a> {
+    permits: &'a Permits,
+}
+
+impl<'a> Future for Acquire<'a> {
+    type Output = Permit<'a>;
+
+    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Permit<'a>> {
+        let mut free = lock(&self.permits.free);
+        if *free == 0 {
+            return Poll::Pending;
+        }
+        *free -= 1;
+        Poll::Ready(Permit {
+            permits: self.permits,
+        })
+    }
+}
+
+/// A running branch's permit.
+#[derive(Debug)]
+pub struct Permit<'a> {
+    permits: &'a Permits,
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        *lock(&self.permits.free) += 1;
+    }
+}

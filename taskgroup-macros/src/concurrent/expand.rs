@@ -1,0 +1,391 @@
+//! The rewrite of an `async fn` body under `#[concurrent]`.
+//!
+//! The body's top-level statements are split into *segments*: runs of two
+//! or more consecutive `let PAT = …;` whose initializer awaits. Each
+//! segment becomes one task group (the same static-branch driver as
+//! `taskgroup!`): every let is a branch that waits only for the earlier
+//! lets it names, then runs. Every other statement is a barrier and stays
+//! where it was, so visible ordering is kept. After a segment its bindings
+//! are bound again as owned values, so the rest of the body reads as
+//! written.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::visit_mut::VisitMut;
+use syn::{Expr, FnArg, ItemFn, Local, ReturnType, Stmt, Type};
+
+use super::args::Args;
+use super::rewrite::{self, Exits};
+use crate::deps;
+
+/// Facts about the fn that every segment needs.
+struct Ctx<'a> {
+    krate: TokenStream,
+    ret: TokenStream,
+    /// Where errors about the return type point.
+    ret_span: Span,
+    /// The fn returns `Result<_, ErrorGroup<_>>`: return every error.
+    all_errors: bool,
+    limit: Option<&'a Expr>,
+}
+
+pub(crate) fn expand(args: &Args, mut item: ItemFn) -> syn::Result<TokenStream> {
+    let krate = match &args.krate {
+        Some(path) => quote!(#path),
+        None => {
+            let default = crate::krate::Krate::default();
+            quote!(#default)
+        }
+    };
+    let ret = match &item.sig.output {
+        ReturnType::Default => quote!(()),
+        ReturnType::Type(_, ty) => quote!(#ty),
+    };
+    let ret_span = match &item.sig.output {
+        ReturnType::Default => item.sig.ident.span(),
+        ReturnType::Type(_, ty) => ty.span(),
+    };
+    let ctx = Ctx {
+        krate,
+        ret,
+        ret_span,
+        all_errors: returns_error_group(&item.sig.output),
+        limit: args.limit.as_ref(),
+    };
+
+    // Names whose use hands out `&mut` access: lets that use them stay in
+    // order.
+    let mut mutable = BTreeSet::new();
+    for input in &item.sig.inputs {
+        match input {
+            FnArg::Receiver(r) => {
+                let by_mut_ref = matches!(&r.kind, syn::ReceiverKind::Reference(_, _, Some(_)));
+                if r.mutability.is_some() || by_mut_ref {
+                    mutable.insert("self".to_string());
+                }
+            }
+            FnArg::Typed(t) => {
+                mutable.extend(rewrite::mut_bindings(&t.pat));
+                if rewrite::is_mut_ref(&t.ty) {
+                    for ident in deps::pat_bindings(&t.pat) {
+                        mutable.insert(ident.to_string());
+                    }
+                }
+            }
+        }
+    }
+
+    let stmts = std::mem::take(&mut item.block.stmts);
+    let body = expand_stmts(&ctx, stmts, &mut mutable);
+    let body = match &args.timeout {
+        None => body,
+        Some(timeout) => with_timeout(&ctx, timeout, body),
+    };
+    item.block = Box::new(syn::parse2(quote!({ #body }))?);
+    Ok(quote!(#item))
+}
+
+/// Whether the declared return type is `…Result<_, …ErrorGroup<_>>`.
+fn returns_error_group(output: &ReturnType) -> bool {
+    let ReturnType::Type(_, ty) = output else {
+        return false;
+    };
+    let Type::Path(p) = &**ty else { return false };
+    let Some(last) = p.path.segments.last() else {
+        return false;
+    };
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return false;
+    };
+    let Some(syn::GenericArgument::Type(Type::Path(err))) = args.args.iter().nth(1) else {
+        return false;
+    };
+    err.path
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "ErrorGroup")
+}
+
+/// A deadline for the whole body: on expiry the body is dropped (which
+/// cancels a running segment) and the fn returns `TimedOut` through `From`.
+fn with_timeout(ctx: &Ctx<'_>, timeout: &Expr, body: TokenStream) -> TokenStream {
+    let Ctx { krate, ret, .. } = ctx;
+    quote_spanned! {Span::call_site()=>
+        let __tg_body = async move {
+            let __tg_ret: #ret = { #body };
+            __tg_ret
+        };
+        match #krate::__private::tokio::time::timeout(#timeout, __tg_body).await {
+            ::core::result::Result::Ok(__tg_ret) => __tg_ret,
+            ::core::result::Result::Err(_) => ::core::result::Result::Err(
+                ::core::convert::From::from(#krate::__private::TimedOut::new()),
+            ),
+        }
+    }
+}
+
+/// Whether a statement may join a segment, given the mutable names so far.
+fn branch_candidate<'s>(stmt: &'s Stmt, mutable: &BTreeSet<String>) -> Option<&'s Local> {
+    let Stmt::Local(local) = stmt else {
+        return None;
+    };
+    let init = local.init.as_ref()?;
+    if init.diverge.is_some() {
+        return None;
+    }
+    let scan = rewrite::scan(&init.expr);
+    if !scan.awaits || scan.opaque_macro {
+        return None;
+    }
+    if !deps::expr_uses(&init.expr, mutable).is_empty() {
+        return None;
+    }
+    Some(local)
+}
+
+fn expand_stmts(ctx: &Ctx<'_>, stmts: Vec<Stmt>, mutable: &mut BTreeSet<String>) -> TokenStream {
+    let mut out = TokenStream::new();
+    let mut run: Vec<Local> = Vec::new();
+    let mut segment_id = 0usize;
+    for stmt in stmts {
+        if let Some(local) = branch_candidate(&stmt, mutable) {
+            let local = local.clone();
+            mutable.extend(rewrite::mut_bindings(&local.pat));
+            run.push(local);
+            continue;
+        }
+        flush(ctx, &mut run, &mut out, &mut segment_id);
+        if let Stmt::Local(local) = &stmt {
+            mutable.extend(rewrite::mut_bindings(&local.pat));
+        }
+        out.extend(quote!(#stmt));
+    }
+    flush(ctx, &mut run, &mut out, &mut segment_id);
+    out
+}
+
+fn flush(ctx: &Ctx<'_>, run: &mut Vec<Local>, out: &mut TokenStream, id: &mut usize) {
+    let lets = std::mem::take(run);
+    match lets.len() {
+        0 => {}
+        1 => {
+            let only = &lets[0];
+            out.extend(quote!(#only));
+        }
+        _ => {
+            out.extend(segment(ctx, lets, *id));
+            *id += 1;
+        }
+    }
+}
+
+/// One segment: a group of branches, then the bindings bound again.
+fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, id: usize) -> TokenStream {
+    let krate = &ctx.krate;
+    let slot = |i: usize| format_ident!("__tg_slot_{}_{}", id, i);
+
+    // Which earlier let each let waits for: a name is bound by the latest
+    // earlier let that binds it.
+    let mut bound_by: BTreeMap<String, usize> = BTreeMap::new();
+    let mut waits_for: Vec<BTreeSet<usize>> = Vec::new();
+    let mut tries = false;
+    let mut returns = false;
+    for (i, local) in lets.iter().enumerate() {
+        let known: BTreeSet<String> = bound_by.keys().cloned().collect();
+        let init = &local.init.as_ref().map(|i| &*i.expr);
+        let uses = init.map(|e| deps::expr_uses(e, &known)).unwrap_or_default();
+        waits_for.push(
+            uses.keys()
+                .filter_map(|n| bound_by.get(n).copied())
+                .collect(),
+        );
+        if let Some(e) = init {
+            let s = rewrite::scan(e);
+            tries |= s.tries;
+            returns |= s.returns;
+        }
+        for ident in deps::pat_bindings(&local.pat) {
+            bound_by.insert(ident.to_string(), i);
+        }
+    }
+
+    let ret = &ctx.ret;
+    let never = quote!(::core::convert::Infallible);
+    let ret_ty = if returns { ret.clone() } else { never.clone() };
+    let err_ty = if tries {
+        quote_spanned!(ctx.ret_span=> <#ret as #krate::__private::FnResult>::Error)
+    } else {
+        never.clone()
+    };
+    let exit_ty = quote!(#krate::__private::Exit<#ret_ty, #err_ty>);
+
+    let permits = ctx.limit.map(|limit| {
+        quote! {
+            let __tg_permits = #krate::__private::Permits::new(#limit);
+        }
+    });
+
+    let mut slots = TokenStream::new();
+    let mut branches = TokenStream::new();
+    let mut refs = Vec::new();
+    for (i, local) in lets.iter().enumerate() {
+        let my_slot = slot(i);
+        slots.extend(quote!(let #my_slot = #krate::__private::Slot::new();));
+        let mut prelude = TokenStream::new();
+        for &k in &waits_for[i] {
+            let dep_slot = slot(k);
+            let pat = rewrite::borrowed_pat(&lets[k].pat);
+            prelude.extend(quote! {
+                #[allow(unused_variables)]
+                let #pat = match #dep_slot.wait(&__tg_group).await {
+                    ::core::result::Result::Ok(__tg_ref) => __tg_ref,
+                    ::core::result::Result::Err(_) => return,
+                };
+            });
+        }
+        if ctx.limit.is_some() {
+            prelude.extend(quote! {
+                let __tg_permit = __tg_permits.acquire().await;
+            });
+        }
+        let (_, ty) = rewrite::split_type(&local.pat);
+        let ty = ty.map(|t| quote!(: #t));
+        let mut init = local
+            .init
+            .as_ref()
+            .map(|i| (*i.expr).clone())
+            .unwrap_or_else(|| syn::parse_quote!(()));
+        Exits { krate }.visit_expr_mut(&mut init);
+        let b = format_ident!("__tg_branch_{}_{}", id, i);
+        branches.extend(quote! {
+            let mut #b = ::core::pin::pin!(::core::option::Option::Some(async {
+                #prelude
+                let __tg_result: ::core::result::Result<(), #exit_ty> = async {
+                    let __tg_value #ty = #init;
+                    #my_slot.set(__tg_value);
+                    ::core::result::Result::Ok(())
+                }
+                .await;
+                if let ::core::result::Result::Err(__tg_exit) = __tg_result {
+                    let _ = __tg_group.fail(__tg_exit);
+                }
+            }));
+        });
+        refs.push(
+            quote!((#b.as_mut() as ::core::pin::Pin<&mut dyn #krate::__private::Branch>, false)),
+        );
+    }
+
+    let from_ret = if returns {
+        quote!(|__tg_ret| __tg_ret)
+    } else {
+        quote!(|__tg_never| match __tg_never {})
+    };
+    let from_err = if tries {
+        quote_spanned!(ctx.ret_span=> |__tg_err| <#ret as #krate::__private::FnResult>::from_error(__tg_err))
+    } else {
+        quote!(|__tg_never| match __tg_never {})
+    };
+    let exit_fn = if ctx.all_errors && tries {
+        quote!(exit_all)
+    } else {
+        quote!(exit_first)
+    };
+
+    let mut restores = TokenStream::new();
+    for (i, local) in lets.iter().enumerate() {
+        let my_slot = slot(i);
+        let attrs = &local.attrs;
+        let pat = &local.pat;
+        // A binding shadowed by a later let of the segment was only needed
+        // by the branches; it is still bound (and dropped) in order.
+        let shadowed = deps::pat_bindings(pat).iter().all(|n| {
+            lets[i + 1..]
+                .iter()
+                .any(|l| deps::pat_bindings(&l.pat).iter().any(|m| m == n))
+        });
+        let allow = shadowed.then(|| quote!(#[allow(unused_variables, unused_mut)]));
+        restores.extend(quote! {
+            #(#attrs)*
+            #allow
+            let #pat = #my_slot.take();
+        });
+    }
+
+    quote! {
+        let __tg_group = #krate::__private::Group::<#exit_ty>::new(
+            #krate::__private::Mode::FailFast,
+        );
+        #permits
+        #slots
+        let __tg_panic = {
+            #branches
+            let mut __tg_driver = #krate::__private::Driver::new();
+            ::core::future::poll_fn(|__tg_cx| {
+                __tg_driver.poll(
+                    __tg_cx,
+                    &__tg_group,
+                    ::core::option::Option::None,
+                    &mut [#(#refs),*],
+                )
+            })
+            .await
+        };
+        if let ::core::option::Option::Some(__tg_errors) =
+            #krate::__private::finish(__tg_panic, __tg_group)
+        {
+            return #krate::__private::#exit_fn(__tg_errors, #from_ret, #from_err);
+        }
+        #restores
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expand_src(attr: TokenStream, src: &str) -> String {
+        let item: ItemFn = syn::parse_str(src).unwrap();
+        let args = super::super::args::parse(attr).unwrap();
+        expand(&args, item).unwrap().to_string()
+    }
+
+    #[test]
+    fn independent_lets_become_one_segment() {
+        let out = expand_src(
+            quote!(),
+            "async fn f() -> Result<u8, E> { let a = x().await?; let b = y().await?; Ok(a + b) }",
+        );
+        assert!(out.contains("__tg_slot_0_0"), "{out}");
+        assert!(out.contains("__tg_slot_0_1"), "{out}");
+        assert!(!out.contains("__tg_slot_1_0"), "{out}");
+    }
+
+    #[test]
+    fn a_lone_await_let_is_left_as_written() {
+        let out = expand_src(quote!(), "async fn f() { let a = x().await; g(a); }");
+        assert!(!out.contains("__tg_"), "{out}");
+    }
+
+    #[test]
+    fn statements_are_barriers() {
+        let out = expand_src(
+            quote!(),
+            "async fn f() { let a = x().await; let b = y().await; log(); let c = z().await; let d = w().await; }",
+        );
+        assert!(out.contains("__tg_slot_0_1"), "{out}");
+        assert!(out.contains("__tg_slot_1_1"), "{out}");
+    }
+
+    #[test]
+    fn lets_using_mut_self_stay_sequential() {
+        let out = expand_src(
+            quote!(),
+            "async fn f(&mut self) { let a = self.x().await; let b = self.y().await; }",
+        );
+        assert!(!out.contains("__tg_"), "{out}");
+    }
+}

@@ -1,0 +1,166 @@
+//! Which top-level `let`s of an async fn can run concurrently, and the
+//! rewrite of their initializers into branch bodies.
+//!
+//! A branch body runs inside an `async` block, where `?` and `return` would
+//! mean the block rather than the fn. So the `?`s and `return`s an
+//! initializer owns (not those inside its closures, async blocks or items)
+//! become early exits that carry the error, or the returned value, to the
+//! code after the group, which returns it from the fn.
+
+use proc_macro2::{TokenStream, TokenTree};
+use quote::quote;
+use syn::visit::{self, Visit};
+use syn::visit_mut::{self, VisitMut};
+use syn::{Expr, Pat};
+
+/// What an initializer contains outside its closures, async blocks and
+/// items (the code that belongs to the fn itself).
+#[derive(Default)]
+pub(crate) struct Scan {
+    pub(crate) awaits: bool,
+    pub(crate) tries: bool,
+    pub(crate) returns: bool,
+    /// A macro call whose tokens hold `.await`, `?` or `return`: they
+    /// cannot be rewritten, so the let stays sequential.
+    pub(crate) opaque_macro: bool,
+}
+
+pub(crate) fn scan(expr: &Expr) -> Scan {
+    let mut s = Scan::default();
+    s.visit_expr(expr);
+    s
+}
+
+impl<'ast> Visit<'ast> for Scan {
+    fn visit_expr_await(&mut self, e: &'ast syn::ExprAwait) {
+        self.awaits = true;
+        visit::visit_expr_await(self, e);
+    }
+    fn visit_expr_try(&mut self, e: &'ast syn::ExprTry) {
+        self.tries = true;
+        visit::visit_expr_try(self, e);
+    }
+    fn visit_expr_return(&mut self, e: &'ast syn::ExprReturn) {
+        self.returns = true;
+        visit::visit_expr_return(self, e);
+    }
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        if tokens_hold_control(m.tokens.clone()) {
+            self.opaque_macro = true;
+        }
+    }
+}
+
+fn tokens_hold_control(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        TokenTree::Ident(i) => i == "await" || i == "return",
+        TokenTree::Punct(p) => p.as_char() == '?',
+        TokenTree::Group(g) => tokens_hold_control(g.stream()),
+        TokenTree::Literal(_) => false,
+    })
+}
+
+/// Rewrites the `?`s and `return`s an initializer owns into early exits of
+/// type `Exit<R, E>` (see `taskgroup::__private::Exit`).
+pub(crate) struct Exits<'k> {
+    pub(crate) krate: &'k TokenStream,
+}
+
+impl VisitMut for Exits<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        match expr {
+            Expr::Closure(_) | Expr::Async(_) | Expr::Macro(_) => {}
+            Expr::Try(t) => {
+                self.visit_expr_mut(&mut t.expr);
+                let inner = &t.expr;
+                let krate = self.krate;
+                // Spanned on the user's `?`, so a missing `From` impl is
+                // reported there.
+                let span = t.question_token.spans[0];
+                *expr = syn::parse_quote_spanned! {span=>
+                    match #inner {
+                        ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                        ::core::result::Result::Err(__tg_err) => {
+                            return ::core::result::Result::Err(
+                                #krate::__private::Exit::Error(::core::convert::From::from(__tg_err)),
+                            )
+                        }
+                    }
+                };
+            }
+            Expr::Return(r) => {
+                if let Some(value) = &mut r.expr {
+                    self.visit_expr_mut(value);
+                }
+                let krate = self.krate;
+                let value = match &r.expr {
+                    Some(v) => quote!(#v),
+                    None => quote!(()),
+                };
+                let span = r.return_token.span;
+                *expr = syn::parse_quote_spanned! {span=>
+                    return ::core::result::Result::Err(#krate::__private::Exit::Return(#value))
+                };
+            }
+            _ => visit_mut::visit_expr_mut(self, expr),
+        }
+    }
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// The pattern a dependent branch binds a borrowed value with: the same
+/// names, without `mut`, `ref` or a type (it binds references).
+pub(crate) fn borrowed_pat(pat: &Pat) -> Pat {
+    struct Strip;
+    impl VisitMut for Strip {
+        fn visit_pat_mut(&mut self, pat: &mut Pat) {
+            if let Pat::Type(t) = pat {
+                *pat = (*t.pat).clone();
+            }
+            visit_mut::visit_pat_mut(self, pat);
+        }
+        fn visit_pat_ident_mut(&mut self, p: &mut syn::PatIdent) {
+            p.mutability = None;
+            p.by_ref = None;
+            visit_mut::visit_pat_ident_mut(self, p);
+        }
+    }
+    let mut pat = pat.clone();
+    Strip.visit_pat_mut(&mut pat);
+    pat
+}
+
+/// The pattern of a let without its type, and the type if it had one.
+pub(crate) fn split_type(pat: &Pat) -> (&Pat, Option<&syn::Type>) {
+    match pat {
+        Pat::Type(t) => (&t.pat, Some(&t.ty)),
+        other => (other, None),
+    }
+}
+
+/// Names bound mutably by a pattern (`mut x`, `ref mut x`).
+pub(crate) fn mut_bindings(pat: &Pat) -> Vec<String> {
+    struct Find(Vec<String>);
+    impl<'ast> Visit<'ast> for Find {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            let by_ref_mut = p.by_ref.is_some() && p.mutability.is_some();
+            if p.mutability.is_some() || by_ref_mut {
+                self.0.push(p.ident.to_string());
+            }
+            visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut f = Find(Vec::new());
+    f.visit_pat(pat);
+    f.0
+}
+
+/// True when a parameter's type is `&mut T` (its binding hands out
+/// mutable access, so statements that use it keep their order).
+pub(crate) fn is_mut_ref(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Reference(r) if r.mutability.is_some())
+}

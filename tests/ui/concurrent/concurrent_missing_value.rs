@@ -1,0 +1,10 @@
+use taskgroup::concurrent;
+
+#[concurrent(timeout)]
+async fn load() -> u32 {
+    1
+}
+
+fn main() {
+    let _ = load();
+}

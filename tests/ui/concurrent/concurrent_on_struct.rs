@@ -1,0 +1,8 @@
+use taskgroup::concurrent;
+
+#[concurrent]
+struct Page {
+    id: u32,
+}
+
+fn main() {}
