@@ -5,6 +5,9 @@
 pub use taskgroup_core::*;
 pub use taskgroup_macros::*;
 
+#[doc = include_str!("../docs/concurrent.md")]
+pub use taskgroup_macros::concurrent;
+
 /// Paths used by the code the macros generate. Not public API.
 #[doc(hidden)]
 pub mod __private {
