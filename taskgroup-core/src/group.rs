@@ -118,6 +118,9 @@ pub struct TaskGroup<'a, E> {
     has_incoming: AtomicBool,
     ready: Arc<ReadyQueue>,
     options: Options<E>,
+    /// The group's span while it runs: the parent of its children's spans.
+    #[cfg(feature = "tracing")]
+    span: std::sync::OnceLock<tracing::Span>,
 }
 
 impl<E> Default for TaskGroup<'_, E> {
@@ -157,6 +160,8 @@ impl<'a, E> TaskGroup<'a, E> {
             has_incoming: AtomicBool::new(false),
             ready: ReadyQueue::new(),
             options,
+            #[cfg(feature = "tracing")]
+            span: std::sync::OnceLock::new(),
         }
     }
 
@@ -280,7 +285,7 @@ impl<'a, E> TaskGroup<'a, E> {
     {
         let shared = Shared::new(name);
         if self.check_open() {
-            let child = self.wrap(&shared, fut);
+            let child = self.traced(self.wrap(&shared, fut), shared.name());
             self.push(NewChild::Local(Box::pin(child)));
         }
         Handle::new(shared)
@@ -297,7 +302,7 @@ impl<'a, E> TaskGroup<'a, E> {
         if !self.check_open() {
             return Handle::new(shared);
         }
-        let child = self.wrap(&shared, fut);
+        let child = self.traced(self.wrap(&shared, fut), shared.name());
         let new = if self.options.limit.is_some() {
             NewChild::Deferred(Box::new(move || AbortOnDrop(tokio::spawn(child))))
         } else {
@@ -305,6 +310,29 @@ impl<'a, E> TaskGroup<'a, E> {
         };
         self.push(new);
         Handle::new(shared)
+    }
+
+    /// With the `tracing` feature, runs the child inside its own span, a
+    /// child of the group's span.
+    #[cfg(feature = "tracing")]
+    fn traced<F: Future>(
+        &self,
+        fut: F,
+        name: Option<&str>,
+    ) -> tracing::instrument::Instrumented<F> {
+        use tracing::Instrument;
+        let parent = self
+            .span
+            .get()
+            .cloned()
+            .unwrap_or_else(tracing::Span::current);
+        let span = tracing::debug_span!(parent: &parent, "child", name = name.unwrap_or(""));
+        fut.instrument(span)
+    }
+
+    #[cfg(not(feature = "tracing"))]
+    fn traced<F: Future>(&self, fut: F, _name: Option<&str>) -> F {
+        fut
     }
 
     /// The future the driver runs for a child: it hands the value to the
@@ -334,7 +362,12 @@ impl<'a, E> TaskGroup<'a, E> {
                     }
                     Ok(())
                 }
-                Err(e) => Err(e),
+                Err(e) => {
+                    #[cfg(feature = "tracing")]
+                    tracing::debug!("child failed");
+                    guard.0.fail();
+                    Err(e)
+                }
             }
         }
     }
@@ -440,7 +473,16 @@ impl<'a, E> TaskGroup<'a, E> {
         let mut body = pin!(Some(body));
         let mut timer = pin!(self.options.timeout.map(|(d, _)| tokio::time::sleep(d)));
         let mut value = None;
-        poll_fn(|cx| driver.poll(cx, body.as_mut(), timer.as_mut().as_pin_mut(), &mut value)).await;
+        let drive =
+            poll_fn(|cx| driver.poll(cx, body.as_mut(), timer.as_mut().as_pin_mut(), &mut value));
+        #[cfg(feature = "tracing")]
+        let drive = {
+            use tracing::Instrument;
+            let span = tracing::info_span!("taskgroup", name = self.name().unwrap_or(""));
+            let _ = self.span.set(span.clone());
+            drive.instrument(span)
+        };
+        drive.await;
         driver.finish(value)
     }
 
@@ -730,6 +772,8 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
     }
 
     fn record_panic(&mut self, payload: Panic) {
+        #[cfg(feature = "tracing")]
+        tracing::debug!("a child panicked");
         // The first panic is the one resumed; later ones happened while
         // cancelling and are dropped with their unwinding already done.
         if self.panic.is_none() {
@@ -874,6 +918,8 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
             return;
         }
         self.cancelling = true;
+        #[cfg(feature = "tracing")]
+        tracing::debug!(running = self.live, "group cancelling");
         let incoming = self.group.begin_cancel();
         self.drop_body(body);
         let mut dropped: Vec<Child<'a, E>> = Vec::new();

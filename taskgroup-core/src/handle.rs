@@ -16,6 +16,8 @@ enum Slot<T, E> {
     Taken,
     /// The child was dropped before it finished (its group was cancelled).
     Cancelled,
+    /// The child's error went to the group.
+    Failed,
 }
 
 pub(crate) struct Shared<T, E> {
@@ -29,6 +31,10 @@ impl<T, E> Shared<T, E> {
             slot: Mutex::new(Slot::Running(None)),
             name,
         })
+    }
+
+    pub(crate) fn name(&self) -> Option<&str> {
+        self.name.as_deref()
     }
 
     /// Stores the child's result and wakes whoever awaits the handle.
@@ -45,11 +51,23 @@ impl<T, E> Shared<T, E> {
         }
     }
 
+    /// The child failed and its error went to the group: the handle never
+    /// gets a value.
+    pub(crate) fn fail(&self) {
+        let waker = match std::mem::replace(&mut *lock(&self.slot), Slot::Failed) {
+            Slot::Running(w) => w,
+            _ => None,
+        };
+        drop(waker);
+    }
+
     fn cancel(&self) {
         let waker = {
             let mut slot = lock(&self.slot);
             match &mut *slot {
                 Slot::Running(w) => {
+                    #[cfg(feature = "tracing")]
+                    tracing::debug!("child cancelled");
                     let w = w.take();
                     *slot = Slot::Cancelled;
                     w
@@ -80,13 +98,10 @@ impl<T, E> Shared<T, E> {
                 drop(slot);
                 panic!("taskgroup: a child handle was polled after it returned its value")
             }
-            Slot::Cancelled => {
-                drop(slot);
-                panic!(
-                    "taskgroup: awaited the handle of a child that was cancelled; \
-                     a cancelled child has no value (await handles inside the group's body)"
-                )
-            }
+            // The group is cancelling whoever awaits this handle (or has
+            // already): never resolving is the only answer that cannot race
+            // with that cancellation.
+            Slot::Cancelled | Slot::Failed => Poll::Pending,
         }
     }
 

@@ -1,0 +1,66 @@
+//! With the `tracing` feature, every group gets a span, every child a span
+//! inside it, and failures and cancellation are events.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use taskgroup::TaskGroup;
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn groups_and_children_have_spans_and_failures_are_events() {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .without_time()
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let tg = TaskGroup::<&str>::builder().name("fetch").build();
+            let err = tg
+                .run(async {
+                    let _ = tg
+                        .child("slow")
+                        .spawn(std::future::pending::<Result<(), _>>());
+                    let _ = tg.child("broken").spawn(async { Err::<(), _>("boom") });
+                    Ok(())
+                })
+                .await
+                .unwrap_err();
+            assert_eq!(err.len(), 1);
+        });
+    });
+    let out = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        out.contains(r#"taskgroup{name="fetch"}:child{name="broken"}: "#)
+            && out.contains("child failed"),
+        "{out}"
+    );
+    assert!(
+        out.contains(r#"taskgroup{name="fetch"}: "#) && out.contains("group cancelling"),
+        "{out}"
+    );
+    assert!(
+        out.contains(r#"child{name="slow"}"#) && out.contains("child cancelled"),
+        "{out}"
+    );
+}
