@@ -1,4 +1,4 @@
-//! Structured concurrency for async Rust on tokio.
+#![doc = include_str!("../docs/guide.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
