@@ -35,7 +35,7 @@ impl<'a> Crawl<'a> {
         if !self.seen.lock().unwrap().insert(url.clone()) {
             return;
         }
-        let _ = self.tg.child(url.clone()).spawn(async move {
+        self.tg.child(url.clone()).spawn(async move {
             let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
             self.peak.fetch_max(now, Ordering::SeqCst);
             tokio::time::sleep(Duration::from_millis(5)).await; // "fetch"

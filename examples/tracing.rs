@@ -19,11 +19,11 @@ async fn main() {
                 tokio::time::sleep(Duration::from_millis(10)).await;
                 Ok(3)
             });
-            let _ = tg.child("reserve stock").spawn(async {
+            tg.child("reserve stock").spawn(async {
                 tokio::time::sleep(Duration::from_millis(500)).await;
                 Ok(())
             });
-            let _ = tg.child("charge card").spawn(async {
+            tg.child("charge card").spawn(async {
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 Err::<(), _>("card declined".to_string())
             });

@@ -87,7 +87,7 @@ async fn run_waits_for_children_the_body_did_not_await() {
     tg.run(async {
         for i in 1..=3u64 {
             let done = Arc::clone(&done);
-            let _ = tg.spawn(async move {
+            tg.spawn(async move {
                 sleep(ms(10 * i)).await;
                 done.fetch_add(1, Ordering::SeqCst);
                 Ok(())
@@ -133,13 +133,13 @@ async fn child_error_cancels_siblings_and_body() {
         .run(async {
             for _ in 0..3 {
                 let g = alive.guard();
-                let _ = tg.spawn(async move {
+                tg.spawn(async move {
                     let _g = g;
                     sleep(ms(1000)).await;
                     Ok(())
                 });
             }
-            let _ = tg.spawn(async {
+            tg.spawn(async {
                 sleep(ms(10)).await;
                 Err::<(), _>("boom")
             });
@@ -163,15 +163,15 @@ async fn fail_fast_returns_at_the_failure_not_after_the_siblings() {
     let start = Instant::now();
     let err = tg
         .run(async {
-            let _ = tg.spawn(async {
+            tg.spawn(async {
                 sleep(ms(10_000)).await;
                 Ok(())
             });
-            let _ = tg.spawn_task(async {
+            tg.spawn_task(async {
                 sleep(ms(10_000)).await;
                 Ok(())
             });
-            let _ = tg.spawn(async {
+            tg.spawn(async {
                 sleep(ms(20)).await;
                 Err::<(), _>(7)
             });
@@ -201,7 +201,7 @@ async fn errors_after_cancellation_are_kept_in_order() {
             let rx = Arc::new(rx);
             let started = Arc::new(tokio::sync::Notify::new());
             let s2 = Arc::clone(&started);
-            let _ = tg.spawn_task(async move {
+            tg.spawn_task(async move {
                 s2.notify_one();
                 // Blocking: an abort cannot interrupt this.
                 rx.lock().unwrap().recv().unwrap();
@@ -210,12 +210,12 @@ async fn errors_after_cancellation_are_kept_in_order() {
             started.notified().await;
             // Dropped when the group cancels: unblocks the task above.
             let unblock = SendOnDrop(tx);
-            let _ = tg.spawn(async move {
+            tg.spawn(async move {
                 let _unblock = unblock;
                 std::future::pending::<()>().await;
                 Ok(())
             });
-            let _ = tg.spawn(async { Err::<(), _>("first") });
+            tg.spawn(async { Err::<(), _>("first") });
             Ok(())
         })
         .await
@@ -231,7 +231,7 @@ async fn body_error_cancels_children_and_is_reported() {
     let g = alive.guard();
     let err = tg
         .run(async {
-            let _ = tg.spawn(async move {
+            tg.spawn(async move {
                 let _g = g;
                 sleep(ms(1000)).await;
                 Ok(())
@@ -255,14 +255,14 @@ async fn dropping_run_drops_local_children_and_aborts_tasks() {
         let tg = TaskGroup::<()>::new();
         let run = tg.run(async {
             let g = alive.guard();
-            let _ = tg.spawn(async move {
+            tg.spawn(async move {
                 let _g = g;
                 sleep(ms(1000)).await;
                 Ok(())
             });
             let g = alive.guard();
             let (p, d) = (Arc::clone(&polls_after_drop), Arc::clone(&dropped));
-            let _: taskgroup::Handle<(), _> = tg.spawn_task(async move {
+            let _never: taskgroup::Handle<(), _> = tg.spawn_task(async move {
                 let _g = g;
                 loop {
                     sleep(ms(1)).await;
@@ -296,7 +296,7 @@ async fn run_resolves_only_after_task_children_have_stopped() {
         .run(async {
             let started = Arc::new(tokio::sync::Notify::new());
             let s2 = Arc::clone(&started);
-            let _ = tg.spawn_task(async move {
+            tg.spawn_task(async move {
                 s2.notify_one();
                 // Not abortable for a while.
                 std::thread::sleep(Duration::from_millis(50));
@@ -321,17 +321,17 @@ async fn inner_group_failure_reaches_the_outer_group() {
     let outer = TaskGroup::<ErrorGroup<&str>>::new();
     let err = outer
         .run(async {
-            let _ = outer.spawn(async {
+            outer.spawn(async {
                 let inner = TaskGroup::new();
                 inner
                     .run(async {
-                        let _ = inner.spawn(async { Err::<(), _>("inner a") });
+                        inner.spawn(async { Err::<(), _>("inner a") });
                         Ok(())
                     })
                     .await?;
                 Ok(())
             });
-            let _ = outer.spawn(async {
+            outer.spawn(async {
                 sleep(ms(100)).await;
                 Ok(())
             });
@@ -348,13 +348,13 @@ async fn outer_failure_cancels_the_inner_groups_children() {
     let outer = TaskGroup::new();
     let err = outer
         .run(async {
-            let _ = outer.spawn(async {
+            outer.spawn(async {
                 let inner = TaskGroup::new();
                 inner
                     .run(async {
                         for _ in 0..3 {
                             let g = alive.guard();
-                            let _ = inner.spawn(async move {
+                            inner.spawn(async move {
                                 let _g = g;
                                 sleep(ms(1000)).await;
                                 Ok(())
@@ -389,14 +389,14 @@ async fn children_spawn_children_even_after_the_body_returned() {
             sleep(ms(1)).await;
             count.fetch_add(1, Ordering::SeqCst);
             if depth > 0 {
-                let _ = tg.spawn(tree(tg, count, depth - 1));
-                let _ = tg.spawn(tree(tg, count, depth - 1));
+                tg.spawn(tree(tg, count, depth - 1));
+                tg.spawn(tree(tg, count, depth - 1));
             }
             Ok(())
         })
     }
     tg.run(async {
-        let _ = tg.spawn(tree(&tg, &count, 5));
+        tg.spawn(tree(&tg, &count, 5));
         Ok(())
     })
     .await
@@ -411,11 +411,11 @@ async fn a_child_that_keeps_spawning_is_ended_when_a_sibling_fails() {
     let tg = TaskGroup::new();
     let err = tg
         .run(async {
-            let _: taskgroup::Handle<(), _> = tg.spawn(async {
+            let _never: taskgroup::Handle<(), _> = tg.spawn(async {
                 loop {
                     let g = alive.guard();
                     spawned.fetch_add(1, Ordering::SeqCst);
-                    let _ = tg.spawn(async move {
+                    tg.spawn(async move {
                         let _g = g;
                         sleep(ms(1_000_000)).await;
                         Ok(())
@@ -423,7 +423,7 @@ async fn a_child_that_keeps_spawning_is_ended_when_a_sibling_fails() {
                     sleep(ms(1)).await;
                 }
             });
-            let _ = tg.spawn(async {
+            tg.spawn(async {
                 sleep(ms(50)).await;
                 Err::<(), _>("enough")
             });
@@ -442,7 +442,7 @@ async fn spawning_into_a_finished_group_panics_with_a_clear_message() {
     let msg = panic_message(async {
         let tg = TaskGroup::<()>::new();
         tg.run(async { Ok(()) }).await.unwrap();
-        let _ = tg.spawn(async { Ok(()) });
+        tg.spawn(async { Ok(()) });
     })
     .await;
     assert!(
@@ -455,7 +455,7 @@ async fn spawning_into_a_finished_group_panics_with_a_clear_message() {
 async fn spawning_before_run_panics_with_a_clear_message() {
     let msg = panic_message(async {
         let tg = TaskGroup::<()>::new();
-        let _ = tg.spawn_task(async { Ok(()) });
+        tg.spawn_task(async { Ok(()) });
     })
     .await;
     assert!(msg.contains("spawn before `run`"), "{msg}");
@@ -481,12 +481,12 @@ async fn local_child_panic_cancels_siblings_then_resumes_payload() {
         let tg = TaskGroup::<()>::new();
         tg.run(async {
             let g = a2.guard();
-            let _ = tg.spawn(async move {
+            tg.spawn(async move {
                 let _g = g;
                 sleep(ms(1000)).await;
                 Ok(())
             });
-            let _ = tg.spawn(async {
+            tg.spawn(async {
                 sleep(ms(5)).await;
                 std::panic::panic_any(42u32);
                 #[allow(unreachable_code)]
@@ -511,12 +511,12 @@ async fn task_child_panic_cancels_siblings_then_resumes_payload() {
         let tg = TaskGroup::<()>::new();
         tg.run(async {
             let g = a2.guard();
-            let _ = tg.spawn_task(async move {
+            tg.spawn_task(async move {
                 let _g = g;
                 sleep(ms(100_000)).await;
                 Ok(())
             });
-            let _ = tg.spawn_task(async {
+            tg.spawn_task(async {
                 std::panic::panic_any("task payload");
                 #[allow(unreachable_code)]
                 Ok::<(), ()>(())
@@ -544,7 +544,7 @@ async fn body_panic_cancels_children_then_resumes_payload() {
         let tg = TaskGroup::<()>::new();
         tg.run(async {
             let g = a2.guard();
-            let _ = tg.spawn(async move {
+            tg.spawn(async move {
                 let _g = g;
                 sleep(ms(1000)).await;
                 Ok(())
@@ -570,7 +570,7 @@ async fn a_panic_does_not_poison_the_group_for_the_caller() {
     // poisoned and nothing aborts the process.
     let tg = TaskGroup::<()>::new();
     let res = futures_catch(tg.run(async {
-        let _ = tg.spawn(async {
+        tg.spawn(async {
             panic!("inside");
             #[allow(unreachable_code)]
             Ok::<(), ()>(())
@@ -606,7 +606,7 @@ async fn timeout_cancels_every_child_and_fails_with_timed_out() {
         .run(async {
             for _ in 0..3 {
                 let g = alive.guard();
-                let _ = tg.spawn(async move {
+                tg.spawn(async move {
                     let _g = g;
                     sleep(ms(1000)).await;
                     Ok(())
@@ -666,7 +666,7 @@ async fn limit_runs_at_most_n_children_in_spawn_order() {
     tg.run(async {
         for i in 0..10 {
             let (running, max, order) = (&running, &max, &order);
-            let _ = tg.spawn(async move {
+            tg.spawn(async move {
                 order.lock().unwrap().push(i);
                 let now = running.fetch_add(1, Ordering::SeqCst) + 1;
                 max.fetch_max(now, Ordering::SeqCst);
@@ -693,7 +693,7 @@ async fn limit_counts_task_children_too() {
     tg.run(async {
         for _ in 0..6 {
             let (running, max) = (Arc::clone(&running), Arc::clone(&max));
-            let _ = tg.spawn_task(async move {
+            tg.spawn_task(async move {
                 let now = running.fetch_add(1, Ordering::SeqCst) + 1;
                 max.fetch_max(now, Ordering::SeqCst);
                 sleep(ms(10)).await;
@@ -751,7 +751,7 @@ async fn supervise_fails_only_through_the_body() {
     let tg = TaskGroup::builder().supervise().build();
     let err = tg
         .run(async {
-            let _ = tg.spawn(async { Err::<(), _>("child") });
+            tg.spawn(async { Err::<(), _>("child") });
             sleep(ms(1)).await;
             Err::<(), _>("body")
         })

@@ -190,9 +190,9 @@ fn run_tree(
                         Arc::clone(&case),
                     );
                     if kid.task {
-                        let _ = tg.spawn_task(fut);
+                        tg.spawn_task(fut);
                     } else {
-                        let _ = tg.spawn(fut);
+                        tg.spawn(fut);
                     }
                 }
                 tokio::time::sleep(Duration::from_millis(tree.body_delay)).await;

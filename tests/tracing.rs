@@ -38,10 +38,9 @@ fn groups_and_children_have_spans_and_failures_are_events() {
             let tg = TaskGroup::<&str>::builder().name("fetch").build();
             let err = tg
                 .run(async {
-                    let _ = tg
-                        .child("slow")
+                    tg.child("slow")
                         .spawn(std::future::pending::<Result<(), _>>());
-                    let _ = tg.child("broken").spawn(async { Err::<(), _>("boom") });
+                    tg.child("broken").spawn(async { Err::<(), _>("boom") });
                     Ok(())
                 })
                 .await

@@ -27,6 +27,7 @@ use tokio::time::Sleep;
 use crate::error::{ErrorGroup, TimedOut};
 use crate::handle::{CompletionGuard, Handle, Shared, handle_alive};
 use crate::options::{Builder, Mode, Options};
+use crate::tree::{self, GroupNode};
 use crate::wake::{BODY, ReadyQueue, SlotWaker, lock};
 
 /// The slot index that tells the driver new children are waiting.
@@ -118,6 +119,8 @@ pub struct TaskGroup<'a, E> {
     has_incoming: AtomicBool,
     ready: Arc<ReadyQueue>,
     options: Options<E>,
+    /// The group's node in the live tree (see `record_tree`).
+    tree: std::sync::OnceLock<std::sync::Weak<GroupNode>>,
     /// The group's span while it runs: the parent of its children's spans.
     #[cfg(feature = "tracing")]
     span: std::sync::OnceLock<tracing::Span>,
@@ -160,6 +163,7 @@ impl<'a, E> TaskGroup<'a, E> {
             has_incoming: AtomicBool::new(false),
             ready: ReadyQueue::new(),
             options,
+            tree: std::sync::OnceLock::new(),
             #[cfg(feature = "tracing")]
             span: std::sync::OnceLock::new(),
         }
@@ -285,8 +289,14 @@ impl<'a, E> TaskGroup<'a, E> {
     {
         let shared = Shared::new(name);
         if self.check_open() {
-            let child = self.traced(self.wrap(&shared, fut), shared.name());
-            self.push(NewChild::Local(Box::pin(child)));
+            let child = Box::pin(self.traced(self.wrap(&shared, fut), shared.name()));
+            match self.tree_node() {
+                None => self.push(NewChild::Local(child)),
+                Some(node) => {
+                    let tracked = node.track(shared.name(), false, child);
+                    self.push(NewChild::Local(Box::pin(tracked)));
+                }
+            }
         }
         Handle::new(shared)
     }
@@ -303,13 +313,29 @@ impl<'a, E> TaskGroup<'a, E> {
             return Handle::new(shared);
         }
         let child = self.traced(self.wrap(&shared, fut), shared.name());
+        match self.tree_node() {
+            None => self.push_task(child),
+            Some(node) => self.push_task(node.track(shared.name(), true, Box::pin(child))),
+        }
+        Handle::new(shared)
+    }
+
+    fn push_task<F>(&self, child: F)
+    where
+        F: Future<Output = Result<(), E>> + Send + 'static,
+        E: Send + 'static,
+    {
         let new = if self.options.limit.is_some() {
             NewChild::Deferred(Box::new(move || AbortOnDrop(tokio::spawn(child))))
         } else {
             NewChild::Spawned(AbortOnDrop(tokio::spawn(child)))
         };
         self.push(new);
-        Handle::new(shared)
+    }
+
+    /// The group's node in the live tree, while it is being recorded.
+    fn tree_node(&self) -> Option<Arc<GroupNode>> {
+        self.tree.get().and_then(std::sync::Weak::upgrade)
     }
 
     /// With the `tracing` feature, runs the child inside its own span, a
@@ -469,6 +495,12 @@ impl<'a, E> TaskGroup<'a, E> {
     {
         self.start();
         let _close = CloseGuard { group: self };
+        // Kept alive by `run`'s future: the node leaves the tree with it.
+        let _tree_node = tree::recording().then(|| {
+            let node = GroupNode::start(self.name());
+            let _ = self.tree.set(Arc::downgrade(&node));
+            node
+        });
         let mut driver = Driver::new(self);
         let mut body = pin!(Some(body));
         let mut timer = pin!(self.options.timeout.map(|(d, _)| tokio::time::sleep(d)));

@@ -128,7 +128,9 @@ impl<T, E> Drop for CompletionGuard<T, E> {
 /// child's error belongs to its handle instead: await
 /// [`result`](Handle::result) to receive `Result<T, E>`.
 ///
-/// Dropping a handle does not cancel its child (the group owns the child).
+/// Dropping a handle does not cancel its child (the group owns the child),
+/// so `tg.spawn(fut);` on its own line is the way to start a child whose
+/// value nobody needs.
 ///
 /// ```
 /// use taskgroup::TaskGroup;
@@ -146,7 +148,6 @@ impl<T, E> Drop for CompletionGuard<T, E> {
 ///
 /// [`TaskGroup::spawn`]: crate::TaskGroup::spawn
 /// [`TaskGroup::spawn_task`]: crate::TaskGroup::spawn_task
-#[must_use = "a handle is how you get a child's value; drop it explicitly to ignore the value"]
 pub struct Handle<T, E> {
     shared: Arc<Shared<T, E>>,
 }

@@ -11,6 +11,7 @@ mod group;
 mod handle;
 mod options;
 mod race;
+mod tree;
 mod wake;
 
 #[doc(hidden)]
@@ -21,3 +22,4 @@ pub use group::{ChildBuilder, TaskGroup};
 pub use handle::{Handle, ResultHandle};
 pub use options::{Builder, Mode};
 pub use race::Race;
+pub use tree::{ChildSnapshot, ChildState, GroupSnapshot, Snapshot, record_tree, tree_snapshot};

@@ -21,8 +21,11 @@ pub enum Mode {
     Supervise,
 }
 
+/// A group's deadline and how it becomes the group's error.
+pub(crate) type Deadline<E> = (Duration, fn(TimedOut) -> E);
+
 pub(crate) struct Options<E> {
-    pub(crate) timeout: Option<(Duration, fn(TimedOut) -> E)>,
+    pub(crate) timeout: Option<Deadline<E>>,
     pub(crate) limit: Option<usize>,
     pub(crate) name: Option<Box<str>>,
     pub(crate) mode: Mode,

@@ -109,7 +109,7 @@ impl<'a, T, E> Race<'a, T, E> {
         E: Send + 'a,
     {
         let winner = Arc::clone(&self.winner);
-        let _ = self.group.spawn(async move {
+        self.group.spawn(async move {
             let v = fut.await?;
             lock(&winner).get_or_insert(v);
             Ok(())
@@ -136,7 +136,7 @@ impl<'a, T, E> Race<'a, T, E> {
         E: Send + 'static,
     {
         let winner = Arc::clone(&self.winner);
-        let _ = self.group.spawn_task(async move {
+        self.group.spawn_task(async move {
             let v = fut.await?;
             lock(&winner).get_or_insert(v);
             Ok(())

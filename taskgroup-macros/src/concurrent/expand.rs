@@ -84,7 +84,7 @@ pub(crate) fn expand(args: &Args, mut item: ItemFn) -> syn::Result<TokenStream> 
         None => body,
         Some(timeout) => with_timeout(&ctx, timeout, body),
     };
-    item.block = Box::new(syn::parse2(quote!({ #body }))?);
+    *item.block = syn::parse2(quote!({ #body }))?;
     Ok(quote!(#item))
 }
 
@@ -263,6 +263,9 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, id: usize) -> TokenStream {
         branches.extend(quote! {
             let mut #b = ::core::pin::pin!(::core::option::Option::Some(async {
                 #prelude
+                // `?` became a `From::from` spanned on the user's `?`: a
+                // conversion to the same type must not warn there.
+                #[allow(clippy::useless_conversion)]
                 let __tg_result: ::core::result::Result<(), #exit_ty> = async {
                     let __tg_value #ty = #init;
                     #my_slot.set(__tg_value);
@@ -280,12 +283,12 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, id: usize) -> TokenStream {
     }
 
     let from_ret = if returns {
-        quote!(|__tg_ret| __tg_ret)
+        quote!(::core::convert::identity)
     } else {
         quote!(|__tg_never| match __tg_never {})
     };
     let from_err = if tries {
-        quote_spanned!(ctx.ret_span=> |__tg_err| <#ret as #krate::__private::FnResult>::from_error(__tg_err))
+        quote_spanned!(ctx.ret_span=> <#ret as #krate::__private::FnResult>::from_error)
     } else {
         quote!(|__tg_never| match __tg_never {})
     };

@@ -1,0 +1,306 @@
+//! A snapshot of the live tree of task groups: which groups are running
+//! now, their children, each child's name, state and age — what Python's
+//! `asyncio pstree` and Java's structured thread dumps show.
+//!
+//! Recording is off until [`record_tree`] turns it on, so a program that
+//! never asks pays one atomic load per `run` and per spawn. While it is on,
+//! each group and child keeps a small node; nodes of finished children and
+//! groups are removed as they finish.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+// tokio's clock, so ages follow a paused test clock too.
+use tokio::time::Instant;
+
+use crate::wake::lock;
+
+static RECORDING: AtomicBool = AtomicBool::new(false);
+static ROOTS: Mutex<Vec<Weak<GroupNode>>> = Mutex::new(Vec::new());
+
+thread_local! {
+    /// The child being polled on this thread, so a group started inside it
+    /// knows its parent.
+    static CURRENT: RefCell<Option<Arc<ChildNode>>> = const { RefCell::new(None) };
+}
+
+/// Starts (or stops) recording the live tree for [`tree_snapshot`]. Groups
+/// that started before recording began are not shown.
+///
+/// ```
+/// taskgroup::record_tree(true);
+/// # taskgroup::record_tree(false);
+/// ```
+pub fn record_tree(on: bool) {
+    RECORDING.store(on, Ordering::Release);
+}
+
+pub(crate) fn recording() -> bool {
+    RECORDING.load(Ordering::Acquire)
+}
+
+/// The groups running now (those started while recording was on), with
+/// their children; `Display` prints it as an indented tree.
+///
+/// ```
+/// use taskgroup::{TaskGroup, record_tree, tree_snapshot};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// record_tree(true);
+/// let tg = TaskGroup::<()>::builder().name("crawler").build();
+/// tg.run(async {
+///     tg.child("page 1").spawn(std::future::pending::<Result<(), ()>>());
+///     tokio::task::yield_now().await;
+///     let tree = tree_snapshot().to_string();
+///     assert!(tree.contains("group \"crawler\""));
+///     assert!(tree.contains("child \"page 1\" running"));
+///     Err::<(), ()>(())
+/// }).await.unwrap_err();
+/// # record_tree(false);
+/// # }
+/// ```
+pub fn tree_snapshot() -> Snapshot {
+    let now = Instant::now();
+    let mut roots = lock(&ROOTS);
+    roots.retain(|g| g.strong_count() > 0);
+    let groups = roots
+        .iter()
+        .filter_map(Weak::upgrade)
+        .map(|g| g.snapshot(now))
+        .collect();
+    Snapshot { groups }
+}
+
+/// A snapshot of the live tree, made by [`tree_snapshot`].
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// The top-level groups.
+    pub groups: Vec<GroupSnapshot>,
+}
+
+/// One group of a [`Snapshot`].
+#[derive(Debug, Clone)]
+pub struct GroupSnapshot {
+    /// The group's name, if it has one.
+    pub name: Option<String>,
+    /// How long the group has been running.
+    pub age: Duration,
+    /// Its live children, in spawn order.
+    pub children: Vec<ChildSnapshot>,
+}
+
+/// One child of a [`GroupSnapshot`].
+#[derive(Debug, Clone)]
+pub struct ChildSnapshot {
+    /// The child's name, if it has one.
+    pub name: Option<String>,
+    /// `true` for a task child (`spawn_task`).
+    pub task: bool,
+    /// Whether it has started.
+    pub state: ChildState,
+    /// How long ago it was spawned.
+    pub age: Duration,
+    /// Groups running inside this child.
+    pub groups: Vec<GroupSnapshot>,
+}
+
+/// What a live child is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChildState {
+    /// Spawned, not polled yet (for example waiting for the group's limit).
+    Waiting,
+    /// Polled at least once and not finished.
+    Running,
+}
+
+impl fmt::Display for Snapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.groups.is_empty() {
+            return f.write_str("(no task groups running)");
+        }
+        for (i, g) in self.groups.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            g.write(f, 0)?;
+        }
+        Ok(())
+    }
+}
+
+fn label(name: &Option<String>) -> String {
+    match name {
+        Some(n) => format!("{n:?}"),
+        None => "(unnamed)".to_string(),
+    }
+}
+
+impl GroupSnapshot {
+    fn write(&self, f: &mut fmt::Formatter<'_>, depth: usize) -> fmt::Result {
+        let pad = "  ".repeat(depth);
+        write!(
+            f,
+            "{pad}group {} running {:.3}s, {} live children",
+            label(&self.name),
+            self.age.as_secs_f64(),
+            self.children.len()
+        )?;
+        for c in &self.children {
+            let state = match c.state {
+                ChildState::Waiting => "waiting",
+                ChildState::Running => "running",
+            };
+            let kind = if c.task { "task " } else { "" };
+            write!(
+                f,
+                "\n{pad}  {kind}child {} {state} {:.3}s",
+                label(&c.name),
+                c.age.as_secs_f64()
+            )?;
+            for g in &c.groups {
+                writeln!(f)?;
+                g.write(f, depth + 2)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A running group, while recording.
+pub(crate) struct GroupNode {
+    name: Option<Box<str>>,
+    started: Instant,
+    children: Mutex<Vec<Option<Arc<ChildNode>>>>,
+}
+
+impl GroupNode {
+    /// Registers a group that starts running now, under the child being
+    /// polled on this thread if there is one.
+    pub(crate) fn start(name: Option<&str>) -> Arc<GroupNode> {
+        let node = Arc::new(GroupNode {
+            name: name.map(Into::into),
+            started: Instant::now(),
+            children: Mutex::new(Vec::new()),
+        });
+        let parent = CURRENT.with(|c| c.borrow().clone());
+        match parent {
+            Some(child) => lock(&child.groups).push(Arc::downgrade(&node)),
+            None => lock(&ROOTS).push(Arc::downgrade(&node)),
+        }
+        node
+    }
+
+    /// Registers a child and returns the wrapper that keeps its node
+    /// up to date.
+    pub(crate) fn track<F>(self: &Arc<Self>, name: Option<&str>, task: bool, fut: F) -> Tracked<F> {
+        let mut children = lock(&self.children);
+        let slot = children.len();
+        let node = Arc::new(ChildNode {
+            name: name.map(Into::into),
+            task,
+            spawned: Instant::now(),
+            started: AtomicU8::new(0),
+            groups: Mutex::new(Vec::new()),
+            slot,
+        });
+        children.push(Some(Arc::clone(&node)));
+        Tracked {
+            fut,
+            node,
+            group: Arc::downgrade(self),
+        }
+    }
+
+    fn snapshot(&self, now: Instant) -> GroupSnapshot {
+        let children = lock(&self.children)
+            .iter()
+            .flatten()
+            .map(|c| c.snapshot(now))
+            .collect();
+        GroupSnapshot {
+            name: self.name.as_deref().map(String::from),
+            age: now.saturating_duration_since(self.started),
+            children,
+        }
+    }
+}
+
+pub(crate) struct ChildNode {
+    name: Option<Box<str>>,
+    task: bool,
+    spawned: Instant,
+    started: AtomicU8,
+    groups: Mutex<Vec<Weak<GroupNode>>>,
+    slot: usize,
+}
+
+impl ChildNode {
+    fn snapshot(&self, now: Instant) -> ChildSnapshot {
+        let mut groups = lock(&self.groups);
+        groups.retain(|g| g.strong_count() > 0);
+        ChildSnapshot {
+            name: self.name.as_deref().map(String::from),
+            task: self.task,
+            state: if self.started.load(Ordering::Acquire) == 0 {
+                ChildState::Waiting
+            } else {
+                ChildState::Running
+            },
+            age: now.saturating_duration_since(self.spawned),
+            groups: groups
+                .iter()
+                .filter_map(Weak::upgrade)
+                .map(|g| g.snapshot(now))
+                .collect(),
+        }
+    }
+}
+
+/// A child future that keeps its node current, and removes it when the
+/// child finishes or is dropped.
+pub(crate) struct Tracked<F> {
+    fut: F,
+    node: Arc<ChildNode>,
+    group: Weak<GroupNode>,
+}
+
+impl<F: Future + Unpin> Future for Tracked<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.node.started.store(1, Ordering::Release);
+        let previous = CURRENT.with(|c| c.replace(Some(Arc::clone(&self.node))));
+        // Restores the outer child even if the poll panics.
+        struct Restore(Option<Arc<ChildNode>>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                let previous = self.0.take();
+                CURRENT.with(|c| *c.borrow_mut() = previous);
+            }
+        }
+        let _restore = Restore(previous);
+        Pin::new(&mut self.fut).poll(cx)
+    }
+}
+
+impl<F> Drop for Tracked<F> {
+    fn drop(&mut self) {
+        if let Some(group) = self.group.upgrade() {
+            let mut children = lock(&group.children);
+            if let Some(entry) = children.get_mut(self.node.slot) {
+                *entry = None;
+            }
+            // Keep the list short in long-lived groups.
+            while matches!(children.last(), Some(None)) {
+                children.pop();
+            }
+        }
+    }
+}
