@@ -1,53 +1,167 @@
-//! Fetches a list of pages concurrently in one task group, with a deadline
-//! for the whole group and a limit on how many fetches run at once: the
-//! Rust counterpart of the `fetch_all` example in Python's `asyncio.TaskGroup`
-//! guide.
+//! Fetches many URLs over real HTTP in one task group: one deadline for the
+//! whole group, a limit on how many fetches run at once, and `except*` arms
+//! that handle each kind of failure. The Rust counterpart of the `fetch_all`
+//! example in Python's `asyncio.TaskGroup` guide.
 //!
-//! The pages are simulated (each has a latency and an outcome), so the
-//! program runs anywhere; a later version fetches over real HTTP.
+//! ```sh
+//! cargo run --example fetch_all                       # against its own server
+//! cargo run --example fetch_all -- --timeout 30       # the deadline fires first
+//! cargo run --example fetch_all -- --limit 8          # no limit: the 404 comes at once
+//! cargo run --example fetch_all -- http://127.0.0.1:8000/ http://localhost:8080/x
+//! ```
 //!
-//! Run it with `cargo run --example fetch_all`. It runs three scenarios:
-//! every page answers; one page fails (its siblings are cancelled and the
-//! error comes back); one page is too slow (the deadline cancels the group).
+//! With no URL arguments it starts a small HTTP/1 server in this process, on
+//! 127.0.0.1 with a port the OS picks, and fetches a mixed list from it:
+//! `/` (an HTML page), `/json`, `/delay/<ms>` (answers after that long) and
+//! `/status/<code>` (answers with that status). With URLs as arguments it
+//! fetches those and starts no server.
+//!
+//! Flags: `--timeout <ms>` (deadline for the whole group, default 10000) and
+//! `--limit <n>` (fetches running at once, default 3).
+//!
+//! What happens, in task-group terms:
+//!
+//! - Every URL is one child of the group (`let pages = for url in … { … }`),
+//!   and the pages come back in input order.
+//! - An HTTP error status (4xx, 5xx) fails its fetch, and the first failure
+//!   cancels the fetches still running; those waiting for a slot never start.
+//!   The table shows which were `cancelled` and which were `not started`. The
+//!   default list has a `404` in it on purpose, so you can watch that happen.
+//! - `except* FetchError::Status { .. }` logs every HTTP error the group
+//!   collected; `except* FetchError::Timeout(_)` reports the deadline. Both
+//!   count as handled: the program exits 0.
+//! - Any other failure (a refused connection, a bad URL, an `https` URL)
+//!   matches no arm, so it propagates: the program prints it and exits 1.
+//!
+//! The client is hyper-util's pooled `Client` over plain HTTP/1, built without
+//! a TLS stack to keep the example small: an `https://` URL fails with an
+//! error that says TLS is not compiled in (exit 1).
+//!
+//! The in-process server is itself a task group: one child per connection,
+//! all cancelled when the fetching is over and the server future is dropped.
 
+use std::convert::Infallible;
+use std::error::Error as StdError;
 use std::fmt;
+use std::io::Write as _;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::process::ExitCode;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use taskgroup::{ErrorGroup, TaskGroup, TimedOut};
+use http_body_util::{BodyExt, Empty, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode, Uri};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use taskgroup::{ErrorGroup, TaskGroup, TimedOut, taskgroup};
+use tokio::net::TcpListener;
 
-/// What a simulated server does for a URL.
-#[derive(Clone, Copy)]
-struct Page {
-    url: &'static str,
-    latency_ms: u64,
-    status: u16,
-    bytes: usize,
+const USAGE: &str = "\
+usage: fetch_all [--timeout <ms>] [--limit <n>] [URL ...]
+
+Fetches the URLs concurrently in one task group. Without URLs, starts an
+HTTP server on 127.0.0.1 in this process and fetches a mixed list from it.
+Only http:// URLs: this example is built without TLS.
+
+  --timeout <ms>  deadline for the whole group (default 10000)
+  --limit <n>     at most n fetches at once (default 3)";
+
+// ---------------------------------------------------------------------------
+// Command line
+
+struct Options {
+    timeout: Duration,
+    limit: usize,
+    urls: Vec<String>,
 }
 
-#[derive(Debug)]
-struct Fetched {
-    url: &'static str,
-    status: u16,
-    bytes: usize,
-    took: Duration,
+enum Parsed {
+    Run(Options),
+    Help,
 }
 
+fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Parsed, String> {
+    let mut opts = Options {
+        timeout: Duration::from_secs(10),
+        limit: 3,
+        urls: Vec::new(),
+    };
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        // Both `--flag value` and `--flag=value`.
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = |name: &str| {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(Parsed::Help),
+            "--timeout" => {
+                let v = value("--timeout")?;
+                let ms: u64 = v
+                    .parse()
+                    .map_err(|_| format!("--timeout takes milliseconds, not {v:?}"))?;
+                opts.timeout = Duration::from_millis(ms);
+            }
+            "--limit" => {
+                let v = value("--limit")?;
+                opts.limit = match v.parse() {
+                    Ok(n) if n > 0 => n,
+                    _ => return Err(format!("--limit takes a number of at least 1, not {v:?}")),
+                };
+            }
+            "--" => opts.urls.extend(args.by_ref()),
+            f if f.starts_with('-') => return Err(format!("unknown flag {f:?}")),
+            _ => opts.urls.push(arg),
+        }
+    }
+    Ok(Parsed::Run(opts))
+}
+
+// ---------------------------------------------------------------------------
+// Errors
+
+/// Why one fetch failed.
 #[derive(Debug)]
 enum FetchError {
-    Http { url: &'static str, status: u16 },
+    /// The server answered with a 4xx or 5xx status.
+    Status { url: String, status: StatusCode },
+    /// The group's deadline passed (the `timeout` option converts into this).
     Timeout(TimedOut),
+    /// An `https://` URL: this example is built without a TLS stack.
+    TlsNotCompiledIn { url: String },
+    /// Not a URL this client can fetch.
+    BadUrl { url: String, reason: String },
+    /// Connecting, sending the request or reading the response failed.
+    Transport { url: String, reason: String },
 }
 
 impl fmt::Display for FetchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            FetchError::Http { url, status } => write!(f, "HTTP {status} from {url}"),
+            FetchError::Status { url, status } => write!(f, "HTTP {status} from {url}"),
             FetchError::Timeout(t) => write!(f, "{t}"),
+            FetchError::TlsNotCompiledIn { url } => write!(
+                f,
+                "{url}: https needs TLS, which is not compiled into this example \
+                 (plain HTTP/1 client); use an http:// URL"
+            ),
+            FetchError::BadUrl { url, reason } => write!(f, "{url:?}: {reason}"),
+            FetchError::Transport { url, reason } => write!(f, "{url}: {reason}"),
         }
     }
 }
 
-impl std::error::Error for FetchError {}
+impl StdError for FetchError {}
 
 impl From<TimedOut> for FetchError {
     fn from(t: TimedOut) -> Self {
@@ -55,122 +169,459 @@ impl From<TimedOut> for FetchError {
     }
 }
 
-/// Stands in for an HTTP GET: waits the page's latency, then answers.
-async fn fetch_url(page: Page, started: Instant) -> Result<Fetched, FetchError> {
-    tokio::time::sleep(Duration::from_millis(page.latency_ms)).await;
-    if page.status >= 400 {
-        return Err(FetchError::Http {
-            url: page.url,
-            status: page.status,
+/// An error and its causes on one line: hyper's top-level messages are terse.
+fn with_causes(e: &dyn StdError) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// The board: what each fetch is doing, for the progress line and the table
+
+#[derive(Clone, Debug)]
+struct Page {
+    status: StatusCode,
+    bytes: usize,
+    took: Duration,
+}
+
+enum Row {
+    /// Waiting for a slot (the `limit`); never started if the group ended first.
+    Waiting,
+    /// Started and not finished: cancelled if the group ended first.
+    Running,
+    Fetched(Page),
+    Failed {
+        status: Option<StatusCode>,
+        took: Duration,
+    },
+}
+
+struct Board {
+    rows: Mutex<Vec<Row>>,
+}
+
+impl Board {
+    fn new(n: usize) -> Self {
+        Board {
+            rows: Mutex::new((0..n).map(|_| Row::Waiting).collect()),
+        }
+    }
+
+    fn set(&self, i: usize, row: Row) {
+        let mut rows = self.rows.lock().unwrap();
+        rows[i] = row;
+        // The live progress line, rewritten in place on stderr.
+        let done = rows
+            .iter()
+            .filter(|r| matches!(r, Row::Fetched(_) | Row::Failed { .. }))
+            .count();
+        let running = rows.iter().filter(|r| matches!(r, Row::Running)).count();
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r[{done}/{}] done, {running} running   ", rows.len());
+        let _ = err.flush();
+    }
+
+    /// Ends the progress line, so that what is printed next starts clean.
+    fn end_progress(&self) {
+        eprintln!();
+    }
+
+    fn into_rows(self) -> Vec<Row> {
+        self.rows.into_inner().unwrap()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Fetching
+
+type HttpClient = Client<HttpConnector, Empty<Bytes>>;
+
+/// One GET: the status and body size, or why it failed. An error status is
+/// a failure too, as with `raise_for_status()` in Python.
+async fn get(client: &HttpClient, url: &str) -> Result<Page, FetchError> {
+    let started = Instant::now();
+    let uri: Uri = url
+        .parse()
+        .map_err(|e: hyper::http::uri::InvalidUri| FetchError::BadUrl {
+            url: url.to_string(),
+            reason: e.to_string(),
+        })?;
+    match uri.scheme_str() {
+        Some("http") => {}
+        Some("https") => {
+            return Err(FetchError::TlsNotCompiledIn {
+                url: url.to_string(),
+            });
+        }
+        _ => {
+            return Err(FetchError::BadUrl {
+                url: url.to_string(),
+                reason: "not an http:// URL".to_string(),
+            });
+        }
+    }
+    let transport = |e: &dyn StdError| FetchError::Transport {
+        url: url.to_string(),
+        reason: with_causes(e),
+    };
+    let response = client.get(uri).await.map_err(|e| transport(&e))?;
+    let status = response.status();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| transport(&e))?
+        .to_bytes();
+    if status.is_client_error() || status.is_server_error() {
+        return Err(FetchError::Status {
+            url: url.to_string(),
+            status,
         });
     }
-    Ok(Fetched {
-        url: page.url,
-        status: page.status,
-        bytes: page.bytes,
+    Ok(Page {
+        status,
+        bytes: body.len(),
         took: started.elapsed(),
     })
 }
 
-/// Fetches every page concurrently, at most `limit` at a time, all within
-/// `deadline`. The first failure cancels the fetches still running.
-async fn fetch_all(
-    pages: &[Page],
-    deadline: Duration,
-    limit: usize,
-) -> Result<Vec<Fetched>, ErrorGroup<FetchError>> {
+/// Fetches URL number `i` and records on the board what happened to it.
+async fn fetch(
+    client: &HttpClient,
+    board: &Board,
+    i: usize,
+    url: &str,
+) -> Result<Page, FetchError> {
+    board.set(i, Row::Running);
     let started = Instant::now();
-    let tg = TaskGroup::builder()
-        .timeout(deadline)
-        .limit(limit)
-        .name("fetch_all")
-        .build();
-    tg.run(async {
-        let handles: Vec<_> = pages
-            .iter()
-            .map(|&page| tg.child(page.url).spawn(fetch_url(page, started)))
-            .collect();
-        let mut fetched = Vec::with_capacity(handles.len());
-        for handle in handles {
-            fetched.push(handle.await);
-        }
-        Ok(fetched)
-    })
-    .await
+    let result = get(client, url).await;
+    board.set(
+        i,
+        match &result {
+            Ok(page) => Row::Fetched(page.clone()),
+            Err(FetchError::Status { status, .. }) => Row::Failed {
+                status: Some(*status),
+                took: started.elapsed(),
+            },
+            Err(_) => Row::Failed {
+                status: None,
+                took: started.elapsed(),
+            },
+        },
+    );
+    result
 }
 
-fn report(title: &str, outcome: Result<Vec<Fetched>, ErrorGroup<FetchError>>, took: Duration) {
-    println!("== {title} ({} ms)", took.as_millis());
-    match outcome {
-        Ok(pages) => {
-            println!("{:<28} {:>6} {:>8} {:>8}", "url", "status", "bytes", "ms");
-            for p in &pages {
-                println!(
-                    "{:<28} {:>6} {:>8} {:>8}",
-                    p.url,
-                    p.status,
-                    p.bytes,
-                    p.took.as_millis()
-                );
-            }
-            let total: usize = pages.iter().map(|p| p.bytes).sum();
-            println!("{} pages, {total} bytes", pages.len());
-        }
-        Err(errors) => {
-            // Handle errors by kind, as Python's `except*` would.
-            let (timeouts, http) = errors.split(|e| matches!(e, FetchError::Timeout(_)));
-            if let Some(http) = http {
-                for e in &http {
-                    println!("HTTP error: {e}");
-                }
-            }
-            if timeouts.is_some() {
-                println!("Overall timeout exceeded");
-            }
-        }
-    }
-    println!();
+/// How the group ended, when it ended in a way we handle.
+enum Ending {
+    /// Every fetch succeeded: the pages, in input order.
+    AllFetched(Vec<Page>),
+    /// Some fetches got an HTTP error status; the rest were cancelled.
+    HttpErrors,
+    /// The deadline passed.
+    TimedOut,
 }
 
-const fn page(url: &'static str, latency_ms: u64, status: u16, bytes: usize) -> Page {
-    Page {
-        url,
-        latency_ms,
-        status,
-        bytes,
+/// Fetches every URL concurrently, at most `limit` at a time, all within
+/// `timeout`. The first failure cancels the fetches still running.
+async fn fetch_all(
+    client: &HttpClient,
+    board: &Board,
+    urls: &[String],
+    timeout: Duration,
+    limit: usize,
+) -> Result<Ending, ErrorGroup<FetchError>> {
+    taskgroup! {
+        // No `error = …;`: the group's error type is the branches' own,
+        // `FetchError`, and the deadline becomes `FetchError::Timeout`
+        // through `From<TimedOut>`.
+        timeout = timeout;
+        limit = limit;
+        let pages = for (i, url) in urls.iter().enumerate() { fetch(client, board, i, url)? };
+        Ending::AllFetched(pages)
+        except* FetchError::Status { .. } as errors => {
+            board.end_progress();
+            for e in &errors {
+                eprintln!("HTTP error: {e}");
+            }
+            Ending::HttpErrors
+        }
+        except* FetchError::Timeout(_) => {
+            board.end_progress();
+            eprintln!(
+                "timeout: the {} ms deadline passed; the fetches still running were cancelled",
+                timeout.as_millis()
+            );
+            Ending::TimedOut
+        }
     }
 }
+
+// ---------------------------------------------------------------------------
+// The in-process server
+
+const INDEX: &str = "<!doctype html>
+<html><head><title>fetch_all test site</title></head>
+<body>
+<h1>fetch_all test site</h1>
+<p>This server runs inside the fetch_all example. Its routes:</p>
+<ul>
+<li><a href=\"/json\">/json</a>: a small JSON document</li>
+<li>/delay/&lt;ms&gt;: answers after that many milliseconds</li>
+<li>/status/&lt;code&gt;: answers with that HTTP status</li>
+</ul>
+</body></html>
+";
+
+fn respond(status: StatusCode, content_type: &str, body: String) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    if let Ok(v) = content_type.parse() {
+        response
+            .headers_mut()
+            .insert(hyper::header::CONTENT_TYPE, v);
+    }
+    response
+}
+
+async fn route(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    const JSON: &str = "application/json";
+    const TEXT: &str = "text/plain; charset=utf-8";
+    let path = req.uri().path();
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let response = match segments.as_slice() {
+        [""] => respond(StatusCode::OK, "text/html; charset=utf-8", INDEX.to_string()),
+        ["json"] => respond(
+            StatusCode::OK,
+            JSON,
+            r#"{"name":"taskgroup","kind":"structured concurrency","children":["spawn","spawn_task"],"fail_fast":true}"#
+                .to_string(),
+        ),
+        ["delay", ms] => match ms.parse::<u64>() {
+            Ok(ms) if ms <= 60_000 => {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                respond(StatusCode::OK, JSON, format!("{{\"delayed_ms\":{ms}}}"))
+            }
+            _ => respond(
+                StatusCode::BAD_REQUEST,
+                TEXT,
+                "delay is in milliseconds, at most 60000\n".to_string(),
+            ),
+        },
+        ["status", code] => match code.parse::<u16>().map(StatusCode::from_u16) {
+            Ok(Ok(status)) => respond(status, TEXT, format!("{status}\n")),
+            _ => respond(StatusCode::BAD_REQUEST, TEXT, "not a status code\n".to_string()),
+        },
+        _ => respond(StatusCode::NOT_FOUND, TEXT, format!("no route for {path}\n")),
+    };
+    Ok(response)
+}
+
+/// Serves HTTP/1 on `listener` until this future is dropped: one child of the
+/// group per connection, all cancelled together when it is.
+async fn serve(listener: TcpListener) -> Result<(), ErrorGroup<std::io::Error>> {
+    let connections = TaskGroup::new();
+    connections
+        .run(async {
+            loop {
+                let (stream, _) = listener.accept().await?;
+                // Nobody awaits a connection's handle: the group awaits them all.
+                drop(connections.spawn(async move {
+                    // A connection that breaks is its client's problem: the
+                    // server goes on (and the client reports its own error).
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service_fn(route))
+                        .await;
+                    Ok(())
+                }));
+            }
+        })
+        .await
+}
+
+/// The mixed list fetched when no URLs are given. With the default limit of
+/// 3 the fast pages come back first, then the 404 fails the group while
+/// `/delay/3000` (and maybe `/delay/50`) are still running, and `/status/503`
+/// never gets a slot.
+fn default_urls(addr: SocketAddr) -> Vec<String> {
+    [
+        "/",
+        "/json",
+        "/delay/50",
+        "/delay/20",
+        "/delay/3000",
+        "/delay/10",
+        "/status/404",
+        "/status/503",
+    ]
+    .iter()
+    .map(|path| format!("http://{addr}{path}"))
+    .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Report
+
+fn print_table(urls: &[String], rows: &[Row]) {
+    let width = urls.iter().map(|u| u.len()).max().unwrap_or(0).max(3);
+    println!(
+        "{:<width$}  {:>11}  {:>8}  {:>6}",
+        "url", "status", "bytes", "ms"
+    );
+    for (url, row) in urls.iter().zip(rows) {
+        let (status, bytes, ms) = match row {
+            Row::Waiting => ("not started".to_string(), "-".to_string(), "-".to_string()),
+            Row::Running => ("cancelled".to_string(), "-".to_string(), "-".to_string()),
+            Row::Fetched(p) => (
+                p.status.as_u16().to_string(),
+                p.bytes.to_string(),
+                p.took.as_millis().to_string(),
+            ),
+            Row::Failed { status, took } => (
+                status.map_or("error".to_string(), |s| s.as_u16().to_string()),
+                "-".to_string(),
+                took.as_millis().to_string(),
+            ),
+        };
+        println!("{url:<width$}  {status:>11}  {bytes:>8}  {ms:>6}");
+    }
+}
+
+fn summary(rows: &[Row], took: Duration, limit: usize) -> String {
+    let count = |f: fn(&Row) -> bool| rows.iter().filter(|r| f(r)).count();
+    let fetched = count(|r| matches!(r, Row::Fetched(_)));
+    let bytes: usize = rows
+        .iter()
+        .map(|r| match r {
+            Row::Fetched(p) => p.bytes,
+            _ => 0,
+        })
+        .sum();
+    let http_errors = count(|r| {
+        matches!(
+            r,
+            Row::Failed {
+                status: Some(_),
+                ..
+            }
+        )
+    });
+    let other_errors = count(|r| matches!(r, Row::Failed { status: None, .. }));
+    let cancelled = count(|r| matches!(r, Row::Running));
+    let not_started = count(|r| matches!(r, Row::Waiting));
+    let n = |count: usize, what: &str| {
+        let s = if count == 1 { "" } else { "s" };
+        format!("{count} {what}{s}")
+    };
+    format!(
+        "summary: {} in {} ms, at most {limit} at a time: {fetched} fetched ({}), {}, {}, \
+         {cancelled} cancelled, {not_started} not started",
+        n(rows.len(), "URL"),
+        took.as_millis(),
+        n(bytes, "byte"),
+        n(http_errors, "HTTP error"),
+        n(other_errors, "other error"),
+    )
+}
+
+// ---------------------------------------------------------------------------
 
 #[tokio::main]
-async fn main() {
-    let healthy = [
-        page("https://example.test/", 40, 200, 1256),
-        page("https://example.test/ip", 25, 200, 31),
-        page("https://example.test/json", 60, 200, 429),
-        page("https://example.test/headers", 15, 200, 312),
-        page("https://example.test/uuid", 30, 200, 53),
-    ];
-    let start = Instant::now();
-    let out = fetch_all(&healthy, Duration::from_millis(500), 3).await;
-    report("every page answers", out, start.elapsed());
+async fn main() -> ExitCode {
+    let opts = match parse_args(std::env::args().skip(1)) {
+        Ok(Parsed::Run(opts)) => opts,
+        Ok(Parsed::Help) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(msg) => {
+            eprintln!("fetch_all: {msg}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
 
-    let mut failing = healthy;
-    failing[2] = page("https://example.test/status/404", 20, 404, 0);
-    let start = Instant::now();
-    let out = fetch_all(&failing, Duration::from_millis(500), 3).await;
-    report(
-        "one page fails: the rest are cancelled",
-        out,
-        start.elapsed(),
+    // Without URLs: our own server, on a port the OS picks.
+    let server = if opts.urls.is_empty() {
+        let listener = match TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("fetch_all: cannot start the test server: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let addr = listener
+            .local_addr()
+            .expect("a bound listener has an address");
+        println!("test server: http://{addr}/ (in this process)");
+        Some((listener, default_urls(addr)))
+    } else {
+        None
+    };
+    let urls = match &server {
+        Some((_, urls)) => urls.clone(),
+        None => opts.urls.clone(),
+    };
+    println!(
+        "fetching {} URL(s), at most {} at a time, within {} ms",
+        urls.len(),
+        opts.limit,
+        opts.timeout.as_millis()
     );
 
-    let mut slow = healthy;
-    slow[1] = page("https://example.test/delay/10", 10_000, 200, 0);
-    let start = Instant::now();
-    let out = fetch_all(&slow, Duration::from_millis(200), 3).await;
-    report(
-        "one page is too slow: the deadline cancels the group",
-        out,
-        start.elapsed(),
-    );
+    let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
+    let board = Board::new(urls.len());
+    let started = Instant::now();
+    let fetching = fetch_all(&client, &board, &urls, opts.timeout, opts.limit);
+    let outcome = match server {
+        None => fetching.await,
+        // The server runs until the fetching is over, then is dropped
+        // (cancelled) with every connection it still has.
+        Some((listener, _)) => tokio::select! {
+            outcome = fetching => outcome,
+            failed = serve(listener) => {
+                board.end_progress();
+                eprintln!("fetch_all: the test server failed: {}", failed.unwrap_err());
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    let took = started.elapsed();
+    if matches!(outcome, Ok(Ending::AllFetched(_)) | Err(_)) {
+        board.end_progress();
+    }
+
+    let rows = board.into_rows();
+    println!();
+    print_table(&urls, &rows);
+    println!("{}", summary(&rows, took, opts.limit));
+    match outcome {
+        Ok(Ending::AllFetched(pages)) => {
+            let total: usize = pages.iter().map(|p| p.bytes).sum();
+            println!("every page arrived: {total} bytes in {} pages", pages.len());
+            ExitCode::SUCCESS
+        }
+        Ok(Ending::HttpErrors) => {
+            println!(
+                "handled: an HTTP error failed the group, which cancelled the fetches \
+                 still running (fail-fast); the errors are logged above"
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(Ending::TimedOut) => {
+            println!("handled: the deadline cancelled the fetches still running");
+            ExitCode::SUCCESS
+        }
+        // No `except*` arm took these: they propagate.
+        Err(errors) => {
+            eprintln!("fetch_all: failed:\n{errors}");
+            ExitCode::FAILURE
+        }
+    }
 }
