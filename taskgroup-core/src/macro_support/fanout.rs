@@ -241,6 +241,9 @@ where
                 }
             }
             this.buf = ready;
+            // Finished items made room: start the next ones before sleeping
+            // (a started item is queued as ready, so the loop goes on).
+            this.start_queued();
             if this.running == 0 && this.queued.is_empty() {
                 if this.stopped {
                     return Poll::Ready(Err(Stopped));

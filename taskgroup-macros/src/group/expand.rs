@@ -238,7 +238,11 @@ fn branch(g: &GroupInput, i: usize, b: &Branch, n: &Names, p: &TokenStream) -> T
                 quote_spanned!(span=> ::core::future::IntoFuture::into_future(#fut).await)
             };
             let outcome = outcome(g, b, awaited, n, span);
-            quote!(let #value #ty = #outcome;)
+            // `error = E` with branches that already return `E`.
+            quote! {
+                #[allow(clippy::useless_conversion)]
+                let #value #ty = #outcome;
+            }
         }
         BranchKind::ForEach(each) => fan_out(g, b, each, n, p, &ty),
     };
@@ -348,6 +352,7 @@ fn fan_out(
         for #pat in #iter {
             #(#stmts)*
             let #fut_var = #into_future;
+            #[allow(clippy::useless_conversion)]
             #fan.push(async move { #item });
         }
         let #value #ty = #fan.await?;
@@ -423,10 +428,13 @@ fn arms(arms: &[Arm], result: TokenStream, p: &TokenStream) -> TokenStream {
             None => quote!(_),
         };
         let body = &arm.body;
+        let value = id("__tg_arm_value");
+        // Arms may diverge (`return`, `?`, `panic!`).
         quote! {
-            #[allow(unreachable_code)]
+            #[allow(unreachable_code, clippy::diverging_sub_expression)]
             if let ::core::option::Option::Some(#name) = #p::split_arm(&mut #rest, |#leaf| #pred) {
-                #p::keep_first(&mut #first, #body);
+                let #value = #body;
+                #p::keep_first(&mut #first, #value);
             }
         }
     });

@@ -1,0 +1,525 @@
+//! Behaviour of `taskgroup!`: values, concurrency, dependencies, failure,
+//! options, fan-out, `#[spawn]`, panics, drop, modes and the caller's
+//! context. Timing runs on tokio's paused clock.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use taskgroup::{ErrorGroup, TimedOut, taskgroup};
+use tokio::time::{Instant, sleep};
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+async fn after<T>(n: u64, v: T) -> T {
+    sleep(ms(n)).await;
+    v
+}
+
+async fn ok_after<T>(n: u64, v: T) -> Result<T, String> {
+    sleep(ms(n)).await;
+    Ok(v)
+}
+
+async fn err_after<T>(n: u64, e: &str) -> Result<T, String> {
+    sleep(ms(n)).await;
+    Err(e.to_string())
+}
+
+/// Counts drops, to see that cancelled branches are dropped.
+struct DropCount(Arc<AtomicUsize>);
+
+impl Drop for DropCount {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+fn assert_send<T: Send>(_: &T) {}
+
+#[tokio::test(start_paused = true)]
+async fn one_binding_is_the_value() {
+    let v = taskgroup! {
+        let a = ok_after(1, 7)?;
+    };
+    assert_eq!(v, Ok(7));
+}
+
+#[tokio::test(start_paused = true)]
+async fn bindings_form_a_tuple_in_order() {
+    let (a, b, c) = taskgroup! {
+        let a = ok_after(30, 1)?;
+        let b = ok_after(10, "two")?;
+        let c = ok_after(20, 3.0)?;
+    }
+    .unwrap();
+    assert_eq!((a, b, c), (1, "two", 3.0));
+}
+
+#[tokio::test(start_paused = true)]
+async fn tail_is_the_value() {
+    let sum = taskgroup! {
+        let a = ok_after(10, 1)?;
+        let b = ok_after(10, 2)?;
+        a + b
+    };
+    assert_eq!(sum, Ok(3));
+}
+
+#[tokio::test(start_paused = true)]
+async fn infallible_group_is_a_plain_value() {
+    let (a, b): (i32, &str) = taskgroup! {
+        let a = after(10, 1);
+        let b = after(10, "b");
+    };
+    assert_eq!((a, b), (1, "b"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn branches_run_concurrently() {
+    let start = Instant::now();
+    taskgroup! {
+        let a = sleep(ms(100));
+        let b = sleep(ms(100));
+    };
+    assert_eq!(start.elapsed(), ms(100));
+}
+
+#[tokio::test(start_paused = true)]
+async fn dependent_starts_right_after_its_dependency() {
+    let start = Instant::now();
+    let (a, b, started) = taskgroup! {
+        let a = after(10, 5);
+        let b = after(100, 7);
+        let started = async {
+            let _uses_a = a;
+            start.elapsed()
+        };
+    };
+    assert_eq!((a, b), (5, 7));
+    assert_eq!(started, ms(10), "c started when a finished, not when b did");
+    assert_eq!(start.elapsed(), ms(100));
+}
+
+#[tokio::test(start_paused = true)]
+async fn chains_of_dependencies_run_as_soon_as_possible() {
+    let start = Instant::now();
+    let total = taskgroup! {
+        let a = after(10, 1);
+        let b = async {
+            let _uses_a = a;
+            after(10, 2).await
+        };
+        let c = after(5, 3);
+        let d = async { (start.elapsed(), *a + *b + *c) };
+        d
+    };
+    assert_eq!(total, (ms(20), 6));
+}
+
+#[tokio::test(start_paused = true)]
+async fn dependents_see_references_and_the_tail_owns() {
+    let out = taskgroup! {
+        let name = after(5, String::from("ada"));
+        let len = async {
+            let r: &String = name;
+            r.len()
+        };
+        {
+            let owned: String = name;
+            (owned, len)
+        }
+    };
+    assert_eq!(out, (String::from("ada"), 3));
+}
+
+#[tokio::test(start_paused = true)]
+async fn destructured_bindings_are_visible_to_dependents() {
+    let out = taskgroup! {
+        let (x, mut y): (u32, u32) = after(5, (2, 3));
+        let z = async { *x * *y };
+        {
+            y += 1;
+            (x, y, z)
+        }
+    };
+    assert_eq!(out, (2, 4, 6));
+}
+
+#[tokio::test(start_paused = true)]
+async fn fail_fast_cancels_siblings() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let finished = AtomicUsize::new(0);
+    let start = Instant::now();
+    let r: Result<((), ()), _> = taskgroup! {
+        let slow = async {
+            let _guard = DropCount(drops.clone());
+            sleep(ms(1000)).await;
+            finished.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }?;
+        let bad = err_after::<()>(10, "bad")?;
+    };
+    assert_eq!(r.unwrap_err().into_vec(), ["bad"]);
+    assert_eq!(start.elapsed(), ms(10));
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+    assert_eq!(finished.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_error_is_kept_in_order() {
+    // The task is in blocking code when the group aborts it, so it still
+    // returns its error after the first one.
+    let r: Result<((), ()), ErrorGroup<String>> = taskgroup! {
+        #[spawn] let blocked = async {
+            std::thread::sleep(Duration::from_millis(200));
+            Err::<(), _>("second".to_string())
+        }?;
+        let first = async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            Err::<(), _>("first".to_string())
+        }?;
+    };
+    let errors = r.unwrap_err();
+    assert_eq!(errors.into_vec(), ["first", "second"]);
+}
+
+#[derive(Debug, PartialEq)]
+enum AppError {
+    Io(String),
+    Parse(u8),
+    Timeout,
+}
+
+impl From<String> for AppError {
+    fn from(s: String) -> Self {
+        AppError::Io(s)
+    }
+}
+
+impl From<u8> for AppError {
+    fn from(n: u8) -> Self {
+        AppError::Parse(n)
+    }
+}
+
+impl From<TimedOut> for AppError {
+    fn from(_: TimedOut) -> Self {
+        AppError::Timeout
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn error_option_converts_branch_errors_with_from() {
+    let r = taskgroup! {
+        error = AppError;
+        let a = err_after::<u8>(10, "disk")?;
+        let b = async { Err::<u8, u8>(4) }?;
+        let c = ok_after(1, 3)?;
+    };
+    assert_eq!(r.unwrap_err().into_vec(), [AppError::Parse(4)]);
+
+    let ok: Result<u8, ErrorGroup<AppError>> = taskgroup! {
+        error = AppError;
+        let a = ok_after(10, 1u8)?;
+    };
+    assert_eq!(ok, Ok(1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn timeout_cancels_and_fails_with_timed_out_through_from() {
+    let start = Instant::now();
+    let r = taskgroup! {
+        timeout = ms(50);
+        error = AppError;
+        let a = ok_after(1000, 1)?;
+        let b = ok_after(10, 2)?;
+    };
+    assert_eq!(r.unwrap_err().into_vec(), [AppError::Timeout]);
+    assert_eq!(start.elapsed(), ms(50));
+
+    let quick = taskgroup! {
+        timeout = ms(50);
+        let a = after(10, 1);
+    };
+    assert_eq!(quick, Ok::<_, ErrorGroup<TimedOut>>(1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn fan_out_is_in_input_order() {
+    let delays = [30u64, 10, 20, 0];
+    let v = taskgroup! {
+        let v = for (i, d) in delays.iter().enumerate() { after(*d, i) };
+    };
+    assert_eq!(v, [0, 1, 2, 3]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn fan_out_fails_fast() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let r = taskgroup! {
+        let v = for i in 0..5u64 {
+            let guard = DropCount(drops.clone());
+            async move {
+                let _guard = guard;
+                if i == 2 {
+                    err_after::<u64>(10, "item 2").await
+                } else {
+                    ok_after(100, i).await
+                }
+            }?
+        };
+    };
+    assert_eq!(r.unwrap_err().into_vec(), ["item 2"]);
+    assert_eq!(start.elapsed(), ms(10));
+    assert_eq!(drops.load(Ordering::SeqCst), 5);
+}
+
+#[tokio::test(start_paused = true)]
+async fn limit_bounds_fan_out_concurrency() {
+    let (running, max) = (&AtomicUsize::new(0), &AtomicUsize::new(0));
+    let start = Instant::now();
+    let v = taskgroup! {
+        limit = 3;
+        let v = for i in 0..10 {
+            async move {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                max.fetch_max(now, Ordering::SeqCst);
+                sleep(ms(10)).await;
+                running.fetch_sub(1, Ordering::SeqCst);
+                i
+            }
+        };
+    };
+    assert_eq!(v, (0..10).collect::<Vec<_>>());
+    assert_eq!(max.load(Ordering::SeqCst), 3);
+    assert_eq!(start.elapsed(), ms(40));
+}
+
+#[tokio::test(start_paused = true)]
+async fn fan_out_over_a_dependency() {
+    let v = taskgroup! {
+        let ids = after(10, vec![3u64, 1, 2]);
+        let pages = for id in ids.iter() { ok_after(*id * 10, *id * 100)? };
+        pages
+    };
+    assert_eq!(v, Ok(vec![300, 100, 200]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spawn_branch_runs_as_a_task() {
+    let main = std::thread::current().id();
+    let (local, spawned) = taskgroup! {
+        let local = async { std::thread::current().id() };
+        #[spawn] let spawned = async {
+            tokio::task::yield_now().await;
+            Ok::<_, String>(tokio::task::try_id().is_some())
+        }?;
+    }
+    .unwrap();
+    assert_eq!(local, main);
+    assert!(spawned, "the branch ran inside a tokio task");
+}
+
+#[tokio::test(start_paused = true)]
+async fn spawn_for_runs_one_task_per_item_in_order() {
+    let v = taskgroup! {
+        limit = 2;
+        #[spawn] let v = for i in 0..6u64 {
+            async move {
+                sleep(ms(60 - i * 10)).await;
+                Ok::<_, String>((i, tokio::task::try_id().is_some()))
+            }?
+        };
+    }
+    .unwrap();
+    assert_eq!(
+        v.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+        [0, 1, 2, 3, 4, 5]
+    );
+    assert!(v.iter().all(|(_, in_task)| *in_task));
+}
+
+#[tokio::test]
+async fn panic_resumes_the_original_payload_after_siblings_are_dropped() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let seen = drops.clone();
+    let join = tokio::spawn(async move {
+        taskgroup! {
+            let slow = async {
+                let _guard = DropCount(drops.clone());
+                sleep(ms(1000)).await;
+            };
+            let bad = async {
+                tokio::task::yield_now().await;
+                std::panic::panic_any(42u32);
+            };
+        };
+    });
+    let payload = join.await.unwrap_err().into_panic();
+    assert_eq!(payload.downcast_ref::<u32>(), Some(&42));
+    assert_eq!(seen.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn panic_in_a_spawned_branch_is_resumed_too() {
+    let join = tokio::spawn(async {
+        taskgroup! {
+            #[spawn] let bad = async { panic!("in task") };
+        }
+    });
+    let payload = join.await.unwrap_err().into_panic();
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"in task"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn dropping_the_group_cancels_branches_and_aborts_tasks() {
+    let local_drops = Arc::new(AtomicUsize::new(0));
+    let task_drops = Arc::new(AtomicUsize::new(0));
+    let task_guard = task_drops.clone();
+    let group = async {
+        taskgroup! {
+            let local = async {
+                let _g = DropCount(local_drops.clone());
+                sleep(ms(1000)).await;
+            };
+            #[spawn] let task = async move {
+                let _g = DropCount(task_guard);
+                sleep(ms(1000)).await;
+            };
+        }
+    };
+    let r = tokio::time::timeout(ms(10), group).await;
+    assert!(r.is_err());
+    assert_eq!(local_drops.load(Ordering::SeqCst), 1);
+    // Abort takes effect when the runtime next polls the task.
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(task_drops.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn supervise_gives_each_branch_its_result() {
+    let start = Instant::now();
+    let (a, b, c) = taskgroup! {
+        mode = supervise;
+        let a = err_after::<u8>(10, "a failed")?;
+        let b = ok_after(50, 2u8)?;
+        let c = after(20, 'c');
+    };
+    assert_eq!(a, Err("a failed".to_string()));
+    assert_eq!(b, Ok(2));
+    assert_eq!(c, 'c');
+    assert_eq!(start.elapsed(), ms(50), "nothing was cancelled");
+}
+
+#[tokio::test(start_paused = true)]
+async fn race_returns_the_first_success() {
+    let start = Instant::now();
+    let winner = taskgroup! {
+        mode = race;
+        let a = ok_after(30, "slow")?;
+        let b = err_after::<&str>(5, "broken")?;
+        let c = ok_after(10, "fast")?;
+    };
+    assert_eq!(winner, Ok("fast"));
+    assert_eq!(start.elapsed(), ms(10));
+}
+
+#[tokio::test(start_paused = true)]
+async fn race_fails_with_every_error_when_all_fail() {
+    let r = taskgroup! {
+        mode = race;
+        let a = err_after::<u8>(20, "a")?;
+        let b = err_after::<u8>(10, "b")?;
+    };
+    assert_eq!(r.unwrap_err().into_vec(), ["b", "a"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn branches_borrow_caller_locals_and_the_tail_assigns_them() {
+    let data = [1, 2, 3];
+    let mut total = 0;
+    let mut log = Vec::new();
+    taskgroup! {
+        let a = async { data.iter().sum::<i32>() };
+        let b = async { data.len() };
+        {
+            total += a;
+            log.push(b);
+        }
+    };
+    assert_eq!((total, log), (6, vec![3]));
+    assert_eq!(data.len(), 3);
+}
+
+async fn early_return(fail: bool) -> Result<&'static str, ErrorGroup<String>> {
+    let v = taskgroup! {
+        let a = async { if fail { err_after::<u8>(1, "x").await } else { ok_after(1, 1).await } }?;
+        let b = async { *a };
+        {
+            if b == 1 {
+                return Ok("returned from the tail");
+            }
+            b
+        }
+    }?;
+    let _ = v;
+    Ok("fell through")
+}
+
+#[tokio::test(start_paused = true)]
+async fn return_and_question_mark_work_in_the_caller_context() {
+    assert_eq!(early_return(false).await, Ok("returned from the tail"));
+    assert_eq!(early_return(true).await.unwrap_err().into_vec(), ["x"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn break_leaves_the_caller_loop() {
+    let mut rounds = 0;
+    loop {
+        rounds += 1;
+        taskgroup! {
+            let a = after(1, rounds);
+            {
+                if a == 3 {
+                    break;
+                }
+            }
+        };
+    }
+    assert_eq!(rounds, 3);
+}
+
+#[tokio::test]
+async fn the_group_future_is_send() {
+    let handle = tokio::spawn(async {
+        let data = [1u8, 2];
+        let fut = async {
+            taskgroup! {
+                timeout = Duration::from_secs(1);
+                let a = async { data.len() };
+                #[spawn] let b = async { Ok::<_, TimedOut>(2usize) }?;
+                let c = for x in data.iter() { async move { *x as usize } };
+                a + b + c.len()
+            }
+        };
+        assert_send(&fut);
+        fut.await
+    });
+    assert_eq!(handle.await.unwrap(), Ok(6));
+}
+
+#[tokio::test(start_paused = true)]
+async fn name_option_is_accepted() {
+    let n = String::from("loader");
+    let v = taskgroup! {
+        name = &n;
+        let a = after(1, 1);
+    };
+    assert_eq!(v, 1);
+}
