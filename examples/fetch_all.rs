@@ -6,7 +6,7 @@
 //! ```sh
 //! cargo run --example fetch_all                       # against its own server
 //! cargo run --example fetch_all -- --timeout 30       # the deadline fires first
-//! cargo run --example fetch_all -- --limit 8          # no limit: the 404 comes at once
+//! cargo run --example fetch_all -- --limit 8          # all at once: the 404 cancels the rest
 //! cargo run --example fetch_all -- http://127.0.0.1:8000/ http://localhost:8080/x
 //! ```
 //!
@@ -148,7 +148,7 @@ enum FetchError {
 impl fmt::Display for FetchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            FetchError::Status { url, status } => write!(f, "HTTP {status} from {url}"),
+            FetchError::Status { url, status } => write!(f, "{status} from {url}"),
             FetchError::Timeout(t) => write!(f, "{t}"),
             FetchError::TlsNotCompiledIn { url } => write!(
                 f,
@@ -448,7 +448,7 @@ async fn serve(listener: TcpListener) -> Result<(), ErrorGroup<std::io::Error>> 
 
 /// The mixed list fetched when no URLs are given. With the default limit of
 /// 3 the fast pages come back first, then the 404 fails the group while
-/// `/delay/3000` (and maybe `/delay/50`) are still running, and `/status/503`
+/// `/delay/5000` (and maybe `/delay/50`) are still running, and `/status/503`
 /// never gets a slot.
 fn default_urls(addr: SocketAddr) -> Vec<String> {
     [
@@ -456,7 +456,7 @@ fn default_urls(addr: SocketAddr) -> Vec<String> {
         "/json",
         "/delay/50",
         "/delay/20",
-        "/delay/3000",
+        "/delay/5000",
         "/delay/10",
         "/status/404",
         "/status/503",
@@ -609,13 +609,13 @@ async fn main() -> ExitCode {
         }
         Ok(Ending::HttpErrors) => {
             println!(
-                "handled: an HTTP error failed the group, which cancelled the fetches \
-                 still running (fail-fast); the errors are logged above"
+                "handled by `except*`: the HTTP error logged above failed the group, \
+                 which cancelled the fetches still running (fail-fast)"
             );
             ExitCode::SUCCESS
         }
         Ok(Ending::TimedOut) => {
-            println!("handled: the deadline cancelled the fetches still running");
+            println!("handled by `except*`: the deadline cancelled the fetches still running");
             ExitCode::SUCCESS
         }
         // No `except*` arm took these: they propagate.
