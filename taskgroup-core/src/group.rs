@@ -750,16 +750,29 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
             }
             let mut batch = std::mem::take(&mut self.batch);
             let polled = batch.len();
-            for idx in batch.drain(..) {
+            let mut out_of_budget = false;
+            for (n, &idx) in batch.iter().enumerate() {
+                // Once tokio's cooperative budget for this task is spent,
+                // every tokio resource a child polls (a JoinHandle, a socket)
+                // answers Pending and wakes at once: polling on would spin.
+                // Put the rest back and yield to the runtime.
+                if !tokio::task::coop::has_budget_remaining() {
+                    for &rest in &batch[n..] {
+                        self.group.ready.push(rest);
+                    }
+                    out_of_budget = true;
+                    break;
+                }
                 match idx {
                     BODY => self.poll_body(body.as_mut(), value),
                     INCOMING => self.admit(),
                     idx => self.poll_child(idx, body.as_mut()),
                 }
             }
+            batch.clear();
             self.batch = batch;
             budget = budget.saturating_sub(polled);
-            if budget == 0 {
+            if budget == 0 || out_of_budget {
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
             }
