@@ -397,3 +397,22 @@ async fn async_fns_in_traits_run_their_lets_concurrently() {
     assert_eq!(Fixed.load_both().await, (1, 2));
     assert_eq!(start.elapsed(), ms(40));
 }
+
+#[concurrent]
+#[tracing::instrument(skip(t))]
+async fn instrumented(t: &Timeline, id: u32) -> (u32, u32) {
+    let a = work(t, "a", 30, id).await;
+    let b = work(t, "b", 30, id + 1).await;
+    (a, b)
+}
+
+#[tokio::test(start_paused = true)]
+async fn stacks_with_tracing_instrument() {
+    let t = Timeline::new();
+    assert_eq!(instrumented(&t, 1).await, (1, 2));
+    assert_eq!(
+        t.start.elapsed(),
+        ms(30),
+        "still concurrent under #[instrument]"
+    );
+}
