@@ -339,11 +339,10 @@ async fn fetch_all(
     limit: usize,
 ) -> Result<Ending, ErrorGroup<FetchError>> {
     taskgroup! {
-        // No `error = …;`: the group's error type is the branches' own,
-        // `FetchError`, and the deadline becomes `FetchError::Timeout`
-        // through `From<TimedOut>`.
+        // The deadline becomes `FetchError::Timeout` through `From<TimedOut>`.
         timeout = timeout;
         limit = limit;
+        error = FetchError;
         let pages = for (i, url) in urls.iter().enumerate() { fetch(client, board, i, url)? };
         Ending::AllFetched(pages)
         except* FetchError::Status { .. } as errors => {
