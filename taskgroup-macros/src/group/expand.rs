@@ -62,6 +62,12 @@ impl Names {
     }
 }
 
+/// An internal name placed at the user's tokens, so that a type error
+/// involving it points there, while it stays invisible to user code.
+fn located(ident: &Ident, span: Span) -> Ident {
+    Ident::new(&ident.to_string(), span.resolved_at(Span::mixed_site()))
+}
+
 fn slot(i: usize) -> Ident {
     id(&format!("__tg_slot_{i}"))
 }
@@ -249,6 +255,7 @@ fn branch(g: &GroupInput, i: usize, b: &Branch, n: &Names, p: &TokenStream) -> T
     let store = match g.options.mode {
         Mode::Race => {
             let span = b.fut().span();
+            let (win, value) = (located(win, span), located(value, span));
             let set = quote_spanned!(span=> #win.set(#value));
             quote!(#set; #group.win();)
         }
@@ -277,10 +284,11 @@ fn convert(g: &GroupInput, err: &Ident, span: Span) -> TokenStream {
 
 /// The value a single branch stores, from its awaited output.
 fn outcome(g: &GroupInput, b: &Branch, awaited: TokenStream, n: &Names, span: Span) -> TokenStream {
-    let Names { group, ok, err, .. } = n;
     if !b.fallible {
         return awaited;
     }
+    let (group, ok, err) = (located(&n.group, span), &n.ok, located(&n.err, span));
+    let err = &err;
     let conv = convert(g, err, span);
     match g.options.mode {
         Mode::Supervise => quote_spanned! {span=>
@@ -325,6 +333,7 @@ fn fan_out(
         fut,
     } = each;
     let span = fut.span();
+    let err = &located(err, span);
     let ctor = if b.spawn {
         quote!(tasks)
     } else {
@@ -419,7 +428,7 @@ fn arms(arms: &[Arm], result: TokenStream, p: &TokenStream) -> TokenStream {
                     }
                 }
             }
-            Matcher::Type(_, ty) => {
+            Matcher::Type(ty) => {
                 quote_spanned!(ty.span()=> #leaf.downcast_ref::<#ty>().is_some())
             }
         };

@@ -62,7 +62,7 @@ pub(crate) enum Matcher {
     /// `except* PATTERN`: the leaf (`&E`) matched against a pattern.
     Pattern(Pat),
     /// `except* type T`: the leaf is a boxed error whose concrete type is `T`.
-    Type(syn::token::Type, Type),
+    Type(Type),
 }
 
 /// A validated group, ready to expand.
@@ -126,6 +126,7 @@ impl Branch {
 }
 
 pub(crate) struct Arm {
+    pub(crate) except: Span,
     pub(crate) matcher: Matcher,
     pub(crate) name: Option<Ident>,
     pub(crate) guard: Option<Expr>,

@@ -153,8 +153,8 @@ fn parse_arm(input: ParseStream<'_>) -> syn::Result<ArmItem> {
     let matcher = if input.peek(Token![=>]) || input.peek(Token![as]) || input.peek(Token![if]) {
         None
     } else if input.peek(Token![type]) {
-        let type_token: Token![type] = input.parse()?;
-        Some(Matcher::Type(type_token, input.parse()?))
+        input.parse::<Token![type]>()?;
+        Some(Matcher::Type(input.parse()?))
     } else {
         Some(Matcher::Pattern(Pat::parse_multi_with_leading_vert(input)?))
     };

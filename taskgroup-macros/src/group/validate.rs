@@ -5,7 +5,6 @@ use std::collections::BTreeSet;
 
 use proc_macro2::Span;
 use quote::ToTokens;
-use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Expr, Ident, Pat, Stmt};
 
@@ -160,8 +159,7 @@ pub(crate) fn validate(input: Input) -> syn::Result<GroupInput> {
         let span = group
             .arms
             .first()
-            .map(|a| a.matcher_span())
-            .unwrap_or_else(Span::call_site);
+            .map_or_else(Span::call_site, |a| a.except);
         errors.at(
             span,
             "this group cannot fail (no `?` branch, no `timeout`, no `error =`): \
@@ -171,15 +169,6 @@ pub(crate) fn validate(input: Input) -> syn::Result<GroupInput> {
     match errors.0 {
         Some(e) => Err(e),
         None => Ok(group),
-    }
-}
-
-impl Arm {
-    fn matcher_span(&self) -> Span {
-        match &self.matcher {
-            Matcher::Pattern(p) => p.span(),
-            Matcher::Type(t, _) => t.span,
-        }
     }
 }
 
@@ -332,8 +321,9 @@ fn future(expr: Expr, errors: &mut Errors) -> (Expr, bool) {
         other => (other, false),
     };
     if let Expr::Await(a) = &fut {
+        let (dot, kw) = (&a.dot_token, &a.await_token);
         errors.spanned(
-            quote::quote!(#{&a.dot_token} #{&a.await_token}),
+            quote::quote!(#dot #kw),
             "remove `.await`: the macro awaits every branch for you (`let x = fetch()?;`)",
         );
         return (*a.base.clone(), fallible);
@@ -485,6 +475,7 @@ fn arm(a: ArmItem, errors: &mut Errors) -> Option<Arm> {
         return None;
     }
     Some(Arm {
+        except,
         matcher,
         name,
         guard: guard.map(|(_, g)| g),

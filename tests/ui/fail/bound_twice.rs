@@ -1,0 +1,12 @@
+use taskgroup::taskgroup;
+
+async fn one() -> u8 { 1 }
+
+async fn run() {
+    let _ = taskgroup! {
+        let a = one();
+        let (b, a) = async { (1, 2) };
+    };
+}
+
+fn main() {}

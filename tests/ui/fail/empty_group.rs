@@ -1,0 +1,7 @@
+use taskgroup::taskgroup;
+
+async fn run() {
+    let _ = taskgroup! {};
+}
+
+fn main() {}

@@ -1,0 +1,25 @@
+use taskgroup::taskgroup;
+
+async fn ok(n: u8) -> Result<u8, String> {
+    Ok(n)
+}
+
+async fn run() {
+    let (a, b) = taskgroup! {
+        mode = supervise;
+        let a = ok(1)?;
+        let b = async { 2u8 };
+    };
+    assert_eq!((a, b), (Ok(1), 2));
+    let won = taskgroup! {
+        mode = race;
+        let a = ok(1)?;
+        let b = ok(2)?;
+    };
+    assert!(won.is_ok());
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(run());
+}
