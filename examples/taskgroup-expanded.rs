@@ -1,0 +1,127 @@
+//! What `taskgroup!` expands to.
+//!
+//! `with_macro` is a small group: two independent branches and one that
+//! depends on the first. `expanded` is the same group written by hand with
+//! the calls the macro generates (`taskgroup::__private`, not public API:
+//! shown to explain the cost model, not to be copied). Both print the same.
+//!
+//! ```text
+//! cargo run --example taskgroup-expanded
+//! ```
+
+use std::future::IntoFuture;
+use std::io;
+use std::pin::{Pin, pin};
+use std::time::Duration;
+
+use taskgroup::__private as rt;
+use taskgroup::{ErrorGroup, taskgroup};
+
+async fn fetch_user(id: u32) -> Result<String, io::Error> {
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    Ok(format!("user{id}"))
+}
+
+async fn fetch_posts(user: &str) -> Result<Vec<String>, io::Error> {
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    Ok(vec![
+        format!("{user}'s first post"),
+        format!("{user}'s second post"),
+    ])
+}
+
+async fn count_visits() -> u64 {
+    tokio::time::sleep(Duration::from_millis(25)).await;
+    42
+}
+
+async fn with_macro(id: u32) -> Result<String, ErrorGroup<io::Error>> {
+    taskgroup! {
+        let user = fetch_user(id)?;
+        let posts = fetch_posts(user)?;    // depends on `user`: starts at 20ms
+        let visits = count_visits();
+        format!("{user}: {} posts, {visits} visits", posts.len())
+    }
+}
+
+async fn expanded(id: u32) -> Result<String, ErrorGroup<io::Error>> {
+    {
+        // The error sink and cancel flag every branch borrows; `_` is the
+        // branches' common error type, inferred from `fail` below.
+        let group = rt::Group::<_>::new(rt::Mode::FailFast);
+        // One write-once cell per binding.
+        let slot_user = rt::Slot::new();
+        let slot_posts = rt::Slot::new();
+        let slot_visits = rt::Slot::new();
+        let panic = {
+            let mut deadline = pin!(rt::no_deadline());
+            // Each branch is an async block pinned on this future's own
+            // stack: no Box, no task.
+            let mut user = pin!(Some(async {
+                let value = match IntoFuture::into_future(fetch_user(id)).await {
+                    Ok(v) => v,
+                    Err(e) => return Err(group.fail(e)),
+                };
+                slot_user.set(value);
+                Ok::<(), rt::Stopped>(())
+            }));
+            let mut posts = pin!(Some(async {
+                // A dependent first waits for the cell, then sees `&String`.
+                let user = slot_user.wait(&group).await?;
+                let value = match IntoFuture::into_future(fetch_posts(user)).await {
+                    Ok(v) => v,
+                    Err(e) => return Err(group.fail(e)),
+                };
+                slot_posts.set(value);
+                Ok::<(), rt::Stopped>(())
+            }));
+            let mut visits = pin!(Some(async {
+                let value = IntoFuture::into_future(count_visits()).await;
+                slot_visits.set(value);
+                Ok::<(), rt::Stopped>(())
+            }));
+            let mut driver = rt::Driver::new();
+            // Polls every unfinished branch (again after any finished),
+            // cancels on the first error, catches panics; `true` would mark
+            // a `#[spawn]` branch, which is aborted and awaited on cancel.
+            std::future::poll_fn(|cx| {
+                driver.poll(
+                    cx,
+                    &group,
+                    deadline.as_mut().as_pin_mut(),
+                    &mut [
+                        (user.as_mut() as Pin<&mut dyn rt::Branch>, false),
+                        (posts.as_mut() as Pin<&mut dyn rt::Branch>, false),
+                        (visits.as_mut() as Pin<&mut dyn rt::Branch>, false),
+                    ],
+                )
+            })
+            .await
+        }; // the branches are dropped here, before a panic is resumed
+        let errors = rt::finish(panic, group);
+        // The tail runs inline, with owned values, only for the bindings it uses.
+        match errors {
+            None => Ok({
+                let user = slot_user.take();
+                let posts = slot_posts.take();
+                let visits = slot_visits.take();
+                format!("{user}: {} posts, {visits} visits", posts.len())
+            }),
+            Some(errors) => Err(errors),
+        }
+    }
+}
+
+// A paused clock, so the timings printed are exact.
+#[tokio::main(flavor = "current_thread", start_paused = true)]
+async fn main() {
+    let start = tokio::time::Instant::now();
+    let a = with_macro(7).await;
+    let took = start.elapsed();
+    let b = expanded(7).await;
+    println!("with taskgroup!: {a:?}");
+    println!("expanded:        {b:?}");
+    // `posts` started when `user` finished (20ms) and ended at 30ms.
+    println!("took {}ms", took.as_millis());
+    assert_eq!(a.unwrap(), b.unwrap());
+}
