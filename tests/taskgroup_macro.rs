@@ -523,3 +523,29 @@ async fn name_option_is_accepted() {
     };
     assert_eq!(v, 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn spawn_branch_may_depend_on_an_earlier_binding() {
+    let start = Instant::now();
+    let (name, shout) = taskgroup! {
+        let name = after(10, String::from("ada"));
+        #[spawn] let shout = {
+            let owned = name.clone();
+            async move { owned.to_uppercase() }
+        };
+    };
+    assert_eq!((name.as_str(), shout.as_str()), ("ada", "ADA"));
+    assert_eq!(start.elapsed(), ms(10));
+}
+
+#[tokio::test(start_paused = true)]
+async fn fan_out_items_may_run_code_before_their_future() {
+    let base = 100;
+    let v = taskgroup! {
+        let v = for i in 0..3u64 {
+            let delay = 30 - i * 10;
+            after(delay, base + i)
+        };
+    };
+    assert_eq!(v, [100, 101, 102]);
+}

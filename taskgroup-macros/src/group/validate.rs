@@ -138,6 +138,17 @@ pub(crate) fn validate(input: Input) -> syn::Result<GroupInput> {
                     "a race takes `let` branches of one type, not a `for` fan-out",
                 );
             }
+            if let Some(&j) = b.deps.first()
+                && let Some(dep) = branches.get(j).and_then(|d| d.names.first())
+            {
+                errors.spanned(
+                    b.fut(),
+                    format!(
+                        "race branches are alternatives and cannot use each other's bindings \
+                         (this one uses `{dep}`); compute `{dep}` before the race"
+                    ),
+                );
+            }
         }
     }
 
