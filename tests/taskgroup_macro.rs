@@ -549,3 +549,51 @@ async fn fan_out_items_may_run_code_before_their_future() {
     };
     assert_eq!(v, [100, 101, 102]);
 }
+
+#[tokio::test]
+async fn panic_in_a_spawned_item_waits_for_the_other_items() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let seen = drops.clone();
+    let join = tokio::spawn(async move {
+        taskgroup! {
+            #[spawn] let v = for i in 0..3u8 {
+                let guard = DropCount(drops.clone());
+                async move {
+                    let _guard = guard;
+                    if i == 1 {
+                        tokio::task::yield_now().await;
+                        panic!("item {i}");
+                    }
+                    sleep(ms(10_000)).await;
+                }
+            };
+        }
+    });
+    let payload = join.await.unwrap_err().into_panic();
+    assert_eq!(
+        payload.downcast_ref::<String>().map(String::as_str),
+        Some("item 1")
+    );
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        3,
+        "every item was gone before the panic resumed"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn supervise_with_a_timeout_fails_only_by_the_timeout() {
+    let r = taskgroup! {
+        mode = supervise;
+        timeout = ms(50);
+        let a = err_after::<u8>(10, "a")?;
+        let b = after(100, 2);
+    };
+    assert_eq!(r.unwrap_err().into_vec(), [TimedOut::new()]);
+    let r = taskgroup! {
+        mode = supervise;
+        timeout = ms(50);
+        let a = err_after::<u8>(10, "a")?;
+    };
+    assert_eq!(r, Ok(Err("a".to_string())));
+}

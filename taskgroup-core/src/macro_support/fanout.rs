@@ -13,7 +13,7 @@ use std::task::{Context, Poll, Waker};
 use tokio::task::JoinHandle;
 
 use super::driver::{Group, Mode, Stopped};
-use super::task::AbortOnDrop;
+use super::task::{AbortOnDrop, Outcome};
 use crate::wake::{ReadyQueue, SlotWaker};
 
 /// Starts a task item (set for `#[spawn] for`).
@@ -52,6 +52,9 @@ pub struct FanOut<'g, F: Future<Output = Result<T, E>>, T, E> {
     limit: usize,
     running: usize,
     stopped: bool,
+    /// The first panic of a task item, resumed once the other items have
+    /// been aborted and awaited.
+    panic: Option<Box<dyn std::any::Any + Send + 'static>>,
 }
 
 impl<F: Future<Output = Result<T, E>>, T, E> std::fmt::Debug for FanOut<'_, F, T, E> {
@@ -98,6 +101,7 @@ where
             limit: limit.unwrap_or(usize::MAX).max(1),
             running: 0,
             stopped: false,
+            panic: None,
         }
     }
 
@@ -221,7 +225,15 @@ where
                 let mut item_cx = Context::from_waker(&slot.waker);
                 let polled = match &mut running.item {
                     Item::Local(fut) => fut.as_mut().poll(&mut item_cx).map(Ok),
-                    Item::Task(task) => task.poll_task(&mut item_cx),
+                    Item::Task(task) => match task.poll_outcome(&mut item_cx) {
+                        Poll::Pending => Poll::Pending,
+                        Poll::Ready(Outcome::Value(out)) => Poll::Ready(Ok(out)),
+                        Poll::Ready(Outcome::Aborted) => Poll::Ready(Err(Stopped)),
+                        Poll::Ready(Outcome::Panicked(payload)) => {
+                            this.panic.get_or_insert(payload);
+                            Poll::Ready(Err(Stopped))
+                        }
+                    },
                 };
                 let index = running.index;
                 match polled {
@@ -237,7 +249,12 @@ where
                             this.stop();
                         }
                     }
-                    Poll::Ready(Err(Stopped)) => this.finish_slot(idx),
+                    Poll::Ready(Err(Stopped)) => {
+                        this.finish_slot(idx);
+                        if this.panic.is_some() {
+                            this.stop();
+                        }
+                    }
                 }
             }
             this.buf = ready;
@@ -245,6 +262,9 @@ where
             // (a started item is queued as ready, so the loop goes on).
             this.start_queued();
             if this.running == 0 && this.queued.is_empty() {
+                if let Some(payload) = this.panic.take() {
+                    std::panic::resume_unwind(payload);
+                }
                 if this.stopped {
                     return Poll::Ready(Err(Stopped));
                 }

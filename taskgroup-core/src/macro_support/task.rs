@@ -24,15 +24,30 @@ impl<T> AbortOnDrop<T> {
     /// Polls the task: its value, `Stopped` when it was aborted, and the
     /// task's own panic resumed here (the driver catches it).
     pub(crate) fn poll_task(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, Stopped>> {
-        match Pin::new(&mut self.0).poll(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(Ok(value)) => Poll::Ready(Ok(value)),
-            Poll::Ready(Err(err)) => match err.try_into_panic() {
-                Ok(payload) => resume_unwind(payload),
-                Err(_) => Poll::Ready(Err(Stopped)),
-            },
-        }
+        self.poll_outcome(cx).map(|outcome| match outcome {
+            Outcome::Value(value) => Ok(value),
+            Outcome::Aborted => Err(Stopped),
+            Outcome::Panicked(payload) => resume_unwind(payload),
+        })
     }
+
+    /// Polls the task, handing a panic back instead of resuming it.
+    pub(crate) fn poll_outcome(&mut self, cx: &mut Context<'_>) -> Poll<Outcome<T>> {
+        Pin::new(&mut self.0).poll(cx).map(|joined| match joined {
+            Ok(value) => Outcome::Value(value),
+            Err(err) => match err.try_into_panic() {
+                Ok(payload) => Outcome::Panicked(payload),
+                Err(_) => Outcome::Aborted,
+            },
+        })
+    }
+}
+
+/// How a task ended.
+pub(crate) enum Outcome<T> {
+    Value(T),
+    Aborted,
+    Panicked(Box<dyn std::any::Any + Send + 'static>),
 }
 
 /// Waits for the task of a `#[spawn]` branch, aborting it once the group
