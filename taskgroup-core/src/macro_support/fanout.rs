@@ -207,6 +207,9 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // Every field is Unpin (local items are boxed).
         let this = self.get_mut();
+        // Let every running item be polled about twice per poll, so items
+        // that keep waking themselves cannot keep this task from yielding.
+        let mut budget = 2 * (this.running + 64);
         loop {
             if this.group.stopping() {
                 this.stop();
@@ -214,7 +217,19 @@ where
             this.start_queued();
             this.ready.take(&mut this.buf);
             let mut ready = std::mem::take(&mut this.buf);
-            for idx in ready.drain(..) {
+            let mut out_of_budget = false;
+            budget = budget.saturating_sub(ready.len());
+            for (n, &idx) in ready.iter().enumerate() {
+                // Once tokio's cooperative budget is spent, a task item's
+                // JoinHandle answers Pending and wakes at once: polling on
+                // would spin forever inside this poll. Requeue and yield.
+                if !tokio::task::coop::has_budget_remaining() {
+                    for &rest in &ready[n..] {
+                        this.ready.push(rest);
+                    }
+                    out_of_budget = true;
+                    break;
+                }
                 let Some(slot) = this.slots.get_mut(idx) else {
                     continue;
                 };
@@ -257,7 +272,12 @@ where
                     }
                 }
             }
+            ready.clear();
             this.buf = ready;
+            if out_of_budget || budget == 0 {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
             // Finished items made room: start the next ones before sleeping
             // (a started item is queued as ready, so the loop goes on).
             this.start_queued();
