@@ -22,20 +22,53 @@ async fn ok_after<T>(ms: u64, v: T) -> Result<T, E> {
     Ok(v)
 }
 
-/// Two leaves in a known order: a fast local failure, then the error of
-/// a task that was in blocking code when the group aborted it.
+/// Sends when dropped: releases a blocked task once a branch has finished.
+struct SendOnDrop(std::sync::mpsc::Sender<()>);
+
+impl Drop for SendOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
+    }
+}
+
+/// Two failing futures whose errors happen in a known order: `local`
+/// fails once `task` is running and stuck in blocking code, where the
+/// group's abort cannot stop it; `task` is released by `local`'s end and
+/// returns its error while the group is cancelling.
+fn failing_pair<E: Send + 'static>(
+    first: E,
+    second: E,
+) -> (
+    impl Future<Output = Result<u8, E>> + Send + 'static,
+    impl Future<Output = Result<u8, E>>,
+) {
+    let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel();
+    let task = async move {
+        let _ = started_tx.send(());
+        let _ = release_rx.recv();
+        Err(second)
+    };
+    let local = async move {
+        let _release = SendOnDrop(release_tx);
+        let _ = started_rx.await;
+        Err(first)
+    };
+    (task, local)
+}
+
+/// Two leaves in a known order: a local failure, then the error of a task
+/// that was in blocking code when the group aborted it.
 macro_rules! two_errors {
-    ($first:expr, $second:expr; $($arms:tt)*) => {
+    ($first:expr, $second:expr; $($arms:tt)*) => {{
+        let (task, local) = failing_pair($first, $second);
         taskgroup! {
-            #[spawn] let slow = async {
-                std::thread::sleep(Duration::from_millis(100));
-                Err::<u8, E>($second)
-            }?;
-            let fast = fail_after::<u8>(10, $first)?;
+            #[spawn] let slow = task?;
+            let fast = local?;
             0u8
             $($arms)*
         }
-    };
+    }};
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

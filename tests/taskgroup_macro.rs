@@ -39,6 +39,41 @@ impl Drop for DropCount {
 
 fn assert_send<T: Send>(_: &T) {}
 
+/// Sends when dropped: releases a blocked task once a branch has finished.
+struct SendOnDrop(std::sync::mpsc::Sender<()>);
+
+impl Drop for SendOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
+    }
+}
+
+/// Two failing futures whose errors happen in a known order: `local`
+/// fails once `task` is running and stuck in blocking code, where the
+/// group's abort cannot stop it; `task` is released by `local`'s end and
+/// returns its error while the group is cancelling.
+fn failing_pair<E: Send + 'static>(
+    first: E,
+    second: E,
+) -> (
+    impl Future<Output = Result<u8, E>> + Send + 'static,
+    impl Future<Output = Result<u8, E>>,
+) {
+    let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel();
+    let task = async move {
+        let _ = started_tx.send(());
+        let _ = release_rx.recv();
+        Err(second)
+    };
+    let local = async move {
+        let _release = SendOnDrop(release_tx);
+        let _ = started_rx.await;
+        Err(first)
+    };
+    (task, local)
+}
+
 #[tokio::test(start_paused = true)]
 async fn one_binding_is_the_value() {
     let v = taskgroup! {
@@ -170,17 +205,10 @@ async fn fail_fast_cancels_siblings() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_error_is_kept_in_order() {
-    // The task is in blocking code when the group aborts it, so it still
-    // returns its error after the first one.
-    let r: Result<((), ()), ErrorGroup<String>> = taskgroup! {
-        #[spawn] let blocked = async {
-            std::thread::sleep(Duration::from_millis(200));
-            Err::<(), _>("second".to_string())
-        }?;
-        let first = async {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            Err::<(), _>("first".to_string())
-        }?;
+    let (task, local) = failing_pair("first", "second");
+    let r = taskgroup! {
+        #[spawn] let blocked = task?;
+        let first = local?;
     };
     let errors = r.unwrap_err();
     assert_eq!(errors.into_vec(), ["first", "second"]);
