@@ -157,7 +157,8 @@ pub mod __private {
 /// whole group; on expiry every branch is cancelled and the group fails
 /// with [`TimedOut`] converted by `From`), `limit = N;`, `error = TYPE;`
 /// (the group's error type; branch errors go through `From`), `name = "…";`
-/// and `mode = supervise;` / `mode = race;` (default: fail-fast).
+/// (the name of the group's span with the `tracing` feature) and
+/// `mode = supervise;` / `mode = race;` (default: fail-fast).
 /// Without `error =`, all fallible branches share one error type, as with
 /// `try_join!`.
 ///

@@ -43,6 +43,9 @@ pub struct Group<E> {
     cancelled: AtomicBool,
     on_timeout: Option<fn(TimedOut) -> E>,
     name: Option<Box<str>>,
+    /// Entered while the driver polls, so the branches' events nest in it.
+    #[cfg(feature = "tracing")]
+    span: tracing::Span,
 }
 
 impl<E> Group<E> {
@@ -65,12 +68,18 @@ impl<E> Group<E> {
             cancelled: AtomicBool::new(false),
             on_timeout,
             name: None,
+            #[cfg(feature = "tracing")]
+            span: tracing::info_span!("taskgroup", name = ""),
         }
     }
 
     /// Names the group (`name = …;`), for debugging.
     pub fn named(mut self, name: impl AsRef<str>) -> Self {
         self.name = Some(name.as_ref().into());
+        #[cfg(feature = "tracing")]
+        {
+            self.span = tracing::info_span!("taskgroup", name = name.as_ref());
+        }
         self
     }
 
@@ -200,6 +209,8 @@ impl Driver {
         mut deadline: Option<Pin<&mut Sleep>>,
         branches: &mut [(Pin<&mut dyn Branch>, bool)],
     ) -> Poll<Option<Box<dyn Any + Send + 'static>>> {
+        #[cfg(feature = "tracing")]
+        let _entered = group.span.enter();
         loop {
             if !self.cancelling
                 && let Some(sleep) = deadline.as_mut()
