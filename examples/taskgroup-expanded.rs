@@ -49,6 +49,8 @@ async fn expanded(id: u32) -> Result<String, ErrorGroup<io::Error>> {
         // The error sink and cancel flag every branch borrows; `_` is the
         // branches' common error type, inferred from `fail` below.
         let group = rt::Group::<_>::new(rt::Mode::FailFast);
+        // `limit = N;` would make this `Some(rt::limit(N))`.
+        let limit: Option<usize> = None;
         // One write-once cell per binding.
         let slot_user = rt::Slot::new();
         let slot_posts = rt::Slot::new();
@@ -80,7 +82,7 @@ async fn expanded(id: u32) -> Result<String, ErrorGroup<io::Error>> {
                 slot_visits.set(value);
                 Ok::<(), rt::Stopped>(())
             }));
-            let mut driver = rt::Driver::new();
+            let mut driver = rt::Driver::with_limit(limit);
             // Polls every unfinished branch (again after any finished),
             // cancels on the first error, catches panics; `true` would mark
             // a `#[spawn]` branch, which is aborted and awaited on cancel.

@@ -126,8 +126,10 @@ pub mod __private {
 /// # Fan-out and `#[spawn]`
 ///
 /// `let v = for PAT in ITER { FUTURE? };` runs one child per item and binds
-/// the `Vec` of their values in input order; `limit = N;` lets at most `N`
-/// items of each fan-out run at once. `#[spawn]` runs a branch as a tokio
+/// the `Vec` of their values in input order. `limit = N;` lets at most `N`
+/// items of each fan-out run at once, and at most `N` branches (started in
+/// order, so a branch never waits for one that cannot start). `#[spawn]`
+/// runs a branch as a tokio
 /// task (its future must be `Send + 'static`); on a `for` branch it spawns
 /// one task per item. Cancelled tasks are aborted and awaited.
 ///

@@ -625,3 +625,30 @@ async fn supervise_with_a_timeout_fails_only_by_the_timeout() {
     };
     assert_eq!(r, Ok(Err("a".to_string())));
 }
+
+#[tokio::test(start_paused = true)]
+async fn limit_bounds_static_branches_started_in_order() {
+    let start = Instant::now();
+    let (a, b, c, d) = taskgroup! {
+        limit = 2;
+        let a = async { sleep(ms(10)).await; start.elapsed() };
+        let b = async { sleep(ms(30)).await; start.elapsed() };
+        let c = async { let t = start.elapsed(); sleep(ms(10)).await; t };
+        let d = async { let t = start.elapsed(); sleep(ms(10)).await; t };
+    };
+    assert_eq!((a, b), (ms(10), ms(30)));
+    assert_eq!(c, ms(10), "c starts when a frees a place");
+    assert_eq!(d, ms(20), "d starts when c frees a place, before b is done");
+}
+
+#[tokio::test(start_paused = true)]
+async fn limit_with_dependencies_does_not_deadlock() {
+    let v = taskgroup! {
+        limit = 1;
+        let a = after(10, 1);
+        let b = async { *a + 1 };
+        let c = async { *b + 1 };
+        c
+    };
+    assert_eq!(v, 3);
+}

@@ -181,6 +181,10 @@ impl<F: Future> Branch for Option<F> {
 pub struct Driver {
     cancelling: bool,
     panic: Option<Panic>,
+    /// `limit = N;`: at most N branches run at once, started in order.
+    limit: Option<usize>,
+    /// Branches `0..started` have been started.
+    started: usize,
 }
 
 impl std::fmt::Debug for Driver {
@@ -196,6 +200,28 @@ impl Driver {
     /// A driver that has not polled anything yet.
     pub fn new() -> Self {
         Driver::default()
+    }
+
+    /// A driver that runs at most `limit` branches at once. A branch only
+    /// waits for earlier ones, which start first, so a limit never
+    /// deadlocks.
+    pub fn with_limit(limit: Option<usize>) -> Self {
+        Driver {
+            limit: limit.map(|n| n.max(1)),
+            ..Driver::default()
+        }
+    }
+
+    fn start_more(&mut self, branches: &[(Pin<&mut dyn Branch>, bool)]) {
+        let Some(limit) = self.limit else {
+            self.started = branches.len();
+            return;
+        };
+        let running = branches[..self.started]
+            .iter()
+            .filter(|(b, _)| !b.is_done())
+            .count();
+        self.started = (self.started + limit.saturating_sub(running)).min(branches.len());
     }
 
     /// Polls the branches; each comes with `true` when it runs a tokio task
@@ -219,7 +245,10 @@ impl Driver {
                 group.time_out();
             }
             let mut again = false;
-            for i in 0..branches.len() {
+            if !self.cancelling {
+                self.start_more(branches);
+            }
+            for i in 0..self.started {
                 if !self.cancelling && (self.panic.is_some() || group.stopping()) {
                     self.cancel(group, branches);
                     again = true;
@@ -267,8 +296,9 @@ impl Driver {
     fn cancel<E>(&mut self, group: &Group<E>, branches: &mut [(Pin<&mut dyn Branch>, bool)]) {
         self.cancelling = true;
         group.cancelled.store(true, Ordering::Release);
-        for (branch, task) in branches.iter_mut() {
-            if !*task && !branch.is_done() {
+        for (i, (branch, task)) in branches.iter_mut().enumerate() {
+            // A task branch that never started has no task to wait for.
+            if (!*task || i >= self.started) && !branch.is_done() {
                 self.drop_branch(branch.as_mut());
             }
         }

@@ -105,24 +105,13 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
         Some((_, expr)) => quote_spanned!(expr.span()=> #p::deadline(#expr)),
         None => quote!(#p::no_deadline()),
     };
-    let has_fan_out = g
-        .branches
-        .iter()
-        .any(|b| matches!(b.kind, BranchKind::ForEach(_)));
-    let limit_decl = match (&g.options.limit, has_fan_out) {
-        (Some(expr), true) => {
+    // One limit for the static branches and for the items of each fan-out.
+    let limit_decl = match &g.options.limit {
+        Some(expr) => {
             let value = quote_spanned!(expr.span()=> #p::limit(#expr));
             quote!(let #limit: ::core::option::Option<usize> = ::core::option::Option::Some(#value);)
         }
-        (Some(expr), false) => {
-            // Evaluated for its type check, though only fan-outs use it.
-            let value = quote_spanned!(expr.span()=> #p::limit(#expr));
-            quote!(let _ = #value;)
-        }
-        (None, true) => {
-            quote!(let #limit: ::core::option::Option<usize> = ::core::option::Option::None;)
-        }
-        (None, false) => quote!(),
+        None => quote!(let #limit: ::core::option::Option<usize> = ::core::option::Option::None;),
     };
 
     let slots: Vec<TokenStream> = match mode {
@@ -179,7 +168,7 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
             let #panic = {
                 let mut #deadline_var = ::core::pin::pin!(#deadline);
                 #(#branch_decls)*
-                let mut #driver = #p::Driver::new();
+                let mut #driver = #p::Driver::with_limit(#limit);
                 ::core::future::poll_fn(|#cx| {
                     #driver.poll(
                         #cx,
