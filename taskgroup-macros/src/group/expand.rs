@@ -141,7 +141,7 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
     let cx = id("__tg_cx");
     let panic = id("__tg_panic");
 
-    let value = value(g, &n, &p);
+    let value = value(g);
     let fails = g.can_fail();
     let result = match (mode, fails) {
         (Mode::Race, true) => quote!(#p::race_result(#win, #errors)),
@@ -358,7 +358,7 @@ fn fan_out(
 }
 
 /// The group's value: the tail with owned bindings, or the bindings.
-fn value(g: &GroupInput, _n: &Names, _p: &TokenStream) -> TokenStream {
+fn value(g: &GroupInput) -> TokenStream {
     if g.options.mode == Mode::Race {
         return quote!(());
     }
