@@ -1,0 +1,109 @@
+//! Work and settings shared by the criterion benches: every peer in a group
+//! runs exactly these child futures, on a runtime built once per bench.
+
+use std::time::Duration;
+
+use criterion::Criterion;
+use tokio::runtime::Runtime;
+
+/// The error of every child. Zero-sized, so no peer pays for moving it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Fail;
+
+/// A child that yields to the runtime once, then succeeds.
+pub(crate) async fn yield_once(i: u32) -> Result<u32, Fail> {
+    tokio::task::yield_now().await;
+    Ok(i)
+}
+
+/// A child that waits for its gate to open, then succeeds. The driver of the
+/// bench opens the gates in a shuffled order.
+pub(crate) async fn gated(i: u32, gate: tokio::sync::oneshot::Receiver<()>) -> Result<u32, Fail> {
+    gate.await.map_err(|_| Fail)?;
+    Ok(i)
+}
+
+/// A child that never finishes, except the one at `fail`, which yields once
+/// (so every sibling has been polled and is pending) and then fails.
+pub(crate) async fn pending_or_fail(i: u32, fail: u32) -> Result<u32, Fail> {
+    if i == fail {
+        tokio::task::yield_now().await;
+        Err(Fail)
+    } else {
+        std::future::pending().await
+    }
+}
+
+/// Fisher-Yates with a fixed-seed LCG (Knuth's MMIX constants): the same
+/// permutation of `0..n` on every run and for every peer.
+pub(crate) fn shuffled(n: usize) -> Vec<usize> {
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        state >> 33
+    };
+    let mut v: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        let j = (next() % (i as u64 + 1)) as usize;
+        v.swap(i, j);
+    }
+    v
+}
+
+/// `n` gates: the senders in shuffled order, the receivers in child order.
+pub(crate) fn gates(
+    order: &[usize],
+) -> (
+    Vec<tokio::sync::oneshot::Sender<()>>,
+    Vec<tokio::sync::oneshot::Receiver<()>>,
+) {
+    let mut senders: Vec<Option<_>> = Vec::with_capacity(order.len());
+    let mut receivers = Vec::with_capacity(order.len());
+    for _ in order {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        senders.push(Some(tx));
+        receivers.push(rx);
+    }
+    let senders = order
+        .iter()
+        .map(|&i| senders[i].take().expect("a permutation"))
+        .collect();
+    (senders, receivers)
+}
+
+/// Opens the gates in the order given, after one yield so that every child
+/// has been polled and waits on its gate.
+pub(crate) async fn open(senders: Vec<tokio::sync::oneshot::Sender<()>>) {
+    tokio::task::yield_now().await;
+    for tx in senders {
+        let _ = tx.send(());
+    }
+}
+
+pub(crate) fn current_thread() -> Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a current-thread runtime")
+}
+
+pub(crate) fn multi_thread() -> Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a multi-thread runtime")
+}
+
+/// Short runs: the whole `cargo bench` must fit in minutes on 2 cores. The
+/// numbers we report are ratios between peers of one group in one run.
+pub(crate) fn config() -> Criterion {
+    Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .without_plots()
+        .configure_from_args()
+}
