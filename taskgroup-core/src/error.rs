@@ -226,12 +226,23 @@ impl<E: fmt::Debug> fmt::Debug for ErrorGroup<E> {
 /// traceback). The alternate form `{:#}` puts them on one line.
 ///
 /// ```
-/// let group = taskgroup::ErrorGroup::from_errors(["refused", "reset"]).unwrap();
+/// use taskgroup::ErrorGroup;
+///
+/// let group = ErrorGroup::from_errors(["refused", "reset"]).unwrap();
 /// assert_eq!(
 ///     group.to_string(),
 ///     "2 errors in task group:\n  1. refused\n  2. reset"
 /// );
 /// assert_eq!(format!("{group:#}"), "2 errors in task group: 1. refused; 2. reset");
+///
+/// // A nested group (an inner group's errors joined to an outer one) prints
+/// // as an indented, numbered tree.
+/// let mut outer = ErrorGroup::new(group);
+/// outer.push(ErrorGroup::new("timed out"));
+/// assert_eq!(
+///     outer.to_string(),
+///     "2 errors in task group:\n  1. 2 errors in task group:\n       1. refused\n       2. reset\n  2. 1 error in task group:\n       1. timed out"
+/// );
 /// ```
 impl<E: fmt::Display> fmt::Display for ErrorGroup<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
