@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use taskgroup::TaskGroup;
+use taskgroup::{TaskGroup, taskgroup};
 
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<u8>>>);
@@ -62,4 +62,43 @@ fn groups_and_children_have_spans_and_failures_are_events() {
         out.contains(r#"child{name="slow"}"#) && out.contains("child cancelled"),
         "{out}"
     );
+}
+
+#[test]
+fn macro_branches_get_spans_named_after_their_bindings() {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .without_time()
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let v = taskgroup! {
+                name = "page";
+                let user = async {
+                    tracing::info!("loading user");
+                    1
+                };
+                let posts = async {
+                    tracing::info!("loading posts");
+                    2
+                };
+            };
+            assert_eq!(v, (1, 2));
+        });
+    });
+    let out = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        out.contains(r#"taskgroup{name="page"}:child{name="user"}"#)
+            && out.contains("loading user"),
+        "{out}"
+    );
+    assert!(out.contains(r#"child{name="posts"}"#), "{out}");
 }

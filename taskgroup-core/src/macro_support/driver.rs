@@ -313,3 +313,21 @@ pub fn finish<E>(panic: Option<Panic>, group: Group<E>) -> Option<ErrorGroup<E>>
     }
     group.into_errors()
 }
+
+/// Runs a branch inside a span named after its binding, a child of the
+/// group's span (`tracing` feature).
+#[cfg(feature = "tracing")]
+pub fn traced<E, F: Future>(
+    group: &Group<E>,
+    binding: &'static str,
+    fut: F,
+) -> tracing::instrument::Instrumented<F> {
+    use tracing::Instrument;
+    fut.instrument(tracing::debug_span!(parent: &group.span, "child", name = binding))
+}
+
+/// Without the `tracing` feature a branch is left as it is.
+#[cfg(not(feature = "tracing"))]
+pub fn traced<E, F: Future>(_group: &Group<E>, _binding: &'static str, fut: F) -> F {
+    fut
+}

@@ -13,7 +13,7 @@ mod slot;
 mod task;
 
 pub use concurrent::{Acquire, Exit, FnResult, Permit, Permits, exit_all, exit_first};
-pub use driver::{Branch, Driver, Group, Mode, Stopped, finish};
+pub use driver::{Branch, Driver, Group, Mode, Stopped, finish, traced};
 pub use fanout::FanOut;
 pub use slot::{Slot, Wait};
 pub use task::{Join, join};

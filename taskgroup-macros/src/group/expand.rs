@@ -130,7 +130,16 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
     let branch_decls = g.branches.iter().enumerate().map(|(i, b)| {
         let body = branch(g, i, b, &n, &p);
         let pin = &pins[i];
-        quote!(let mut #pin = ::core::pin::pin!(::core::option::Option::Some(#body));)
+        // With the `tracing` feature each branch runs in a span named after
+        // its binding; without it `traced` returns the future unchanged.
+        let pat = &b.pat;
+        let label = quote!(#pat).to_string();
+        let group = &n.group;
+        quote! {
+            let mut #pin = ::core::pin::pin!(::core::option::Option::Some(
+                #p::traced(&#group, #label, #body)
+            ));
+        }
     });
     let branch_list = g.branches.iter().zip(&pins).map(|(b, pin)| {
         let task = b.spawn;
