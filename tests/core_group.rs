@@ -840,3 +840,95 @@ async fn handle_reports_name_and_completion() {
     .await
     .unwrap();
 }
+
+// Regressions found in review.
+
+#[tokio::test]
+async fn a_child_that_wakes_itself_and_finishes_does_not_lose_the_next_child() {
+    let tg = TaskGroup::<()>::new();
+    let r = tokio::time::timeout(
+        Duration::from_secs(5),
+        tg.run(async {
+            let a = tg.spawn(async {
+                std::future::poll_fn(|cx| {
+                    cx.waker().wake_by_ref();
+                    std::task::Poll::Ready(())
+                })
+                .await;
+                Ok(1)
+            });
+            a.await;
+            for _ in 0..4 {
+                tokio::task::yield_now().await;
+            }
+            let c = tg.spawn(async { Ok(2) });
+            Ok(c.await)
+        }),
+    )
+    .await;
+    assert_eq!(
+        r.ok(),
+        Some(Ok(2)),
+        "the child put in the reused slot was never polled"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stale_wake_from_a_sibling_handle_does_not_lose_later_children() {
+    let tg = TaskGroup::<()>::new();
+    let r = tokio::time::timeout(
+        Duration::from_secs(5),
+        tg.run(async {
+            let b = tg.spawn(async {
+                sleep(ms(10)).await;
+                Ok(1)
+            });
+            tg.spawn(async move {
+                let _ = tokio::time::timeout(ms(1), b).await;
+                Ok(())
+            });
+            sleep(ms(50)).await;
+            let c = tg.spawn(async { Ok(2) });
+            let d = tg.spawn(async { Ok(3) });
+            Ok(c.await + d.await)
+        }),
+    )
+    .await;
+    assert_eq!(r.ok(), Some(Ok(5)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_spawned_while_the_run_future_is_dropped_never_runs() {
+    struct SpawnOnDrop<'g> {
+        tg: &'g TaskGroup<'g, ()>,
+        ran: Arc<AtomicUsize>,
+    }
+    impl Drop for SpawnOnDrop<'_> {
+        fn drop(&mut self) {
+            let ran = Arc::clone(&self.ran);
+            self.tg.spawn_task(async move {
+                ran.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            });
+        }
+    }
+    let ran = Arc::new(AtomicUsize::new(0));
+    for _ in 0..50 {
+        let tg = TaskGroup::<()>::new();
+        let r2 = Arc::clone(&ran);
+        let fut = tg.run(async {
+            let g = SpawnOnDrop { tg: &tg, ran: r2 };
+            tg.spawn(async move {
+                let _g = g;
+                std::future::pending::<Result<(), ()>>().await
+            });
+            std::future::pending::<Result<(), ()>>().await
+        });
+        // Dropping the run future cancels the group.
+        let _ = tokio::time::timeout(ms(1), fut).await;
+    }
+    for _ in 0..20 {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(ran.load(Ordering::SeqCst), 0);
+}

@@ -686,6 +686,16 @@ struct Driver<'g, 'a, E> {
     won: bool,
 }
 
+/// When `run`'s future is dropped mid-way, the group must refuse new
+/// children before the running ones are dropped: a child's `Drop` that
+/// spawns would otherwise start a task that outlives the group.
+impl<E> Drop for Driver<'_, '_, E> {
+    fn drop(&mut self) {
+        let waiting = self.group.begin_cancel();
+        drop(waiting);
+    }
+}
+
 impl<'g, 'a, E> Driver<'g, 'a, E> {
     fn new(group: &'g TaskGroup<'a, E>) -> Self {
         let body_wake = SlotWaker::new(BODY, &group.ready);
@@ -830,12 +840,14 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
         let Some(slot) = self.slots.get_mut(idx) else {
             return;
         };
-        // A stale wake for a slot that has been emptied or reused is
-        // harmless: at worst one spurious poll.
+        // Clear the queued mark first, even for an empty slot: a stale wake
+        // of a finished child must not leave the mark set, or the next child
+        // put in this slot would never be queued. (A stale wake for a reused
+        // slot is harmless: at worst one spurious poll.)
+        slot.wake.clear();
         let Some(child) = slot.child.as_mut() else {
             return;
         };
-        slot.wake.clear();
         let mut cx = Context::from_waker(&slot.waker);
         let outcome = match child {
             Child::Local(fut) => {

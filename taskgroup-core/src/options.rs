@@ -18,6 +18,9 @@ pub enum Mode {
     /// Nothing is cancelled on error: every child runs to its end and its
     /// `Result` goes to its handle ([`Handle::result`](crate::Handle::result));
     /// the group fails only through its body (Kotlin's `supervisorScope`).
+    /// A child whose handle was dropped has nobody to take its error, so the
+    /// error is dropped with it, as an ignored `Result` is: keep the handle
+    /// of every child whose failure matters.
     Supervise,
 }
 
@@ -128,7 +131,11 @@ impl<E> Builder<E> {
 
     /// At most `limit` children run at once; the others wait and start in
     /// the order they were spawned. Spawning never blocks, so a child may
-    /// spawn while the group is at its limit.
+    /// spawn while the group is at its limit; but a child that then *awaits*
+    /// a child it spawned holds its own place while the other waits for one,
+    /// which deadlocks at `limit(1)` (and at any limit once every running
+    /// child does it). Run such sub-work in a nested group, or return the
+    /// handle and await it from the body.
     ///
     /// # Panics
     /// If `limit` is zero: such a group could never run a child.

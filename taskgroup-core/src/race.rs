@@ -111,7 +111,15 @@ impl<'a, T, E> Race<'a, T, E> {
         let winner = Arc::clone(&self.winner);
         self.group.spawn(async move {
             let v = fut.await?;
-            lock(&winner).get_or_insert(v);
+            let mut slot = lock(&winner);
+            if slot.is_none() {
+                *slot = Some(v);
+            } else {
+                // A loser's value (say, a connection) is dropped outside
+                // the lock, so a slow drop cannot hold up the others.
+                drop(slot);
+                drop(v);
+            }
             Ok(())
         });
     }
@@ -138,7 +146,15 @@ impl<'a, T, E> Race<'a, T, E> {
         let winner = Arc::clone(&self.winner);
         self.group.spawn_task(async move {
             let v = fut.await?;
-            lock(&winner).get_or_insert(v);
+            let mut slot = lock(&winner);
+            if slot.is_none() {
+                *slot = Some(v);
+            } else {
+                // A loser's value (say, a connection) is dropped outside
+                // the lock, so a slow drop cannot hold up the others.
+                drop(slot);
+                drop(v);
+            }
             Ok(())
         });
     }

@@ -190,10 +190,14 @@ impl GroupNode {
             children: Mutex::new(Vec::new()),
         });
         let parent = CURRENT.with(|c| c.borrow().clone());
-        match parent {
-            Some(child) => lock(&child.groups).push(Arc::downgrade(&node)),
-            None => lock(&ROOTS).push(Arc::downgrade(&node)),
-        }
+        // Prune finished groups on the way, so a long recording without
+        // snapshots does not grow.
+        let mut list = match &parent {
+            Some(child) => lock(&child.groups),
+            None => lock(&ROOTS),
+        };
+        list.retain(|g| g.strong_count() > 0);
+        list.push(Arc::downgrade(&node));
         node
     }
 

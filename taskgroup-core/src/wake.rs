@@ -14,7 +14,8 @@ use std::task::{Wake, Waker};
 pub(crate) const BODY: usize = usize::MAX;
 
 /// Locks a mutex, ignoring poison: every critical section in this crate
-/// leaves its data consistent, and no user code runs while a lock is held.
+/// leaves its data consistent, and no user code (a future, a waker, a
+/// drop of a user value) runs while a lock is held.
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -40,18 +41,24 @@ impl ReadyQueue {
 
     /// Marks `idx` ready and wakes the driver if it is asleep.
     pub(crate) fn push(&self, idx: usize) {
-        let mut inner = lock(&self.inner);
-        inner.queue.push(idx);
-        Self::wake_parent(&mut inner);
+        let waker = {
+            let mut inner = lock(&self.inner);
+            inner.queue.push(idx);
+            Self::wake_parent(&mut inner)
+        };
+        // Wake outside the lock: a waker may run arbitrary code.
+        if let Some(w) = waker {
+            w.wake();
+        }
     }
 
-    fn wake_parent(inner: &mut ReadyInner) {
-        if !inner.awake {
-            inner.awake = true;
-            if let Some(w) = &inner.parent {
-                w.wake_by_ref();
-            }
+    /// Marks the driver awake; returns its waker if it was asleep.
+    fn wake_parent(inner: &mut ReadyInner) -> Option<Waker> {
+        if inner.awake {
+            return None;
         }
+        inner.awake = true;
+        inner.parent.clone()
     }
 
     /// Moves the ready indices into `buf` (which must be empty); the driver
@@ -66,15 +73,19 @@ impl ReadyQueue {
     /// and returns true. Returns false (staying awake) when a child became
     /// ready since the last `take`.
     pub(crate) fn sleep(&self, waker: &Waker) -> bool {
-        let mut inner = lock(&self.inner);
-        if !inner.queue.is_empty() {
-            return false;
-        }
-        match &inner.parent {
-            Some(w) if w.will_wake(waker) => {}
-            _ => inner.parent = Some(waker.clone()),
-        }
-        inner.awake = false;
+        let old = {
+            let mut inner = lock(&self.inner);
+            if !inner.queue.is_empty() {
+                return false;
+            }
+            inner.awake = false;
+            match &inner.parent {
+                Some(w) if w.will_wake(waker) => None,
+                _ => inner.parent.replace(waker.clone()),
+            }
+        };
+        // The replaced waker is dropped outside the lock.
+        drop(old);
         true
     }
 }
