@@ -4,9 +4,9 @@
 //! misplaced pieces, a statement that is not a `let`): it keeps them as
 //! items so that validation can report all problems with good messages.
 
-use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use syn::ext::IdentExt;
-use syn::parse::{Parse, ParseStream};
+use syn::parse::{Parse, ParseStream, Parser};
 use syn::{Attribute, Expr, Ident, Pat, Token};
 
 use super::model::{ArmItem, BranchInit, BranchItem, Item, Matcher, OptionItem, OptionValue};
@@ -21,12 +21,37 @@ pub(crate) struct Input {
 impl Parse for Input {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let krate = parse_krate(input)?;
-        let mut items = Vec::new();
-        while !input.is_empty() {
-            items.push(parse_item(input)?);
-        }
+        let items = parse_to_last_token(input.parse()?, |input| {
+            let mut items = Vec::new();
+            while !input.is_empty() {
+                items.push(parse_item(input)?);
+            }
+            Ok(items)
+        })?;
         Ok(Input { krate, items })
     }
+}
+
+/// Runs `parser` on `tokens` so that a token missing at the end (`;`, an
+/// expression, `:`) is reported on the last token. syn reports the end of a
+/// top-level stream at the call site, which underlines the whole invocation
+/// and so says nothing about where the token is missing; the end of a group
+/// it reports at the closing delimiter, here spanned on the last token.
+pub(crate) fn parse_to_last_token<T>(
+    tokens: TokenStream,
+    parser: impl FnOnce(ParseStream<'_>) -> syn::Result<T>,
+) -> syn::Result<T> {
+    let Some(last) = tokens.clone().into_iter().last() else {
+        return parser.parse2(tokens);
+    };
+    let mut group = Group::new(Delimiter::Brace, tokens);
+    group.set_span(last.span());
+    let scoped = |input: ParseStream<'_>| {
+        let content;
+        syn::braced!(content in input);
+        parser(&content)
+    };
+    scoped.parse2(TokenTree::Group(group).into())
 }
 
 /// `($crate)`, put first by the facade's `macro_rules!`.
