@@ -1,7 +1,7 @@
 //! The arguments of `#[concurrent(timeout = …, limit = …, crate = "…")]`.
 
 use proc_macro2::TokenStream;
-use syn::parse::{ParseStream, Parser};
+use syn::parse::ParseStream;
 use syn::{Expr, Ident, LitStr, Token};
 
 /// The parsed arguments; every one is optional.
@@ -37,7 +37,9 @@ pub(crate) fn parse(attr: TokenStream) -> syn::Result<Args> {
         }
         Ok(())
     };
-    parser.parse2(attr)?;
+    // A value missing at the end (`limit =`) is reported on the last token,
+    // not on the whole attribute.
+    crate::group::parse::parse_to_last_token(attr, parser)?;
     match errors {
         Some(e) => Err(e),
         None => Ok(args),
