@@ -75,13 +75,12 @@ impl VisitMut for Exits<'_> {
             Expr::Closure(_) | Expr::Async(_) | Expr::Macro(_) => {}
             Expr::Try(t) => {
                 self.visit_expr_mut(&mut t.expr);
-                let inner = &t.expr;
                 let krate = self.krate;
                 // Spanned on the user's `?`, so a missing `From` impl is
                 // reported there.
                 let span = t.question_token.spans[0];
-                *expr = syn::parse_quote_spanned! {span=>
-                    match #inner {
+                let mut exit: syn::ExprMatch = syn::parse_quote_spanned! {span=>
+                    match __tg_tried {
                         ::core::result::Result::Ok(__tg_ok) => __tg_ok,
                         ::core::result::Result::Err(__tg_err) => {
                             return ::core::result::Result::Err(
@@ -90,6 +89,11 @@ impl VisitMut for Exits<'_> {
                         }
                     }
                 };
+                // The scrutinee goes in as a tree, not as tokens: printed, it
+                // gets the parentheses a struct literal needs there
+                // (`S {}.await?`), which `match #inner {` lacks.
+                exit.expr = t.expr.clone();
+                *expr = Expr::Match(exit);
             }
             Expr::Return(r) => {
                 if let Some(value) = &mut r.expr {
