@@ -4,6 +4,8 @@
 
 mod concurrent;
 mod deps;
+#[cfg(test)]
+mod fuzz;
 mod group;
 mod krate;
 

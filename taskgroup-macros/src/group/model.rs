@@ -101,6 +101,10 @@ pub(crate) struct Branch {
     pub(crate) kind: BranchKind,
 }
 
+// `Expr` passes clippy's 200-byte bound only when proc-macro2's
+// `span-locations` (a dev-dependency feature, for src/fuzz.rs) widens every
+// span; boxing it would allocate per branch in the real macro for nothing.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum BranchKind {
     /// `let x = FUT?;`
     Single { fut: Expr },
