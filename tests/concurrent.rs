@@ -416,3 +416,106 @@ async fn stacks_with_tracing_instrument() {
         "still concurrent under #[instrument]"
     );
 }
+
+// Regressions found in review: code whose order matters through side
+// effects, and signatures the rewrite must leave alone.
+
+struct Store {
+    items: Mutex<Vec<u32>>,
+}
+
+impl Store {
+    async fn insert(&self, v: u32) -> Result<(), &'static str> {
+        sleep(ms(10)).await;
+        self.items.lock().unwrap().push(v);
+        Ok(())
+    }
+    async fn count(&self) -> Result<usize, &'static str> {
+        Ok(self.items.lock().unwrap().len())
+    }
+}
+
+#[concurrent]
+async fn write_then_read(store: &Store) -> Result<usize, &'static str> {
+    let _ = store.insert(7).await?;
+    let n = store.count().await?;
+    let m = store.count().await?;
+    Ok(n + m)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_let_kept_only_for_its_side_effect_keeps_its_place() {
+    let store = Store {
+        items: Mutex::new(Vec::new()),
+    };
+    assert_eq!(write_then_read(&store).await, Ok(2));
+}
+
+struct Counter(u32);
+
+impl Counter {
+    async fn bump(&mut self) -> u32 {
+        sleep(ms(10)).await;
+        self.0 += 1;
+        self.0
+    }
+
+    #[concurrent]
+    async fn twice(self: &mut Self) -> (u32, u32) {
+        let a = self.bump().await;
+        let b = self.bump().await;
+        (a, b)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_typed_mut_self_receiver_keeps_the_order() {
+    let mut c = Counter(0);
+    assert_eq!(c.twice().await, (1, 2));
+}
+
+async fn maybe(v: Option<u32>) -> Option<u32> {
+    v
+}
+
+#[concurrent]
+async fn option_fn(a: Option<u32>, b: Option<u32>) -> Option<u32> {
+    let x = maybe(a).await?;
+    let y = maybe(b).await?;
+    Some(x + y)
+}
+
+#[tokio::test]
+async fn question_mark_on_option_stays_sequential_and_compiles() {
+    assert_eq!(option_fn(Some(1), Some(2)).await, Some(3));
+    assert_eq!(option_fn(None, Some(2)).await, None);
+}
+
+#[concurrent]
+async fn opaque(t: &Timeline) -> impl std::fmt::Display {
+    let a = work(t, "a", 10, 1).await;
+    let b = work(t, "b", 10, 2).await;
+    a + b
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_impl_trait_return_type_is_left_as_written() {
+    let t = Timeline::new();
+    assert_eq!(opaque(&t).await.to_string(), "3");
+}
+
+#[concurrent]
+async fn with_cfg(t: &Timeline) -> u32 {
+    #[cfg(any())]
+    let a = does_not_exist().await;
+    let a = work(t, "a", 10, 1).await;
+    let b = work(t, "b", 10, 2).await;
+    a + b
+}
+
+#[tokio::test(start_paused = true)]
+async fn cfg_on_a_let_is_honoured() {
+    let t = Timeline::new();
+    assert_eq!(with_cfg(&t).await, 3);
+    assert_eq!(t.start.elapsed(), ms(10));
+}

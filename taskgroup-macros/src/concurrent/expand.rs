@@ -29,6 +29,8 @@ struct Ctx<'a> {
     ret_span: Span,
     /// The fn returns `Result<_, ErrorGroup<_>>`: return every error.
     all_errors: bool,
+    /// The return type is spelled `…Option<…>`: a `?` there is Option's.
+    returns_option: bool,
     limit: Option<&'a Expr>,
 }
 
@@ -53,8 +55,25 @@ pub(crate) fn expand(args: &Args, mut item: ItemFn) -> syn::Result<TokenStream> 
         ret,
         ret_span,
         all_errors: returns_error_group(&item.sig.output),
+        returns_option: last_segment_is(&item.sig.output, "Option"),
         limit: args.limit.as_ref(),
     };
+
+    // An `impl Trait` return type cannot be named in the rewritten body, so
+    // such a fn is left as written (a timeout needs the name: refuse it).
+    if let ReturnType::Type(_, ty) = &item.sig.output {
+        if mentions_impl(ty) {
+            if let Some(timeout) = &args.timeout {
+                return Err(syn::Error::new(
+                    timeout.span(),
+                    "#[concurrent(timeout = …)] needs a return type it can name; \
+                     with `impl Trait` in the return type, wrap the body in \
+                     `tokio::time::timeout` yourself",
+                ));
+            }
+            return Ok(quote!(#item));
+        }
+    }
 
     // Names whose use hands out `&mut` access: lets that use them stay in
     // order.
@@ -62,14 +81,18 @@ pub(crate) fn expand(args: &Args, mut item: ItemFn) -> syn::Result<TokenStream> 
     for input in &item.sig.inputs {
         match input {
             FnArg::Receiver(r) => {
-                let by_mut_ref = matches!(&r.kind, syn::ReceiverKind::Reference(_, _, Some(_)));
+                let by_mut_ref = match &r.kind {
+                    syn::ReceiverKind::Reference(_, _, m) => m.is_some(),
+                    syn::ReceiverKind::Typed(_, ty) => holds_mut_ref(ty),
+                    _ => false,
+                };
                 if r.mutability.is_some() || by_mut_ref {
                     mutable.insert("self".to_string());
                 }
             }
             FnArg::Typed(t) => {
                 mutable.extend(rewrite::mut_bindings(&t.pat));
-                if rewrite::is_mut_ref(&t.ty) {
+                if holds_mut_ref(&t.ty) {
                     for ident in deps::pat_bindings(&t.pat) {
                         mutable.insert(ident.to_string());
                     }
@@ -128,7 +151,11 @@ fn with_timeout(ctx: &Ctx<'_>, timeout: &Expr, body: TokenStream) -> TokenStream
 }
 
 /// Whether a statement may join a segment, given the mutable names so far.
-fn branch_candidate<'s>(stmt: &'s Stmt, mutable: &BTreeSet<String>) -> Option<&'s Local> {
+fn branch_candidate<'s>(
+    ctx: &Ctx<'_>,
+    stmt: &'s Stmt,
+    mutable: &BTreeSet<String>,
+) -> Option<&'s Local> {
     let Stmt::Local(local) = stmt else {
         return None;
     };
@@ -136,8 +163,27 @@ fn branch_candidate<'s>(stmt: &'s Stmt, mutable: &BTreeSet<String>) -> Option<&'
     if init.diverge.is_some() {
         return None;
     }
+    // `let _ = write().await?;`, `let _permit = …`, `let () = …`: a value
+    // kept only for its side effect (a write, a check, a guard, a pause),
+    // which the lets after it may rely on: keep its place.
+    let names = deps::pat_bindings(&local.pat);
+    if names.iter().all(|n| n.to_string().starts_with('_')) {
+        return None;
+    }
+    // `#[cfg]` would have to go on every piece the let becomes.
+    if local
+        .attrs
+        .iter()
+        .any(|a| a.path().is_ident("cfg") || a.path().is_ident("cfg_attr"))
+    {
+        return None;
+    }
     let scan = rewrite::scan(&init.expr);
     if !scan.awaits || scan.opaque_macro {
+        return None;
+    }
+    // `?` on an `Option` cannot be carried out of a branch.
+    if scan.tries && ctx.returns_option {
         return None;
     }
     if !deps::expr_uses(&init.expr, mutable).is_empty() {
@@ -151,7 +197,7 @@ fn expand_stmts(ctx: &Ctx<'_>, stmts: Vec<Stmt>, mutable: &mut BTreeSet<String>)
     let mut run: Vec<Local> = Vec::new();
     let mut segment_id = 0usize;
     for stmt in stmts {
-        if let Some(local) = branch_candidate(&stmt, mutable) {
+        if let Some(local) = branch_candidate(ctx, &stmt, mutable) {
             let local = local.clone();
             mutable.extend(rewrite::mut_bindings(&local.pat));
             run.push(local);
@@ -160,6 +206,9 @@ fn expand_stmts(ctx: &Ctx<'_>, stmts: Vec<Stmt>, mutable: &mut BTreeSet<String>)
         flush(ctx, &mut run, &mut out, &mut segment_id);
         if let Stmt::Local(local) = &stmt {
             mutable.extend(rewrite::mut_bindings(&local.pat));
+            if binds_mut_ref(local) {
+                mutable.extend(deps::pat_bindings(&local.pat).iter().map(|n| n.to_string()));
+            }
         }
         out.extend(quote!(#stmt));
     }
@@ -344,6 +393,54 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, id: usize) -> TokenStream {
         }
         #restores
     }
+}
+
+/// Whether the last path segment of the return type is `name`.
+fn last_segment_is(output: &ReturnType, name: &str) -> bool {
+    let ReturnType::Type(_, ty) = output else {
+        return false;
+    };
+    let Type::Path(p) = &**ty else { return false };
+    p.path.segments.last().is_some_and(|s| s.ident == name)
+}
+
+/// Whether a type mentions `impl Trait` anywhere.
+fn mentions_impl(ty: &Type) -> bool {
+    quote!(#ty).into_iter().any(|tt| tokens_hold_impl(&tt))
+}
+
+fn tokens_hold_impl(tt: &proc_macro2::TokenTree) -> bool {
+    match tt {
+        proc_macro2::TokenTree::Ident(i) => i == "impl",
+        proc_macro2::TokenTree::Group(g) => g.stream().into_iter().any(|t| tokens_hold_impl(&t)),
+        _ => false,
+    }
+}
+
+/// Whether a type holds a `&mut` anywhere (`&mut T`, `Option<&mut T>`,
+/// `self: &mut Self`): using such a binding hands out mutable access.
+fn holds_mut_ref(ty: &Type) -> bool {
+    struct Find(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Find {
+        fn visit_type_reference(&mut self, r: &'ast syn::TypeReference) {
+            self.0 |= r.mutability.is_some();
+            syn::visit::visit_type_reference(self, r);
+        }
+    }
+    let mut f = Find(false);
+    syn::visit::Visit::visit_type(&mut f, ty);
+    f.0
+}
+
+/// Whether a sequential let binds mutable access: `let r = &mut x;` or a
+/// type that holds `&mut`.
+fn binds_mut_ref(local: &Local) -> bool {
+    let typed = matches!(&local.pat, syn::Pat::Type(t) if holds_mut_ref(&t.ty));
+    let from_mut = local
+        .init
+        .as_ref()
+        .is_some_and(|i| matches!(&*i.expr, Expr::Reference(r) if r.mutability.is_some()));
+    typed || from_mut
 }
 
 #[cfg(test)]

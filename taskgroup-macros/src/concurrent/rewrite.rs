@@ -75,12 +75,13 @@ impl VisitMut for Exits<'_> {
             Expr::Closure(_) | Expr::Async(_) | Expr::Macro(_) => {}
             Expr::Try(t) => {
                 self.visit_expr_mut(&mut t.expr);
+                let inner = &t.expr;
                 let krate = self.krate;
                 // Spanned on the user's `?`, so a missing `From` impl is
                 // reported there.
                 let span = t.question_token.spans[0];
-                let mut exit: syn::ExprMatch = syn::parse_quote_spanned! {span=>
-                    match __tg_tried {
+                *expr = syn::parse_quote_spanned! {span=>
+                    match #inner {
                         ::core::result::Result::Ok(__tg_ok) => __tg_ok,
                         ::core::result::Result::Err(__tg_err) => {
                             return ::core::result::Result::Err(
@@ -89,11 +90,6 @@ impl VisitMut for Exits<'_> {
                         }
                     }
                 };
-                // The scrutinee goes in as a tree, not as tokens: printed, it
-                // gets the parentheses a struct literal needs there
-                // (`S {}.await?`), which `match #inner {` lacks.
-                exit.expr = t.expr.clone();
-                *expr = Expr::Match(exit);
             }
             Expr::Return(r) => {
                 if let Some(value) = &mut r.expr {
@@ -163,8 +159,3 @@ pub(crate) fn mut_bindings(pat: &Pat) -> Vec<String> {
     f.0
 }
 
-/// True when a parameter's type is `&mut T` (its binding hands out
-/// mutable access, so statements that use it keep their order).
-pub(crate) fn is_mut_ref(ty: &syn::Type) -> bool {
-    matches!(ty, syn::Type::Reference(r) if r.mutability.is_some())
-}
