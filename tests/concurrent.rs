@@ -519,3 +519,22 @@ async fn cfg_on_a_let_is_honoured() {
     assert_eq!(with_cfg(&t).await, 3);
     assert_eq!(t.start.elapsed(), ms(10));
 }
+
+#[concurrent]
+async fn coerced_return(t: &Timeline) -> Box<dyn std::fmt::Display + Send> {
+    let a = {
+        let v = work(t, "a", 10, 5u32).await;
+        if v == 5 {
+            return Box::new(v);
+        }
+        v
+    };
+    let b = work(t, "b", 10, 1u32).await;
+    Box::new(a + b)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_return_inside_a_let_coerces_to_the_return_type() {
+    let t = Timeline::new();
+    assert_eq!(coerced_return(&t).await.to_string(), "5");
+}

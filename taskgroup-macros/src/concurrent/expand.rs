@@ -307,7 +307,7 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, id: usize) -> TokenStream {
             .as_ref()
             .map(|i| (*i.expr).clone())
             .unwrap_or_else(|| syn::parse_quote!(()));
-        Exits { krate }.visit_expr_mut(&mut init);
+        Exits { krate, ret }.visit_expr_mut(&mut init);
         let b = format_ident!("__tg_branch_{}_{}", id, i);
         branches.extend(quote! {
             let mut #b = ::core::pin::pin!(::core::option::Option::Some(async {

@@ -67,6 +67,9 @@ fn tokens_hold_control(tokens: TokenStream) -> bool {
 /// type `Exit<R, E>` (see `taskgroup::__private::Exit`).
 pub(crate) struct Exits<'k> {
     pub(crate) krate: &'k TokenStream,
+    /// The fn's return type: a returned value is coerced to it first, as
+    /// `return` in the fn itself would (`Box::new(5)` to `Box<dyn Display>`).
+    pub(crate) ret: &'k TokenStream,
 }
 
 impl VisitMut for Exits<'_> {
@@ -75,13 +78,12 @@ impl VisitMut for Exits<'_> {
             Expr::Closure(_) | Expr::Async(_) | Expr::Macro(_) => {}
             Expr::Try(t) => {
                 self.visit_expr_mut(&mut t.expr);
-                let inner = &t.expr;
                 let krate = self.krate;
                 // Spanned on the user's `?`, so a missing `From` impl is
                 // reported there.
                 let span = t.question_token.spans[0];
-                *expr = syn::parse_quote_spanned! {span=>
-                    match #inner {
+                let mut exit: syn::ExprMatch = syn::parse_quote_spanned! {span=>
+                    match __tg_tried {
                         ::core::result::Result::Ok(__tg_ok) => __tg_ok,
                         ::core::result::Result::Err(__tg_err) => {
                             return ::core::result::Result::Err(
@@ -90,19 +92,27 @@ impl VisitMut for Exits<'_> {
                         }
                     }
                 };
+                // The scrutinee goes in as a tree, not as tokens: printed, it
+                // gets the parentheses a struct literal needs there
+                // (`S {}.await?`), which `match #inner {` lacks.
+                exit.expr = t.expr.clone();
+                *expr = Expr::Match(exit);
             }
             Expr::Return(r) => {
                 if let Some(value) = &mut r.expr {
                     self.visit_expr_mut(value);
                 }
-                let krate = self.krate;
+                let (krate, ret) = (self.krate, self.ret);
                 let value = match &r.expr {
                     Some(v) => quote!(#v),
                     None => quote!(()),
                 };
                 let span = r.return_token.span;
                 *expr = syn::parse_quote_spanned! {span=>
-                    return ::core::result::Result::Err(#krate::__private::Exit::Return(#value))
+                    return ::core::result::Result::Err(#krate::__private::Exit::Return({
+                        let __tg_returned: #ret = #value;
+                        __tg_returned
+                    }))
                 };
             }
             _ => visit_mut::visit_expr_mut(self, expr),
@@ -158,4 +168,3 @@ pub(crate) fn mut_bindings(pat: &Pat) -> Vec<String> {
     f.visit_pat(pat);
     f.0
 }
-
