@@ -435,6 +435,8 @@ impl Store {
     }
 }
 
+// The `let _ =` of a unit value is the point of this test.
+#[allow(clippy::let_unit_value)]
 #[concurrent]
 async fn write_then_read(store: &Store) -> Result<usize, &'static str> {
     let _ = store.insert(7).await?;
@@ -460,6 +462,8 @@ impl Counter {
         self.0
     }
 
+    // The explicit receiver type is the point of this test.
+    #[allow(clippy::needless_arbitrary_self_type)]
     #[concurrent]
     async fn twice(self: &mut Self) -> (u32, u32) {
         let a = self.bump().await;
