@@ -676,7 +676,9 @@ struct Driver<'g, 'a, E> {
     live: usize,
     /// Children waiting for the limit, in spawn order.
     waiting: VecDeque<NewChild<'a, E>>,
+    /// Slots taken from the ready queue; those before `batch_pos` are done.
     batch: Vec<usize>,
+    batch_pos: usize,
     body_wake: Arc<SlotWaker>,
     body_waker: Waker,
     body_done: bool,
@@ -708,6 +710,7 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
             live: 0,
             waiting: VecDeque::new(),
             batch: Vec::new(),
+            batch_pos: 0,
             body_waker: Waker::from(Arc::clone(&body_wake)),
             body_wake,
             body_done: false,
@@ -743,7 +746,11 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
         // runtime, so a child that keeps waking itself cannot starve others.
         let mut budget = 2 * (self.live + 64);
         loop {
-            self.group.ready.take(&mut self.batch);
+            if self.batch_pos == self.batch.len() {
+                self.batch.clear();
+                self.batch_pos = 0;
+                self.group.ready.take(&mut self.batch);
+            }
             if self.batch.is_empty() {
                 if self.body_done && self.live == 0 && self.waiting.is_empty() {
                     if self.group.try_finish() {
@@ -758,30 +765,31 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
                 }
                 continue;
             }
-            let mut batch = std::mem::take(&mut self.batch);
-            let polled = batch.len();
+            let batch = std::mem::take(&mut self.batch);
+            let start = self.batch_pos;
+            let mut pos = start;
             let mut out_of_budget = false;
-            for (n, &idx) in batch.iter().enumerate() {
+            while let Some(&idx) = batch.get(pos) {
                 // Once tokio's cooperative budget for this task is spent,
                 // every tokio resource a child polls (a JoinHandle, a socket)
                 // answers Pending and wakes at once: polling on would spin.
-                // Put the rest back and yield to the runtime.
+                // Keep the rest of the batch for the next poll (pushing it
+                // back on the queue would cost O(rest) per yield, O(N^2) for
+                // N task children) and yield to the runtime.
                 if !tokio::task::coop::has_budget_remaining() {
-                    for &rest in &batch[n..] {
-                        self.group.ready.push(rest);
-                    }
                     out_of_budget = true;
                     break;
                 }
+                pos += 1;
                 match idx {
                     BODY => self.poll_body(body.as_mut(), value),
                     INCOMING => self.admit(),
                     idx => self.poll_child(idx, body.as_mut()),
                 }
             }
-            batch.clear();
             self.batch = batch;
-            budget = budget.saturating_sub(polled);
+            self.batch_pos = pos;
+            budget = budget.saturating_sub(pos - start);
             if budget == 0 || out_of_budget {
                 cx.waker().wake_by_ref();
                 return Poll::Pending;

@@ -48,7 +48,9 @@ pub struct FanOut<'g, F: Future<Output = Result<T, E>>, T, E> {
     free: Vec<usize>,
     values: Vec<Option<T>>,
     ready: Arc<ReadyQueue>,
+    /// Slots taken from the ready queue; those before `buf_pos` are done.
     buf: Vec<usize>,
+    buf_pos: usize,
     limit: usize,
     running: usize,
     stopped: bool,
@@ -98,6 +100,7 @@ where
             values: Vec::new(),
             ready: ReadyQueue::new(),
             buf: Vec::new(),
+            buf_pos: 0,
             limit: limit.unwrap_or(usize::MAX).max(1),
             running: 0,
             stopped: false,
@@ -215,21 +218,26 @@ where
                 this.stop();
             }
             this.start_queued();
-            this.ready.take(&mut this.buf);
-            let mut ready = std::mem::take(&mut this.buf);
+            if this.buf_pos == this.buf.len() {
+                this.buf.clear();
+                this.buf_pos = 0;
+                this.ready.take(&mut this.buf);
+            }
+            let ready = std::mem::take(&mut this.buf);
+            let mut pos = this.buf_pos;
             let mut out_of_budget = false;
-            budget = budget.saturating_sub(ready.len());
-            for (n, &idx) in ready.iter().enumerate() {
+            budget = budget.saturating_sub(ready.len() - pos);
+            while let Some(&idx) = ready.get(pos) {
                 // Once tokio's cooperative budget is spent, a task item's
                 // JoinHandle answers Pending and wakes at once: polling on
-                // would spin forever inside this poll. Requeue and yield.
+                // would spin forever inside this poll. Keep the rest for the
+                // next poll (requeueing it would cost O(rest) per yield,
+                // O(N^2) for N task items) and yield.
                 if !tokio::task::coop::has_budget_remaining() {
-                    for &rest in &ready[n..] {
-                        this.ready.push(rest);
-                    }
                     out_of_budget = true;
                     break;
                 }
+                pos += 1;
                 let Some(slot) = this.slots.get_mut(idx) else {
                     continue;
                 };
@@ -272,8 +280,8 @@ where
                     }
                 }
             }
-            ready.clear();
             this.buf = ready;
+            this.buf_pos = pos;
             if out_of_budget || budget == 0 {
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
