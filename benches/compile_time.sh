@@ -7,10 +7,13 @@
 # in the macro (same three fallible branches per invocation, same
 # dependencies otherwise), then for each:
 #   clean : a clean `cargo build` of the crate and all its dependencies;
-#   crate : the crate alone rebuilt (dependencies already built), median of 3
-#           — the cost of the 200 invocations themselves.
+#   crate : the crate alone rebuilt from scratch (dependencies already
+#           built, `cargo clean -p`), median of 3: the cost of the
+#           invocations themselves.
+# Incremental compilation is off, so no build reuses an earlier one.
 # Prints both times and the ratio taskgroup / try_join.
 set -euo pipefail
+export CARGO_INCREMENTAL=0
 
 count="${1:-200}"
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -84,7 +87,7 @@ clean() {
 crate() {
     local dir="$out/$1" t0 times=()
     for _ in 1 2 3; do
-        touch "$dir/src/lib.rs"
+        (cd "$dir" && cargo clean -q -p "ct_$1")
         t0=$(now)
         (cd "$dir" && cargo build -q --offline)
         times+=("$(calc "$(now) - $t0")")
