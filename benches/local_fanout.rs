@@ -60,6 +60,27 @@ where
     sum
 }
 
+/// The peers again, outside tokio's cooperative budget. Each gate is a
+/// tokio `oneshot`, which spends budget: once a poll of the task has spent
+/// it (128 polls), every further receiver answers Pending and wakes itself,
+/// and `FuturesUnordered` / futures-concurrency then yield after two such
+/// self-wakes, so 10,000 gates cost thousands of trips through the
+/// runtime. The taskgroup drivers yield once per spent budget instead.
+/// These variants show what the peers cost without that effect.
+async fn futures_unordered_unconstrained<F>(children: impl Iterator<Item = F>) -> u64
+where
+    F: Future<Output = Result<u32, Fail>>,
+{
+    tokio::task::coop::unconstrained(futures_unordered(children)).await
+}
+
+async fn futures_concurrency_vec_unconstrained<F>(children: impl Iterator<Item = F>) -> u64
+where
+    F: Future<Output = Result<u32, Fail>>,
+{
+    tokio::task::coop::unconstrained(futures_concurrency_vec(children)).await
+}
+
 async fn try_join_all<F>(children: impl Iterator<Item = F>) -> u64
 where
     F: Future<Output = Result<u32, Fail>>,
@@ -100,6 +121,8 @@ macro_rules! peers {
         peers!(@gated $g, $rt, n, &order, "futures_unordered", futures_unordered);
         peers!(@gated $g, $rt, n, &order, "try_join_all", try_join_all);
         peers!(@gated $g, $rt, n, &order, "futures_concurrency_vec", futures_concurrency_vec);
+        peers!(@gated $g, $rt, n, &order, "futures_unordered_unconstrained", futures_unordered_unconstrained);
+        peers!(@gated $g, $rt, n, &order, "futures_concurrency_vec_unconstrained", futures_concurrency_vec_unconstrained);
     }};
     (@gated $g:expr, $rt:expr, $n:expr, $order:expr, $name:literal, $f:ident) => {
         $g.bench_function(BenchmarkId::new($name, $n), |b| {
