@@ -932,3 +932,41 @@ async fn a_task_spawned_while_the_run_future_is_dropped_never_runs() {
     }
     assert_eq!(ran.load(Ordering::SeqCst), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_of_a_nested_group_in_a_cancelled_child_is_awaited_by_the_outer_group() {
+    let finished = Arc::new(AtomicBool::new(false));
+    let started = Arc::new(AtomicBool::new(false));
+    let outer = TaskGroup::<&'static str>::new();
+    let (f2, s2) = (Arc::clone(&finished), Arc::clone(&started));
+    let r = outer
+        .run(async {
+            outer.spawn(async move {
+                let inner = TaskGroup::<&'static str>::new();
+                inner
+                    .run(async {
+                        inner.spawn_task(async move {
+                            s2.store(true, Ordering::SeqCst);
+                            // Blocking: the abort cannot stop it early.
+                            std::thread::sleep(Duration::from_millis(100));
+                            f2.store(true, Ordering::SeqCst);
+                            Ok(())
+                        });
+                        std::future::pending::<()>().await;
+                        Ok(())
+                    })
+                    .await
+                    .map_err(|_| "inner")
+            });
+            while !started.load(Ordering::SeqCst) {
+                tokio::task::yield_now().await;
+            }
+            Err::<(), _>("outer body fails")
+        })
+        .await;
+    assert_eq!(r.unwrap_err().into_vec(), ["outer body fails"]);
+    assert!(
+        finished.load(Ordering::SeqCst),
+        "the outer run returned while a grandchild task was still running"
+    );
+}

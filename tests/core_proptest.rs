@@ -71,15 +71,21 @@ struct GroupLog {
     ended: AtomicBool,
     /// Direct children alive now.
     alive: AtomicUsize,
+    /// Children alive anywhere beneath this group.
+    subtree_alive: AtomicUsize,
 }
 
-struct AliveGuard(Arc<Case>, Arc<GroupLog>);
+struct AliveGuard(Arc<Case>, Arc<GroupLog>, Vec<Arc<GroupLog>>);
 
 impl AliveGuard {
-    fn new(case: &Arc<Case>, group: &Arc<GroupLog>) -> Self {
+    fn new(case: &Arc<Case>, group: &Arc<GroupLog>, ancestors: &[Arc<GroupLog>]) -> Self {
         case.alive.fetch_add(1, Ordering::SeqCst);
         group.alive.fetch_add(1, Ordering::SeqCst);
-        AliveGuard(Arc::clone(case), Arc::clone(group))
+        group.subtree_alive.fetch_add(1, Ordering::SeqCst);
+        for a in ancestors {
+            a.subtree_alive.fetch_add(1, Ordering::SeqCst);
+        }
+        AliveGuard(Arc::clone(case), Arc::clone(group), ancestors.to_vec())
     }
 }
 
@@ -87,6 +93,10 @@ impl Drop for AliveGuard {
     fn drop(&mut self) {
         self.0.alive.fetch_sub(1, Ordering::SeqCst);
         self.1.alive.fetch_sub(1, Ordering::SeqCst);
+        self.1.subtree_alive.fetch_sub(1, Ordering::SeqCst);
+        for a in &self.2 {
+            a.subtree_alive.fetch_sub(1, Ordering::SeqCst);
+        }
     }
 }
 
@@ -114,15 +124,22 @@ impl<F: Future> Future for Probe<F> {
 
 type BoxFut = Pin<Box<dyn Future<Output = Result<(), u32>> + Send + 'static>>;
 
+/// `ancestors`: every group above `log`; `local_above`: those above it
+/// through local children only. A group awaits the tasks of groups nested
+/// in its local children (they are handed to it when such a child is
+/// dropped); a group nested inside an aborted *task* child is dropped by
+/// tokio outside any driver, so its tasks are aborted but not awaited, and
+/// their liveness is not held against the groups above the task.
 fn kid_future(
     kid: Kid,
     log: Arc<GroupLog>,
     ancestors: Vec<Arc<GroupLog>>,
+    local_above: Vec<Arc<GroupLog>>,
     case: Arc<Case>,
 ) -> BoxFut {
     let probe_log = Arc::clone(&log);
     let probe_case = Arc::clone(&case);
-    let alive = AliveGuard::new(&case, &log);
+    let alive = AliveGuard::new(&case, &log, &local_above);
     let fut = async move {
         tokio::time::sleep(Duration::from_millis(kid.delay)).await;
         match kid.act {
@@ -142,7 +159,14 @@ fn kid_future(
             Act::Nested(tree) => {
                 let mut chain = ancestors.clone();
                 chain.push(Arc::clone(&log));
-                match run_tree(tree, chain, Arc::clone(&case)).await {
+                let local_chain = if kid.task {
+                    Vec::new()
+                } else {
+                    let mut c = local_above.clone();
+                    c.push(Arc::clone(&log));
+                    c
+                };
+                match run_tree(tree, chain, local_chain, Arc::clone(&case)).await {
                     Ok(()) => Ok(()),
                     Err(id) => {
                         log.errors.lock().unwrap().push(id);
@@ -173,6 +197,7 @@ impl Drop for EndOnDrop {
 fn run_tree(
     tree: Tree,
     ancestors: Vec<Arc<GroupLog>>,
+    local_above: Vec<Arc<GroupLog>>,
     case: Arc<Case>,
 ) -> Pin<Box<dyn Future<Output = Result<(), u32>> + Send + 'static>> {
     Box::pin(async move {
@@ -187,6 +212,7 @@ fn run_tree(
                         kid.clone(),
                         Arc::clone(&log),
                         ancestors.clone(),
+                        local_above.clone(),
                         Arc::clone(&case),
                     );
                     if kid.task {
@@ -204,9 +230,11 @@ fn run_tree(
             });
             catch(run).await
         };
-        let alive = log.alive.load(Ordering::SeqCst);
+        // No descendant, however deep (a task of a nested group inside a
+        // cancelled local child included), outlives the group.
+        let alive = log.subtree_alive.load(Ordering::SeqCst);
         if alive != 0 {
-            case.violate(format!("run ended with {alive} children still alive"));
+            case.violate(format!("run ended with {alive} descendants still alive"));
         }
         match outcome {
             Ok(result) => {
@@ -323,7 +351,7 @@ proptest! {
             .unwrap();
         let c = Arc::clone(&case);
         let finished = rt.block_on(async move {
-            let run = catch(run_tree(tree, Vec::new(), Arc::clone(&c)));
+            let run = catch(run_tree(tree, Vec::new(), Vec::new(), Arc::clone(&c)));
             // The deadline drops the whole tree at a random point; without
             // one, an hour of virtual time means the tree hung.
             let ms = outer_deadline.unwrap_or(3_600_000);

@@ -11,6 +11,7 @@
 //! and emptied by a guard in `run` before `run` returns or is dropped.
 
 use std::any::Any;
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::{Future, poll_fn};
@@ -38,8 +39,46 @@ type LocalFut<'a, E> = Pin<Box<dyn Future<Output = Result<(), E>> + Send + 'a>>;
 /// Starts a deferred task child (made where the `Send + 'static` bounds hold).
 type TaskStart<'a, E> = Box<dyn FnOnce() -> AbortOnDrop<E> + Send + 'a>;
 
-/// A tokio task that is aborted when its handle is dropped.
-struct AbortOnDrop<E>(JoinHandle<Result<(), E>>);
+/// A tokio task that is aborted when its handle is dropped. The second
+/// field turns it into an [`Orphan`] (made where `E: Send + 'static` holds).
+struct AbortOnDrop<E>(JoinHandle<Result<(), E>>, fn(AbortOnDrop<E>) -> Orphan);
+
+impl<E: Send + 'static> AbortOnDrop<E> {
+    fn spawn<F>(fut: F) -> Self
+    where
+        F: Future<Output = Result<(), E>> + Send + 'static,
+    {
+        AbortOnDrop(tokio::spawn(fut), orphan::<E>)
+    }
+}
+
+/// An aborted task of a group whose `run` future was dropped, still to be
+/// awaited: by the nearest enclosing group that is running on this thread.
+type Orphan = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+fn orphan<E: Send + 'static>(mut task: AbortOnDrop<E>) -> Orphan {
+    task.0.abort();
+    Box::pin(async move {
+        let _ = (&mut task.0).await;
+    })
+}
+
+thread_local! {
+    /// While a driver polls, where groups dropped inside it (a child that
+    /// held a nested group and was cancelled) leave their task children, so
+    /// no task outlives the enclosing group.
+    static ORPHANS: RefCell<Option<Vec<Orphan>>> = const { RefCell::new(None) };
+}
+
+/// Hands aborted tasks to the enclosing driver; with none, they are only
+/// aborted (the caller dropped the outermost group).
+fn leave_orphans(orphans: impl IntoIterator<Item = Orphan>) {
+    ORPHANS.with(|cell| {
+        if let Some(list) = cell.borrow_mut().as_mut() {
+            list.extend(orphans);
+        }
+    });
+}
 
 impl<E> Drop for AbortOnDrop<E> {
     fn drop(&mut self) {
@@ -60,6 +99,8 @@ enum NewChild<'a, E> {
 enum Child<'a, E> {
     Local(LocalFut<'a, E>),
     Task(AbortOnDrop<E>),
+    /// An aborted task of a dropped nested group, awaited here.
+    Orphan(Orphan),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -326,9 +367,9 @@ impl<'a, E> TaskGroup<'a, E> {
         E: Send + 'static,
     {
         let new = if self.options.limit.is_some() {
-            NewChild::Deferred(Box::new(move || AbortOnDrop(tokio::spawn(child))))
+            NewChild::Deferred(Box::new(move || AbortOnDrop::spawn(child)))
         } else {
-            NewChild::Spawned(AbortOnDrop(tokio::spawn(child)))
+            NewChild::Spawned(AbortOnDrop::spawn(child))
         };
         self.push(new);
     }
@@ -693,8 +734,23 @@ struct Driver<'g, 'a, E> {
 /// spawns would otherwise start a task that outlives the group.
 impl<E> Drop for Driver<'_, '_, E> {
     fn drop(&mut self) {
-        let waiting = self.group.begin_cancel();
-        drop(waiting);
+        let incoming = self.group.begin_cancel();
+        // Task children cannot be awaited here: hand them, aborted, to the
+        // enclosing group (if one is polling on this thread) to await.
+        let mut orphans = Vec::new();
+        for slot in &mut self.slots {
+            match slot.child.take() {
+                Some(Child::Task(task)) => orphans.push((task.1)(task)),
+                Some(Child::Orphan(o)) => orphans.push(o),
+                other => slot.child = other,
+            }
+        }
+        for child in incoming {
+            if let NewChild::Spawned(task) = child {
+                orphans.push((task.1)(task));
+            }
+        }
+        leave_orphans(orphans);
     }
 }
 
@@ -722,6 +778,44 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
     }
 
     fn poll<B, T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        body: Pin<&mut Option<B>>,
+        timer: Option<Pin<&mut Sleep>>,
+        value: &mut Option<T>,
+    ) -> Poll<()>
+    where
+        B: Future<Output = Result<T, E>>,
+    {
+        // Collect the tasks of nested groups dropped while we poll.
+        struct Restore(Option<Vec<Orphan>>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                let outer = self.0.take();
+                ORPHANS.with(|cell| *cell.borrow_mut() = outer);
+            }
+        }
+        let outer = ORPHANS.with(|cell| cell.replace(Some(Vec::new())));
+        let restore = Restore(outer);
+        let mut done = self.poll_inner(cx, body, timer, value);
+        let orphans = ORPHANS
+            .with(|cell| cell.borrow_mut().take())
+            .unwrap_or_default();
+        drop(restore);
+        if !orphans.is_empty() {
+            for o in orphans {
+                self.insert_child(Child::Orphan(o));
+            }
+            // They must finish before the group does.
+            if done.is_ready() {
+                done = Poll::Pending;
+                cx.waker().wake_by_ref();
+            }
+        }
+        done
+    }
+
+    fn poll_inner<B, T>(
         &mut self,
         cx: &mut Context<'_>,
         mut body: Pin<&mut Option<B>>,
@@ -866,6 +960,10 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
                     Err(payload) => Outcome::Panicked(payload),
                 }
             }
+            Child::Orphan(fut) => match fut.as_mut().poll(&mut cx) {
+                Poll::Pending => return,
+                Poll::Ready(()) => Outcome::Aborted,
+            },
             Child::Task(task) => match Pin::new(&mut task.0).poll(&mut cx) {
                 Poll::Pending => return,
                 Poll::Ready(Ok(Ok(()))) => Outcome::Done,
@@ -950,6 +1048,10 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
             NewChild::Spawned(task) => Child::Task(task),
             NewChild::Deferred(start) => Child::Task(start()),
         };
+        self.insert_child(child);
+    }
+
+    fn insert_child(&mut self, child: Child<'a, E>) {
         let idx = match self.free.pop() {
             Some(idx) => {
                 let slot = &mut self.slots[idx];
@@ -996,7 +1098,7 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
                     self.live -= 1;
                 }
                 Some(Child::Task(task)) => task.0.abort(),
-                None => {}
+                Some(Child::Orphan(_)) | None => {}
             }
         }
         let waiting: Vec<_> = self.waiting.drain(..).collect();
