@@ -9,32 +9,13 @@ mod common;
 
 use std::hint::black_box;
 
-use common::{Fail, gated, gates, open, shuffled, yield_once};
+use common::{Fail, gated, gates, open, shuffled, taskgroup_spawn, yield_once};
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use futures_concurrency::prelude::*;
-use taskgroup::TaskGroup;
 
 const SIZES: [u32; 2] = [100, 10_000];
-
-/// Spawns one local child per future and sums the handles in order.
-async fn taskgroup_spawn<F>(children: impl Iterator<Item = F>) -> u64
-where
-    F: Future<Output = Result<u32, Fail>> + Send,
-{
-    let tg = TaskGroup::<Fail>::new();
-    tg.run(async {
-        let handles: Vec<_> = children.map(|f| tg.spawn(f)).collect();
-        let mut sum = 0u64;
-        for h in handles {
-            sum += u64::from(h.await);
-        }
-        Ok(sum)
-    })
-    .await
-    .unwrap()
-}
 
 /// The `taskgroup!` `for` branch: one local child per item.
 async fn taskgroup_macro_for<F>(children: impl Iterator<Item = F>) -> u64

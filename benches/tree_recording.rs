@@ -9,23 +9,9 @@ mod common;
 
 use std::hint::black_box;
 
-use common::{Fail, yield_once};
+use common::{taskgroup_spawn, yield_once};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use taskgroup::{TaskGroup, record_tree};
-
-async fn fan_out(n: u32) -> u64 {
-    let tg = TaskGroup::<Fail>::new();
-    tg.run(async {
-        let handles: Vec<_> = (0..n).map(|i| tg.spawn(yield_once(i))).collect();
-        let mut sum = 0u64;
-        for h in handles {
-            sum += u64::from(h.await);
-        }
-        Ok(sum)
-    })
-    .await
-    .unwrap()
-}
+use taskgroup::record_tree;
 
 fn tree_recording(c: &mut Criterion) {
     let rt = common::current_thread();
@@ -33,11 +19,13 @@ fn tree_recording(c: &mut Criterion) {
     let n = 10_000;
     record_tree(false);
     g.bench_function(BenchmarkId::new("recording_off", n), |b| {
-        b.to_async(&rt).iter(|| async { black_box(fan_out(n).await) })
+        b.to_async(&rt)
+            .iter(|| async { black_box(taskgroup_spawn((0..n).map(yield_once)).await) })
     });
     record_tree(true);
     g.bench_function(BenchmarkId::new("recording_on", n), |b| {
-        b.to_async(&rt).iter(|| async { black_box(fan_out(n).await) })
+        b.to_async(&rt)
+            .iter(|| async { black_box(taskgroup_spawn((0..n).map(yield_once)).await) })
     });
     record_tree(false);
     g.finish();

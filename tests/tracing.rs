@@ -1,6 +1,8 @@
 //! With the `tracing` feature, every group gets a span, every child a span
-//! inside it, and failures and cancellation are events.
+//! inside it (the binding name for `taskgroup!` branches), and failures and
+//! cancellation are events.
 
+use std::future::Future;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -19,8 +21,9 @@ impl Write for Capture {
     }
 }
 
-#[test]
-fn groups_and_children_have_spans_and_failures_are_events() {
+/// Runs `fut` on a current-thread runtime under a DEBUG subscriber and
+/// returns what it logged.
+fn logged(fut: impl Future<Output = ()>) -> String {
     let capture = Capture::default();
     let writer = capture.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -30,25 +33,31 @@ fn groups_and_children_have_spans_and_failures_are_events() {
         .with_writer(move || writer.clone())
         .finish();
     tracing::subscriber::with_default(subscriber, || {
-        let rt = tokio::runtime::Builder::new_current_thread()
+        tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .unwrap();
-        rt.block_on(async {
-            let tg = TaskGroup::<&str>::builder().name("fetch").build();
-            let err = tg
-                .run(async {
-                    tg.child("slow")
-                        .spawn(std::future::pending::<Result<(), _>>());
-                    tg.child("broken").spawn(async { Err::<(), _>("boom") });
-                    Ok(())
-                })
-                .await
-                .unwrap_err();
-            assert_eq!(err.len(), 1);
-        });
+            .unwrap()
+            .block_on(fut)
     });
-    let out = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let bytes = capture.0.lock().unwrap().clone();
+    String::from_utf8(bytes).unwrap()
+}
+
+#[test]
+fn groups_and_children_have_spans_and_failures_are_events() {
+    let out = logged(async {
+        let tg = TaskGroup::<&str>::builder().name("fetch").build();
+        let err = tg
+            .run(async {
+                tg.child("slow")
+                    .spawn(std::future::pending::<Result<(), _>>());
+                tg.child("broken").spawn(async { Err::<(), _>("boom") });
+                Ok(())
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.len(), 1);
+    });
     assert!(
         out.contains(r#"taskgroup{name="fetch"}:child{name="broken"}: "#)
             && out.contains("child failed"),
@@ -66,35 +75,20 @@ fn groups_and_children_have_spans_and_failures_are_events() {
 
 #[test]
 fn macro_branches_get_spans_named_after_their_bindings() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .without_time()
-        .with_writer(move || writer.clone())
-        .finish();
-    tracing::subscriber::with_default(subscriber, || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let v = taskgroup! {
-                name = "page";
-                let user = async {
-                    tracing::info!("loading user");
-                    1
-                };
-                let posts = async {
-                    tracing::info!("loading posts");
-                    2
-                };
+    let out = logged(async {
+        let v = taskgroup! {
+            name = "page";
+            let user = async {
+                tracing::info!("loading user");
+                1
             };
-            assert_eq!(v, (1, 2));
-        });
+            let posts = async {
+                tracing::info!("loading posts");
+                2
+            };
+        };
+        assert_eq!(v, (1, 2));
     });
-    let out = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
     assert!(
         out.contains(r#"taskgroup{name="page"}:child{name="user"}"#)
             && out.contains("loading user"),

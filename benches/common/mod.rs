@@ -107,3 +107,21 @@ pub(crate) fn config() -> Criterion {
         .without_plots()
         .configure_from_args()
 }
+
+/// Spawns one local child per future and sums the handles in order.
+pub(crate) async fn taskgroup_spawn<F>(children: impl Iterator<Item = F>) -> u64
+where
+    F: Future<Output = Result<u32, Fail>> + Send,
+{
+    let tg = taskgroup::TaskGroup::<Fail>::new();
+    tg.run(async {
+        let handles: Vec<_> = children.map(|f| tg.spawn(f)).collect();
+        let mut sum = 0u64;
+        for h in handles {
+            sum += u64::from(h.await);
+        }
+        Ok(sum)
+    })
+    .await
+    .unwrap()
+}

@@ -108,20 +108,7 @@ impl<'a, T, E> Race<'a, T, E> {
         T: Send + 'a,
         E: Send + 'a,
     {
-        let winner = Arc::clone(&self.winner);
-        self.group.spawn(async move {
-            let v = fut.await?;
-            let mut slot = lock(&winner);
-            if slot.is_none() {
-                *slot = Some(v);
-            } else {
-                // A loser's value (say, a connection) is dropped outside
-                // the lock, so a slow drop cannot hold up the others.
-                drop(slot);
-                drop(v);
-            }
-            Ok(())
-        });
+        self.group.spawn(contestant(Arc::clone(&self.winner), fut));
     }
 
     /// Adds a contestant that runs as a tokio task.
@@ -143,20 +130,8 @@ impl<'a, T, E> Race<'a, T, E> {
         T: Send + 'static,
         E: Send + 'static,
     {
-        let winner = Arc::clone(&self.winner);
-        self.group.spawn_task(async move {
-            let v = fut.await?;
-            let mut slot = lock(&winner);
-            if slot.is_none() {
-                *slot = Some(v);
-            } else {
-                // A loser's value (say, a connection) is dropped outside
-                // the lock, so a slow drop cannot hold up the others.
-                drop(slot);
-                drop(v);
-            }
-            Ok(())
-        });
+        self.group
+            .spawn_task(contestant(Arc::clone(&self.winner), fut));
     }
 
     /// Runs `body` (which spawns the contestants) and resolves to the first
@@ -194,4 +169,23 @@ impl<'a, T, E> Race<'a, T, E> {
             ),
         }
     }
+}
+
+/// A contestant as the group runs it: its value goes to the winner slot if
+/// the slot is still empty.
+async fn contestant<T, E>(
+    winner: Arc<Mutex<Option<T>>>,
+    fut: impl Future<Output = Result<T, E>>,
+) -> Result<(), E> {
+    let v = fut.await?;
+    let mut slot = lock(&winner);
+    if slot.is_none() {
+        *slot = Some(v);
+    } else {
+        // A loser's value (say, a connection) is dropped outside the lock,
+        // so a slow drop cannot hold up the others.
+        drop(slot);
+        drop(v);
+    }
+    Ok(())
 }
