@@ -7,6 +7,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use taskgroup::{ErrorGroup, TimedOut, taskgroup};
+
+mod common;
+use common::failing_pair;
 use tokio::time::{Instant, sleep};
 
 fn ms(n: u64) -> Duration {
@@ -38,41 +41,6 @@ impl Drop for DropCount {
 }
 
 fn assert_send<T: Send>(_: &T) {}
-
-/// Sends when dropped: releases a blocked task once a branch has finished.
-struct SendOnDrop(std::sync::mpsc::Sender<()>);
-
-impl Drop for SendOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.send(());
-    }
-}
-
-/// Two failing futures whose errors happen in a known order: `local`
-/// fails once `task` is running and stuck in blocking code, where the
-/// group's abort cannot stop it; `task` is released by `local`'s end and
-/// returns its error while the group is cancelling.
-fn failing_pair<E: Send + 'static>(
-    first: E,
-    second: E,
-) -> (
-    impl Future<Output = Result<u8, E>> + Send + 'static,
-    impl Future<Output = Result<u8, E>>,
-) {
-    let (started_tx, started_rx) = tokio::sync::oneshot::channel();
-    let (release_tx, release_rx) = std::sync::mpsc::channel();
-    let task = async move {
-        let _ = started_tx.send(());
-        let _ = release_rx.recv();
-        Err(second)
-    };
-    let local = async move {
-        let _release = SendOnDrop(release_tx);
-        let _ = started_rx.await;
-        Err(first)
-    };
-    (task, local)
-}
 
 #[tokio::test(start_paused = true)]
 async fn one_binding_is_the_value() {
