@@ -38,9 +38,9 @@ pub struct Stopped;
 pub struct Group<E> {
     mode: Mode,
     errors: Mutex<Vec<E>>,
-    failed: AtomicBool,
-    won: AtomicBool,
-    cancelled: AtomicBool,
+    /// Set by the failure that starts a fail-fast cancellation, the win
+    /// that ends a race, or the driver's own cancelling: the branches stop.
+    stop: AtomicBool,
     on_timeout: Option<fn(TimedOut) -> E>,
     name: Option<Box<str>>,
     /// Entered while the driver polls, so the branches' events nest in it.
@@ -63,9 +63,7 @@ impl<E> Group<E> {
         Group {
             mode,
             errors: Mutex::new(Vec::new()),
-            failed: AtomicBool::new(false),
-            won: AtomicBool::new(false),
-            cancelled: AtomicBool::new(false),
+            stop: AtomicBool::new(false),
             on_timeout,
             name: None,
             #[cfg(feature = "tracing")]
@@ -91,7 +89,9 @@ impl<E> Group<E> {
     /// Records an error; in fail-fast mode the group starts cancelling.
     pub fn fail(&self, error: E) -> Stopped {
         lock(&self.errors).push(error);
-        self.failed.store(true, Ordering::Release);
+        if self.mode == Mode::FailFast {
+            self.stop.store(true, Ordering::Release);
+        }
         Stopped
     }
 
@@ -102,22 +102,24 @@ impl<E> Group<E> {
 
     /// Records the success that ends a race.
     pub fn win(&self) {
-        self.won.store(true, Ordering::Release);
+        self.stop.store(true, Ordering::Release);
     }
 
     /// True once the branches should stop: the driver is cancelling, or a
     /// failure (fail-fast) or a win (race) is about to make it cancel.
     pub fn stopping(&self) -> bool {
-        self.cancelled.load(Ordering::Acquire)
-            || self.won.load(Ordering::Acquire)
-            || (self.mode == Mode::FailFast && self.failed.load(Ordering::Acquire))
+        self.stop.load(Ordering::Acquire)
+    }
+
+    fn mark_cancelled(&self) {
+        self.stop.store(true, Ordering::Release);
     }
 
     fn time_out(&self) {
         if let Some(convert) = self.on_timeout {
             self.fail(convert(TimedOut::new()));
         }
-        self.cancelled.store(true, Ordering::Release);
+        self.mark_cancelled();
     }
 
     /// Every error recorded, once the branches are gone.
@@ -271,11 +273,13 @@ impl Driver {
                 self.cancel(group, branches);
                 again = true;
             }
-            if branches.iter().all(|(b, _)| b.is_done()) {
-                return Poll::Ready(self.panic.take());
-            }
+            // Nothing finished in this pass: nothing can be all done now
+            // that was not before (that pass would have returned).
             if !again {
                 return Poll::Pending;
+            }
+            if branches.iter().all(|(b, _)| b.is_done()) {
+                return Poll::Ready(self.panic.take());
             }
         }
     }
@@ -295,7 +299,7 @@ impl Driver {
 
     fn cancel<E>(&mut self, group: &Group<E>, branches: &mut [(Pin<&mut dyn Branch>, bool)]) {
         self.cancelling = true;
-        group.cancelled.store(true, Ordering::Release);
+        group.mark_cancelled();
         for (i, (branch, task)) in branches.iter_mut().enumerate() {
             // A task branch that never started has no task to wait for.
             if (!*task || i >= self.started) && !branch.is_done() {
