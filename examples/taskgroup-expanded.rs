@@ -51,10 +51,12 @@ async fn expanded(id: u32) -> Result<String, ErrorGroup<io::Error>> {
         let group = rt::Group::<_>::new(rt::Mode::FailFast);
         // `limit = N;` would make this `Some(rt::limit(N))`.
         let limit: Option<usize> = None;
-        // One write-once cell per binding.
+        // One write-once cell per binding: a `Slot` (it hands `&T` to the
+        // branches that wait for it) for `user`, a plain `Value` for the
+        // bindings no branch waits for.
         let slot_user = rt::Slot::new();
-        let slot_posts = rt::Slot::new();
-        let slot_visits = rt::Slot::new();
+        let slot_posts = rt::Value::new();
+        let slot_visits = rt::Value::new();
         let panic = {
             let mut deadline = pin!(rt::no_deadline());
             // Each branch is an async block pinned on this future's own

@@ -15,7 +15,7 @@ mod task;
 pub use concurrent::{Acquire, Exit, FnResult, Permit, Permits, exit_all, exit_first};
 pub use driver::{Branch, Driver, Group, Mode, Stopped, finish, traced};
 pub use fanout::FanOut;
-pub use slot::{Slot, Wait};
+pub use slot::{Slot, Value, Wait};
 pub use task::{Join, join};
 
 pub use crate::error::{ErrorGroup, TimedOut};

@@ -6,7 +6,8 @@
 //! ```text
 //! {
 //!     let group = Group::new(..);              // errors + cancel flags, Sync
-//!     let slot_0 = Slot::new(); …              // one OnceLock per binding
+//!     let slot_0 = Slot::new(); …              // a cell per binding: OnceLock if
+//!                                              // others wait for it, else Value
 //!     let panic = {
 //!         let b0 = pin!(Some(async { deps; let v = FUT.await…; slot_0.set(v) }));
 //!         poll_fn(|cx| driver.poll(cx, &group, deadline, &mut [(b0 as dyn Branch, task?)])).await
@@ -119,7 +120,14 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
         _ => (0..g.branches.len())
             .map(|i| {
                 let s = slot(i);
-                quote!(let #s = #p::Slot::new();)
+                // Only a binding another branch waits for needs a cell that
+                // hands out `&T`; the others are set once and taken once.
+                let waited_for = g.branches.iter().any(|b| b.deps.contains(&i));
+                if waited_for {
+                    quote!(let #s = #p::Slot::new();)
+                } else {
+                    quote!(let #s = #p::Value::new();)
+                }
             })
             .collect(),
     };
