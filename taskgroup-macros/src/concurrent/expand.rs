@@ -282,7 +282,12 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, id: usize) -> TokenStream {
     let mut refs = Vec::new();
     for (i, local) in lets.iter().enumerate() {
         let my_slot = slot(i);
-        slots.extend(quote!(let #my_slot = #krate::__private::Slot::new();));
+        // A binding no later let waits for needs no `&T`-handing OnceLock.
+        if waits_for.iter().any(|w| w.contains(&i)) {
+            slots.extend(quote!(let #my_slot = #krate::__private::Slot::new();));
+        } else {
+            slots.extend(quote!(let #my_slot = #krate::__private::Value::new();));
+        }
         let mut prelude = TokenStream::new();
         for &k in &waits_for[i] {
             let dep_slot = slot(k);
