@@ -10,6 +10,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
+use futures_util::future::{Join, Ready, join, ready};
+use futures_util::stream::{FuturesUnordered, Stream};
 use tokio::task::JoinHandle;
 
 use super::driver::{Group, Mode, Stopped};
@@ -19,8 +21,8 @@ use crate::wake::{ReadyQueue, SlotWaker};
 /// Starts a task item (set for `#[spawn] for`).
 type Spawn<F, T, E> = fn(F) -> JoinHandle<Result<T, E>>;
 
+/// A running task item (local items live in `FanOut::local`).
 enum Item<F: Future> {
-    Local(Pin<Box<F>>),
     Task(AbortOnDrop<F::Output>),
 }
 
@@ -43,6 +45,11 @@ struct SlotState<F: Future> {
 pub struct FanOut<'g, F: Future<Output = Result<T, E>>, T, E> {
     group: &'g Group<E>,
     spawn: Option<Spawn<F, T, E>>,
+    /// Running local items, each tagged with its index. futures-util's
+    /// `FuturesUnordered` keeps each future inline in the one allocation
+    /// that is also its waker, which safe code here could not do for a
+    /// future that borrows.
+    local: FuturesUnordered<Join<Ready<usize>, F>>,
     queued: VecDeque<(usize, F)>,
     slots: Vec<SlotState<F>>,
     free: Vec<usize>,
@@ -94,6 +101,7 @@ where
         FanOut {
             group,
             spawn,
+            local: FuturesUnordered::new(),
             queued: VecDeque::new(),
             slots: Vec::new(),
             free: Vec::new(),
@@ -112,17 +120,34 @@ where
     pub fn push(&mut self, fut: F) {
         let index = self.values.len();
         self.values.push(None);
-        self.queued.push_back((index, fut));
+        if self.spawn.is_none()
+            && !self.stopped
+            && self.queued.is_empty()
+            && self.running < self.limit
+        {
+            // Room now: straight into FuturesUnordered, no queue, no move.
+            self.local.push(join(ready(index), fut));
+            self.running += 1;
+        } else {
+            self.queued.push_back((index, fut));
+        }
     }
 
-    fn start_queued(&mut self) {
+    /// Starts queued items up to the limit; true if any local one started.
+    fn start_queued(&mut self) -> bool {
+        let mut started_local = false;
         while !self.stopped && self.running < self.limit {
             let Some((index, fut)) = self.queued.pop_front() else {
                 break;
             };
             let item = match self.spawn {
                 Some(spawn) => Item::Task(AbortOnDrop(spawn(fut))),
-                None => Item::Local(Box::pin(fut)),
+                None => {
+                    self.local.push(join(ready(index), fut));
+                    self.running += 1;
+                    started_local = true;
+                    continue;
+                }
             };
             let running = Some(Running { index, item });
             match self.free.pop() {
@@ -147,6 +172,7 @@ where
             }
             self.running += 1;
         }
+        started_local
     }
 
     /// Stops starting items; local items are dropped at once, task items
@@ -157,16 +183,10 @@ where
         }
         self.stopped = true;
         self.queued.clear();
+        self.running -= self.local.len();
+        self.local.clear();
         for (idx, slot) in self.slots.iter_mut().enumerate() {
             match &slot.running {
-                Some(Running {
-                    item: Item::Local(_),
-                    ..
-                }) => {
-                    slot.running = None;
-                    self.free.push(idx);
-                    self.running -= 1;
-                }
                 Some(Running {
                     item: Item::Task(task),
                     ..
@@ -208,7 +228,7 @@ where
     type Output = Result<Vec<T>, Stopped>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // Every field is Unpin (local items are boxed).
+        // Every field is Unpin (FuturesUnordered boxes its futures).
         let this = self.get_mut();
         // Let every running item be polled about twice per poll, so items
         // that keep waking themselves cannot keep this task from yielding.
@@ -218,6 +238,25 @@ where
                 this.stop();
             }
             this.start_queued();
+            while !this.local.is_empty() {
+                match Pin::new(&mut this.local).poll_next(cx) {
+                    Poll::Ready(Some((index, result))) => {
+                        this.running -= 1;
+                        match result {
+                            Ok(value) => this.values[index] = Some(value),
+                            Err(error) => {
+                                this.group.fail(error);
+                                if this.group.mode() != Mode::Supervise {
+                                    this.stop();
+                                }
+                            }
+                        }
+                    }
+                    // Pending: FuturesUnordered has registered our waker
+                    // (or yielded after its own budget, waking us).
+                    Poll::Ready(None) | Poll::Pending => break,
+                }
+            }
             if this.buf_pos == this.buf.len() {
                 this.buf.clear();
                 this.buf_pos = 0;
@@ -247,7 +286,6 @@ where
                 };
                 let mut item_cx = Context::from_waker(&slot.waker);
                 let polled = match &mut running.item {
-                    Item::Local(fut) => fut.as_mut().poll(&mut item_cx).map(Ok),
                     Item::Task(task) => match task.poll_outcome(&mut item_cx) {
                         Poll::Pending => Poll::Pending,
                         Poll::Ready(Outcome::Value(out)) => Poll::Ready(Ok(out)),
@@ -287,8 +325,9 @@ where
                 return Poll::Pending;
             }
             // Finished items made room: start the next ones before sleeping
-            // (a started item is queued as ready, so the loop goes on).
-            this.start_queued();
+            // (a started task item is queued as ready; a started local one
+            // must be polled by FuturesUnordered, so the loop goes on).
+            let started_local = this.start_queued();
             if this.running == 0 && this.queued.is_empty() {
                 if let Some(payload) = this.panic.take() {
                     std::panic::resume_unwind(payload);
@@ -304,6 +343,9 @@ where
                         None => unreachable!("taskgroup: a fan-out item finished without a value"),
                     })
                     .collect()));
+            }
+            if started_local {
+                continue;
             }
             if this.ready.sleep(cx.waker()) {
                 return Poll::Pending;
