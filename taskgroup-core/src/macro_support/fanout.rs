@@ -10,7 +10,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use futures_util::future::{Join, Ready, join, ready};
 use futures_util::stream::{FuturesUnordered, Stream};
 use tokio::task::JoinHandle;
 
@@ -19,7 +18,7 @@ use super::task::{AbortOnDrop, Outcome};
 use crate::wake::{ReadyQueue, SlotWaker};
 
 /// Starts a task item (set for `#[spawn] for`).
-type Spawn<F, T, E> = fn(F) -> JoinHandle<Result<T, E>>;
+type Spawn<F, T, E> = fn(F) -> JoinHandle<(usize, Result<T, E>)>;
 
 /// A running task item (local items live in `FanOut::local`).
 enum Item<F: Future> {
@@ -42,14 +41,15 @@ struct SlotState<F: Future> {
 /// Items are futures of `Result<T, E>` already converted to the group's
 /// error type. Local items are polled here; task items (`#[spawn] for`)
 /// are spawned when the limit lets them start.
-pub struct FanOut<'g, F: Future<Output = Result<T, E>>, T, E> {
+pub struct FanOut<'g, F: Future<Output = (usize, Result<T, E>)>, T, E> {
     group: &'g Group<E>,
     spawn: Option<Spawn<F, T, E>>,
-    /// Running local items, each tagged with its index. futures-util's
+    /// Running local items (each yields its own index with its result:
+    /// the macro writes it into the item's async block). futures-util's
     /// `FuturesUnordered` keeps each future inline in the one allocation
     /// that is also its waker, which safe code here could not do for a
     /// future that borrows.
-    local: FuturesUnordered<Join<Ready<usize>, F>>,
+    local: FuturesUnordered<F>,
     queued: VecDeque<(usize, F)>,
     slots: Vec<SlotState<F>>,
     free: Vec<usize>,
@@ -66,7 +66,7 @@ pub struct FanOut<'g, F: Future<Output = Result<T, E>>, T, E> {
     panic: Option<Box<dyn std::any::Any + Send + 'static>>,
 }
 
-impl<F: Future<Output = Result<T, E>>, T, E> std::fmt::Debug for FanOut<'_, F, T, E> {
+impl<F: Future<Output = (usize, Result<T, E>)>, T, E> std::fmt::Debug for FanOut<'_, F, T, E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FanOut")
             .field("queued", &self.queued.len())
@@ -77,11 +77,11 @@ impl<F: Future<Output = Result<T, E>>, T, E> std::fmt::Debug for FanOut<'_, F, T
 }
 
 // Queued items are moved, never pinned, until they are boxed or spawned.
-impl<F: Future<Output = Result<T, E>>, T, E> Unpin for FanOut<'_, F, T, E> {}
+impl<F: Future<Output = (usize, Result<T, E>)>, T, E> Unpin for FanOut<'_, F, T, E> {}
 
-fn spawn_item<F, T, E>(fut: F) -> JoinHandle<Result<T, E>>
+fn spawn_item<F, T, E>(fut: F) -> JoinHandle<(usize, Result<T, E>)>
 where
-    F: Future<Output = Result<T, E>> + Send + 'static,
+    F: Future<Output = (usize, Result<T, E>)> + Send + 'static,
     T: Send + 'static,
     E: Send + 'static,
 {
@@ -90,7 +90,7 @@ where
 
 impl<'g, F, T, E> FanOut<'g, F, T, E>
 where
-    F: Future<Output = Result<T, E>>,
+    F: Future<Output = (usize, Result<T, E>)>,
 {
     /// Items polled inside the group's own future (they may borrow).
     pub fn local(group: &'g Group<E>, limit: Option<usize>) -> Self {
@@ -116,17 +116,20 @@ where
         }
     }
 
-    /// Adds the next item; it starts when the group polls the fan-out.
-    pub fn push(&mut self, fut: F) {
+    /// Adds the next item, made by `item` from its index (the item's
+    /// output carries the index back); it starts when the group polls the
+    /// fan-out.
+    pub fn push_with(&mut self, item: impl FnOnce(usize) -> F) {
         let index = self.values.len();
         self.values.push(None);
+        let fut = item(index);
         if self.spawn.is_none()
             && !self.stopped
             && self.queued.is_empty()
             && self.running < self.limit
         {
             // Room now: straight into FuturesUnordered, no queue, no move.
-            self.local.push(join(ready(index), fut));
+            self.local.push(fut);
             self.running += 1;
         } else {
             self.queued.push_back((index, fut));
@@ -143,7 +146,7 @@ where
             let item = match self.spawn {
                 Some(spawn) => Item::Task(AbortOnDrop(spawn(fut))),
                 None => {
-                    self.local.push(join(ready(index), fut));
+                    self.local.push(fut);
                     self.running += 1;
                     started_local = true;
                     continue;
@@ -211,7 +214,7 @@ where
 
 impl<'g, F, T, E> FanOut<'g, F, T, E>
 where
-    F: Future<Output = Result<T, E>> + Send + 'static,
+    F: Future<Output = (usize, Result<T, E>)> + Send + 'static,
     T: Send + 'static,
     E: Send + 'static,
 {
@@ -223,7 +226,7 @@ where
 
 impl<F, T, E> Future for FanOut<'_, F, T, E>
 where
-    F: Future<Output = Result<T, E>>,
+    F: Future<Output = (usize, Result<T, E>)>,
 {
     type Output = Result<Vec<T>, Stopped>;
 
@@ -288,7 +291,7 @@ where
                 let polled = match &mut running.item {
                     Item::Task(task) => match task.poll_outcome(&mut item_cx) {
                         Poll::Pending => Poll::Pending,
-                        Poll::Ready(Outcome::Value(out)) => Poll::Ready(Ok(out)),
+                        Poll::Ready(Outcome::Value((_, out))) => Poll::Ready(Ok(out)),
                         Poll::Ready(Outcome::Aborted) => Poll::Ready(Err(Stopped)),
                         Poll::Ready(Outcome::Panicked(payload)) => {
                             this.panic.get_or_insert(payload);

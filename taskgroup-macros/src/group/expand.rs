@@ -368,7 +368,7 @@ fn fan_out(
             #(#stmts)*
             let #fut_var = #into_future;
             #[allow(clippy::useless_conversion)]
-            #fan.push(async move { #item });
+            #fan.push_with(|__tg_index| async move { (__tg_index, #item) });
         }
         let #value #ty = #fan.await?;
     }
