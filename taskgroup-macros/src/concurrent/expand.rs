@@ -116,20 +116,26 @@ fn returns_error_group(output: &ReturnType) -> bool {
     let ReturnType::Type(_, ty) = output else {
         return false;
     };
-    let Type::Path(p) = &**ty else { return false };
-    let Some(last) = p.path.segments.last() else {
+    let Some(last) = last_segment(ty) else {
         return false;
     };
     let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
         return false;
     };
-    let Some(syn::GenericArgument::Type(Type::Path(err))) = args.args.iter().nth(1) else {
-        return false;
-    };
-    err.path
-        .segments
-        .last()
-        .is_some_and(|s| s.ident == "ErrorGroup")
+    match args.args.iter().nth(1) {
+        Some(syn::GenericArgument::Type(err)) => {
+            last_segment(err).is_some_and(|s| s.ident == "ErrorGroup")
+        }
+        _ => false,
+    }
+}
+
+/// The last segment of a path type (`Result` in `io::Result<T>`).
+fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
+    match ty {
+        Type::Path(p) => p.path.segments.last(),
+        _ => None,
+    }
 }
 
 /// A deadline for the whole body: on expiry the body is dropped (which
@@ -402,11 +408,10 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, id: usize) -> TokenStream {
 
 /// Whether the last path segment of the return type is `name`.
 fn last_segment_is(output: &ReturnType, name: &str) -> bool {
-    let ReturnType::Type(_, ty) = output else {
-        return false;
-    };
-    let Type::Path(p) = &**ty else { return false };
-    p.path.segments.last().is_some_and(|s| s.ident == name)
+    match output {
+        ReturnType::Type(_, ty) => last_segment(ty).is_some_and(|s| s.ident == name),
+        ReturnType::Default => false,
+    }
 }
 
 /// Whether a type mentions `impl Trait` anywhere.
