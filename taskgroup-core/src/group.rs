@@ -29,7 +29,7 @@ use crate::error::{ErrorGroup, TimedOut};
 use crate::handle::{CompletionGuard, Handle, Shared, handle_alive};
 use crate::options::{Builder, Mode, Options};
 use crate::tree::{self, GroupNode};
-use crate::wake::{BODY, ReadyQueue, SlotWaker, lock};
+use crate::wake::{BODY, ReadyQueue, SlotWaker, lock, with_local};
 
 /// The slot index that tells the driver new children are waiting.
 const INCOMING: usize = usize::MAX - 1;
@@ -788,20 +788,10 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
         B: Future<Output = Result<T, E>>,
     {
         // Collect the tasks of nested groups dropped while we poll.
-        struct Restore(Option<Vec<Orphan>>);
-        impl Drop for Restore {
-            fn drop(&mut self) {
-                let outer = self.0.take();
-                ORPHANS.with(|cell| *cell.borrow_mut() = outer);
-            }
-        }
-        let outer = ORPHANS.with(|cell| cell.replace(Some(Vec::new())));
-        let restore = Restore(outer);
-        let mut done = self.poll_inner(cx, body, timer, value);
-        let orphans = ORPHANS
-            .with(|cell| cell.borrow_mut().take())
-            .unwrap_or_default();
-        drop(restore);
+        let (mut done, orphans) = with_local(&ORPHANS, Some(Vec::new()), || {
+            self.poll_inner(cx, body, timer, value)
+        });
+        let orphans = orphans.unwrap_or_default();
         if !orphans.is_empty() {
             for o in orphans {
                 self.insert_child(Child::Orphan(o));

@@ -19,7 +19,7 @@ use std::time::Duration;
 // tokio's clock, so ages follow a paused test clock too.
 use tokio::time::Instant;
 
-use crate::wake::lock;
+use crate::wake::{lock, with_local};
 
 static RECORDING: AtomicBool = AtomicBool::new(false);
 static ROOTS: Mutex<Vec<Weak<GroupNode>>> = Mutex::new(Vec::new());
@@ -280,17 +280,9 @@ impl<F: Future + Unpin> Future for Tracked<F> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         self.node.started.store(1, Ordering::Release);
-        let previous = CURRENT.with(|c| c.replace(Some(Arc::clone(&self.node))));
-        // Restores the outer child even if the poll panics.
-        struct Restore(Option<Arc<ChildNode>>);
-        impl Drop for Restore {
-            fn drop(&mut self) {
-                let previous = self.0.take();
-                CURRENT.with(|c| *c.borrow_mut() = previous);
-            }
-        }
-        let _restore = Restore(previous);
-        Pin::new(&mut self.fut).poll(cx)
+        let this = &mut *self;
+        let node = Some(Arc::clone(&this.node));
+        with_local(&CURRENT, node, || Pin::new(&mut this.fut).poll(cx)).0
     }
 }
 
