@@ -7,6 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
+use futures::FutureExt;
+
 use taskgroup::{ErrorGroup, Race, TaskGroup, TimedOut};
 use tokio::time::{Instant, sleep};
 
@@ -38,16 +40,26 @@ fn ms(n: u64) -> Duration {
 
 fn assert_send<T: Send>(_: &T) {}
 
+/// Runs `fut` in its own task, which must panic, and returns the payload.
+async fn panic_payload<F: std::future::Future + Send + 'static>(
+    fut: F,
+) -> Box<dyn std::any::Any + Send + 'static>
+where
+    F::Output: Send,
+{
+    tokio::spawn(fut)
+        .await
+        .err()
+        .expect("the future should panic")
+        .into_panic()
+}
+
 /// Runs `fut` in its own task and returns the panic payload's message.
 async fn panic_message<F: std::future::Future + Send + 'static>(fut: F) -> String
 where
     F::Output: Send,
 {
-    let err = tokio::spawn(fut)
-        .await
-        .err()
-        .expect("the future should panic");
-    let payload = err.into_panic();
+    let payload = panic_payload(fut).await;
     if let Some(s) = payload.downcast_ref::<&str>() {
         s.to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {
@@ -477,7 +489,7 @@ async fn calling_run_twice_panics_with_a_clear_message() {
 async fn local_child_panic_cancels_siblings_then_resumes_payload() {
     let alive = Alive::default();
     let a2 = alive.clone();
-    let payload = tokio::spawn(async move {
+    let payload = panic_payload(async move {
         let tg = TaskGroup::<()>::new();
         tg.run(async {
             let g = a2.guard();
@@ -496,9 +508,7 @@ async fn local_child_panic_cancels_siblings_then_resumes_payload() {
         })
         .await
     })
-    .await
-    .unwrap_err()
-    .into_panic();
+    .await;
     assert_eq!(payload.downcast_ref::<u32>(), Some(&42));
     assert_eq!(alive.count(), 0);
 }
@@ -507,7 +517,7 @@ async fn local_child_panic_cancels_siblings_then_resumes_payload() {
 async fn task_child_panic_cancels_siblings_then_resumes_payload() {
     let alive = Alive::default();
     let a2 = alive.clone();
-    let payload = tokio::spawn(async move {
+    let payload = panic_payload(async move {
         let tg = TaskGroup::<()>::new();
         tg.run(async {
             let g = a2.guard();
@@ -525,9 +535,7 @@ async fn task_child_panic_cancels_siblings_then_resumes_payload() {
         })
         .await
     })
-    .await
-    .unwrap_err()
-    .into_panic();
+    .await;
     assert_eq!(payload.downcast_ref::<&str>(), Some(&"task payload"));
     assert_eq!(
         alive.count(),
@@ -540,7 +548,7 @@ async fn task_child_panic_cancels_siblings_then_resumes_payload() {
 async fn body_panic_cancels_children_then_resumes_payload() {
     let alive = Alive::default();
     let a2 = alive.clone();
-    let payload = tokio::spawn(async move {
+    let payload = panic_payload(async move {
         let tg = TaskGroup::<()>::new();
         tg.run(async {
             let g = a2.guard();
@@ -557,9 +565,7 @@ async fn body_panic_cancels_children_then_resumes_payload() {
         })
         .await
     })
-    .await
-    .unwrap_err()
-    .into_panic();
+    .await;
     assert_eq!(payload.downcast_ref::<&str>(), Some(&"body payload"));
     assert_eq!(alive.count(), 0);
 }
@@ -569,7 +575,7 @@ async fn a_panic_does_not_poison_the_group_for_the_caller() {
     // Catching the resumed panic leaves everything usable: no lock stays
     // poisoned and nothing aborts the process.
     let tg = TaskGroup::<()>::new();
-    let res = futures_catch(tg.run(async {
+    let res = AssertUnwindSafe(tg.run(async {
         tg.spawn(async {
             panic!("inside");
             #[allow(unreachable_code)]
@@ -577,23 +583,11 @@ async fn a_panic_does_not_poison_the_group_for_the_caller() {
         });
         Ok(())
     }))
+    .catch_unwind()
     .await;
     assert!(res.is_err());
     let msg = format!("{tg:?}");
     assert!(msg.contains("Finished"), "{msg}");
-}
-
-/// `catch_unwind` for a future, without extra dependencies.
-async fn futures_catch<F: std::future::Future>(fut: F) -> std::thread::Result<F::Output> {
-    let mut fut = std::pin::pin!(fut);
-    std::future::poll_fn(move |cx| {
-        match std::panic::catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
-            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
-            Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Ok(v)),
-            Err(p) => std::task::Poll::Ready(Err(p)),
-        }
-    })
-    .await
 }
 
 // 11. Timeout.

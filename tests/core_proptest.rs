@@ -15,11 +15,13 @@
 //! `proptest-regressions/` so the failure replays on the next run.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures::FutureExt;
 use proptest::prelude::*;
 use taskgroup::TaskGroup;
 
@@ -228,7 +230,7 @@ fn run_tree(
                 }
                 Ok(())
             });
-            catch(run).await
+            AssertUnwindSafe(run).catch_unwind().await
         };
         // No descendant, however deep (a task of a nested group inside a
         // cancelled local child included), outlives the group.
@@ -277,19 +279,6 @@ fn run_tree(
             }
         }
     })
-}
-
-/// `catch_unwind` for a future.
-async fn catch<F: Future>(fut: F) -> std::thread::Result<F::Output> {
-    let mut fut = std::pin::pin!(fut);
-    std::future::poll_fn(move |cx| {
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
-            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
-            Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Ok(v)),
-            Err(p) => std::task::Poll::Ready(Err(p)),
-        }
-    })
-    .await
 }
 
 fn tree_strategy() -> impl Strategy<Value = Tree> {
@@ -351,7 +340,8 @@ proptest! {
             .unwrap();
         let c = Arc::clone(&case);
         let finished = rt.block_on(async move {
-            let run = catch(run_tree(tree, Vec::new(), Vec::new(), Arc::clone(&c)));
+            let run = AssertUnwindSafe(run_tree(tree, Vec::new(), Vec::new(), Arc::clone(&c)))
+                .catch_unwind();
             // The deadline drops the whole tree at a random point; without
             // one, an hour of virtual time means the tree hung.
             let ms = outer_deadline.unwrap_or(3_600_000);
