@@ -7,11 +7,15 @@
 //! and are freed again), `allocs/child` the number of allocations. The
 //! child future is the same for every peer, and its own size is printed.
 
+#[allow(dead_code)]
+mod common;
+
 use std::alloc::System;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use common::{Fail, sum_in_order};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
@@ -23,9 +27,6 @@ use tokio::task::JoinSet;
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
 const N: usize = 10_000;
-
-#[derive(Debug)]
-struct Fail;
 
 /// Holds every child until all of them have started.
 #[derive(Default)]
@@ -115,11 +116,7 @@ fn main() {
                     .map(|i| tg.spawn(child(i, gate.clone())))
                     .collect();
                 let live = park_and_measure(&gate, region).await;
-                let mut sum = 0u64;
-                for h in handles {
-                    sum += u64::from(h.await);
-                }
-                black_box(sum);
+                black_box(sum_in_order(handles).await);
                 Ok(live)
             })
             .await
@@ -173,11 +170,7 @@ fn main() {
                     .map(|i| tg.spawn_task(child(i, gate.clone())))
                     .collect();
                 let live = park_and_measure(&gate, region).await;
-                let mut sum = 0u64;
-                for h in handles {
-                    sum += u64::from(h.await);
-                }
-                black_box(sum);
+                black_box(sum_in_order(handles).await);
                 Ok(live)
             })
             .await

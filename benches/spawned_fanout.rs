@@ -9,7 +9,7 @@ mod common;
 
 use std::hint::black_box;
 
-use common::{Fail, yield_once};
+use common::{Fail, sum_in_order, yield_once};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use taskgroup::TaskGroup;
 use tokio::task::JoinSet;
@@ -20,11 +20,7 @@ async fn taskgroup_spawn_task(n: u32) -> u64 {
     let tg = TaskGroup::<Fail>::new();
     tg.run(async {
         let handles: Vec<_> = (0..n).map(|i| tg.spawn_task(yield_once(i))).collect();
-        let mut sum = 0u64;
-        for h in handles {
-            sum += u64::from(h.await);
-        }
-        Ok(sum)
+        Ok(sum_in_order(handles).await)
     })
     .await
     .unwrap()

@@ -116,12 +116,17 @@ where
     let tg = taskgroup::TaskGroup::<Fail>::new();
     tg.run(async {
         let handles: Vec<_> = children.map(|f| tg.spawn(f)).collect();
-        let mut sum = 0u64;
-        for h in handles {
-            sum += u64::from(h.await);
-        }
-        Ok(sum)
+        Ok(sum_in_order(handles).await)
     })
     .await
     .unwrap()
+}
+
+/// Awaits the handles of a group's children in spawn order and sums them.
+pub(crate) async fn sum_in_order(handles: Vec<taskgroup::Handle<u32, Fail>>) -> u64 {
+    let mut sum = 0u64;
+    for h in handles {
+        sum += u64::from(h.await);
+    }
+    sum
 }
