@@ -11,7 +11,7 @@
 
 use std::future::IntoFuture;
 use std::io;
-use std::pin::{Pin, pin};
+use std::pin::pin;
 use std::time::Duration;
 
 use taskgroup::__private as rt;
@@ -51,17 +51,14 @@ async fn expanded(id: u32) -> Result<String, ErrorGroup<io::Error>> {
         let group = rt::Group::<_>::new(rt::Mode::FailFast);
         // `limit = N;` would make this `Some(rt::limit(N))`.
         let limit: Option<usize> = None;
-        // One write-once cell per binding: a `Slot` (it hands `&T` to the
-        // branches that wait for it) for `user`, a plain `Value` for the
-        // bindings no branch waits for.
+        // `user` is waited for by `posts`: it goes to a write-once cell
+        // that hands `&T` to its dependents. The other bindings are simply
+        // the outputs of their branches.
         let slot_user = rt::Slot::new();
-        let slot_posts = rt::Value::new();
-        let slot_visits = rt::Value::new();
-        let panic = {
-            let mut deadline = pin!(rt::no_deadline());
+        let (panic, values) = {
             // Each branch is an async block pinned on this future's own
             // stack: no Box, no task.
-            let mut user = pin!(Some(async {
+            let mut user = pin!(rt::branch(async {
                 let value = match IntoFuture::into_future(fetch_user(id)).await {
                     Ok(v) => v,
                     Err(e) => return Err(group.fail(e)),
@@ -69,46 +66,46 @@ async fn expanded(id: u32) -> Result<String, ErrorGroup<io::Error>> {
                 slot_user.set(value);
                 Ok::<(), rt::Stopped>(())
             }));
-            let mut posts = pin!(Some(async {
+            let mut posts = pin!(rt::branch(async {
                 // A dependent first waits for the cell, then sees `&String`.
                 let user = slot_user.wait(&group).await?;
                 let value = match IntoFuture::into_future(fetch_posts(user)).await {
                     Ok(v) => v,
                     Err(e) => return Err(group.fail(e)),
                 };
-                slot_posts.set(value);
-                Ok::<(), rt::Stopped>(())
+                Ok::<_, rt::Stopped>(value)
             }));
-            let mut visits = pin!(Some(async {
+            let mut visits = pin!(rt::branch(async {
                 let value = IntoFuture::into_future(count_visits()).await;
-                slot_visits.set(value);
-                Ok::<(), rt::Stopped>(())
+                Ok::<_, rt::Stopped>(value)
             }));
-            let mut driver = rt::Driver::with_limit(limit);
-            // Polls every unfinished branch (again after any finished),
-            // cancels on the first error, catches panics; `true` would mark
-            // a `#[spawn]` branch, which is aborted and awaited on cancel.
-            std::future::poll_fn(|cx| {
-                driver.poll(
-                    cx,
-                    &group,
-                    deadline.as_mut().as_pin_mut(),
-                    &mut [
-                        (user.as_mut() as Pin<&mut dyn rt::Branch>, false),
-                        (posts.as_mut() as Pin<&mut dyn rt::Branch>, false),
-                        (visits.as_mut() as Pin<&mut dyn rt::Branch>, false),
-                    ],
-                )
+            // 3 branches; `true`: some branch waits for another, so a pass
+            // that saw a branch finish is followed by another.
+            let mut driver = rt::Driver::new(3, limit, true);
+            // Each pass shows the driver every branch in order: it polls
+            // the unfinished ones, cancels on the first error and catches
+            // panics. `true` in `branch` would mark a `#[spawn]` branch,
+            // which is aborted and awaited on cancel. `None`: no timeout.
+            let panic = std::future::poll_fn(|cx| {
+                driver.poll(cx, &group, None, |pass| {
+                    pass.branch(false, user.as_mut());
+                    pass.branch(false, posts.as_mut());
+                    pass.branch(false, visits.as_mut());
+                })
             })
-            .await
+            .await;
+            (
+                panic,
+                ((), rt::output(posts.as_mut()), rt::output(visits.as_mut())),
+            )
         }; // the branches are dropped here, before a panic is resumed
         let errors = rt::finish(panic, group);
         // The tail runs inline, with owned values, only for the bindings it uses.
         match errors {
             None => Ok({
                 let user = slot_user.take();
-                let posts = slot_posts.take();
-                let visits = slot_visits.take();
+                let posts = rt::take(values.1);
+                let visits = rt::take(values.2);
                 format!("{user}: {} posts, {visits} visits", posts.len())
             }),
             Some(errors) => Err(errors),

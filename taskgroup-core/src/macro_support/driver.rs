@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
+use futures_util::future::MaybeDone;
 use tokio::time::Sleep;
 
 use crate::error::{ErrorGroup, TimedOut};
@@ -139,47 +140,43 @@ impl<E> std::fmt::Debug for Group<E> {
     }
 }
 
-/// One static branch as the driver sees it: a future pinned in place that
-/// can be dropped early.
-pub trait Branch {
-    /// Polls the branch; `Ready` once it has finished (it is then dropped).
-    fn poll_branch(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()>;
-    /// Drops the branch where it stands.
-    fn cancel(self: Pin<&mut Self>);
-    /// True once the branch finished or was cancelled.
-    fn is_done(&self) -> bool;
+/// One static branch, pinned on the caller's stack: the running future,
+/// then its output (the binding's value) until the group takes it.
+///
+/// This is futures-util's `MaybeDone`, which does the pin projection (and
+/// its `unsafe`) for us.
+pub type Branch<F> = MaybeDone<F>;
+
+/// Wraps a branch's future; pin the result where the group's future lives.
+pub fn branch<F: Future>(fut: F) -> Branch<F> {
+    MaybeDone::Future(fut)
 }
 
-impl<F: Future> Branch for Option<F> {
-    fn poll_branch(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let Some(fut) = self.as_mut().as_pin_mut() else {
-            return Poll::Ready(());
-        };
-        match fut.poll(cx) {
-            Poll::Ready(_) => {
-                self.set(None);
-                Poll::Ready(())
-            }
-            Poll::Pending => Poll::Pending,
-        }
-    }
+/// Takes the value of a finished branch (`None` if it failed, was
+/// cancelled or panicked).
+pub fn output<F, T>(branch: Pin<&mut Branch<F>>) -> Option<T>
+where
+    F: Future<Output = Result<T, Stopped>>,
+{
+    branch.take_output().and_then(Result::ok)
+}
 
-    fn cancel(mut self: Pin<&mut Self>) {
-        self.set(None);
-    }
-
-    fn is_done(&self) -> bool {
-        self.is_none()
+/// The value of a branch of a group that succeeded: every branch finished.
+pub fn take<T>(value: Option<T>) -> T {
+    match value {
+        Some(value) => value,
+        None => unreachable!("taskgroup: a binding of a successful group was never set"),
     }
 }
 
 /// Polls the branches of one group until all of them are done.
 ///
-/// Every pass polls each unfinished branch, like `tokio::try_join!`, and a
-/// pass that saw a branch finish is followed by another: a branch waiting
-/// for a binding registers no waker, it is polled again as soon as the
-/// branch that sets the binding is done.
-#[derive(Default)]
+/// The macro hands [`Driver::poll`] a closure that shows every branch, in
+/// order, to a [`Pass`]; the pass polls, skips or drops each one. A pass
+/// polls each unfinished branch, like `tokio::try_join!`; when some branch
+/// waits for another's binding (it registers no waker) or a limit holds
+/// branches back, a pass that saw a branch finish is followed by another.
+#[derive(Debug)]
 pub struct Driver {
     cancelling: bool,
     panic: Option<Panic>,
@@ -187,99 +184,215 @@ pub struct Driver {
     limit: Option<usize>,
     /// Branches `0..started` have been started.
     started: usize,
+    /// How many branches finished, were dropped or panicked.
+    done: usize,
+    /// How many branches the group has.
+    total: usize,
+    /// Whether a finished branch can unblock another (a dependency or a
+    /// limit), so the pass that saw it must be followed by another.
+    repass: bool,
 }
 
-impl std::fmt::Debug for Driver {
+/// What a pass does to the branches it is shown.
+#[derive(Debug, Clone, Copy)]
+enum Op {
+    /// Poll (or, cancelling, drop) the branches from this index on.
+    Poll { from: usize },
+    /// Drop the branch at this index (it panicked): nothing else.
+    Drop { at: usize },
+}
+
+/// One walk over the branches of a group, handed to the macro's closure.
+pub struct Pass<'p, 'c> {
+    driver: &'p mut Driver,
+    cx: &'p mut Context<'c>,
+    stop: &'p AtomicBool,
+    op: Op,
+    /// The index of the next branch shown.
+    index: usize,
+    /// The branch being polled or dropped, for when that panics.
+    current: usize,
+    /// Some branch finished in this pass.
+    progressed: bool,
+    /// Every branch is started, the group is not cancelling and the pass
+    /// began at the first branch: poll whatever has not finished.
+    plain: bool,
+    /// The group started cancelling in this pass: the branches before the
+    /// one that made it stop still have to be dropped.
+    cancel_began: bool,
+}
+
+impl std::fmt::Debug for Pass<'_, '_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Driver")
-            .field("cancelling", &self.cancelling)
-            .field("panicked", &self.panic.is_some())
-            .finish()
+        f.debug_struct("Pass").field("index", &self.index).finish()
+    }
+}
+
+impl Pass<'_, '_> {
+    /// Shows the pass the next branch; `task` when it runs a tokio task
+    /// (cancelling it aborts the task and waits for it, so it stays).
+    #[inline]
+    pub fn branch<F: Future>(&mut self, task: bool, mut branch: Pin<&mut Branch<F>>) {
+        let i = self.index;
+        self.index += 1;
+        if !matches!(*branch, MaybeDone::Future(_)) {
+            return;
+        }
+        if !self.plain {
+            return self.branch_slow(task, i, branch);
+        }
+        self.current = i;
+        if branch.as_mut().poll(self.cx).is_ready() {
+            self.driver.done += 1;
+            self.progressed = true;
+        }
+        if self.stop.load(Ordering::Acquire) {
+            self.begin_cancel();
+        }
+    }
+
+    /// A pass that drops, cancels, resumes after a panic or holds branches
+    /// back for a limit.
+    fn branch_slow<F: Future>(&mut self, task: bool, i: usize, mut branch: Pin<&mut Branch<F>>) {
+        match self.op {
+            Op::Drop { at } => {
+                if i == at {
+                    self.driver.done += 1;
+                    branch.set(MaybeDone::Gone);
+                }
+                return;
+            }
+            Op::Poll { from } if i < from => return,
+            Op::Poll { .. } => {}
+        }
+        self.current = i;
+        if self.driver.cancelling {
+            // A task branch that never started has no task to wait for.
+            if !task || i >= self.driver.started {
+                self.driver.done += 1;
+                branch.set(MaybeDone::Gone);
+            } else if branch.as_mut().poll(self.cx).is_ready() {
+                self.driver.done += 1;
+            }
+            return;
+        }
+        if i >= self.driver.started {
+            return;
+        }
+        if branch.as_mut().poll(self.cx).is_ready() {
+            self.driver.done += 1;
+            self.progressed = true;
+        }
+        if self.stop.load(Ordering::Acquire) {
+            self.begin_cancel();
+        }
+    }
+
+    fn begin_cancel(&mut self) {
+        self.plain = false;
+        self.driver.cancelling = true;
+        self.stop.store(true, Ordering::Release);
+        self.cancel_began = true;
     }
 }
 
 impl Driver {
-    /// A driver that has not polled anything yet.
-    pub fn new() -> Self {
-        Driver::default()
-    }
-
-    /// A driver that runs at most `limit` branches at once. A branch only
-    /// waits for earlier ones, which start first, so a limit never
-    /// deadlocks.
-    pub fn with_limit(limit: Option<usize>) -> Self {
+    /// A driver for `total` branches that runs at most `limit` of them at
+    /// once (a branch only waits for earlier ones, which start first, so a
+    /// limit never deadlocks); `deps` when some branch waits for another.
+    pub fn new(total: usize, limit: Option<usize>, deps: bool) -> Self {
+        let limit = limit.map(|n| n.max(1));
         Driver {
-            limit: limit.map(|n| n.max(1)),
-            ..Driver::default()
+            cancelling: false,
+            panic: None,
+            started: if limit.is_some() { 0 } else { total },
+            limit,
+            done: 0,
+            total,
+            repass: deps || limit.is_some(),
         }
     }
 
-    fn start_more(&mut self, branches: &[(Pin<&mut dyn Branch>, bool)]) {
-        let Some(limit) = self.limit else {
-            self.started = branches.len();
-            return;
-        };
-        let running = branches[..self.started]
-            .iter()
-            .filter(|(b, _)| !b.is_done())
-            .count();
-        self.started = (self.started + limit.saturating_sub(running)).min(branches.len());
+    fn start_more(&mut self) {
+        if let Some(limit) = self.limit {
+            // Every branch done so far was started (none were cancelled).
+            let running = self.started - self.done;
+            self.started = (self.started + limit.saturating_sub(running)).min(self.total);
+        }
     }
 
-    /// Polls the branches; each comes with `true` when it runs a tokio task
-    /// (cancelling it aborts the task and waits for it, so it stays).
-    /// `Ready` carries the first panic, to be resumed by the caller once the
+    /// Polls the branches `visit` shows to a [`Pass`], in order. `Ready`
+    /// carries the first panic, to be resumed by the caller once the
     /// branches have been dropped.
     pub fn poll<E>(
         &mut self,
         cx: &mut Context<'_>,
         group: &Group<E>,
-        mut deadline: Option<Pin<&mut Sleep>>,
-        branches: &mut [(Pin<&mut dyn Branch>, bool)],
-    ) -> Poll<Option<Box<dyn Any + Send + 'static>>> {
+        deadline: Option<Pin<&mut Sleep>>,
+        visit: impl FnMut(&mut Pass<'_, '_>),
+    ) -> Poll<Option<Panic>> {
         #[cfg(feature = "tracing")]
         let _entered = group.span.enter();
+        if !self.cancelling
+            && let Some(sleep) = deadline
+            && sleep.poll(cx).is_ready()
+        {
+            group.time_out();
+        }
+        self.poll_passes(cx, &group.stop, visit)
+    }
+
+    fn poll_passes(
+        &mut self,
+        cx: &mut Context<'_>,
+        stop: &AtomicBool,
+        mut visit: impl FnMut(&mut Pass<'_, '_>),
+    ) -> Poll<Option<Panic>> {
         loop {
-            if !self.cancelling
-                && let Some(sleep) = deadline.as_mut()
-                && sleep.as_mut().poll(cx).is_ready()
-            {
-                group.time_out();
-            }
-            let mut again = false;
             if !self.cancelling {
-                self.start_more(branches);
-            }
-            for i in 0..self.started {
-                if !self.cancelling && (self.panic.is_some() || group.stopping()) {
-                    self.cancel(group, branches);
-                    again = true;
-                }
-                let (branch, _) = &mut branches[i];
-                if branch.is_done() {
-                    continue;
-                }
-                match catch_unwind(AssertUnwindSafe(|| branch.as_mut().poll_branch(cx))) {
-                    Ok(Poll::Ready(())) => again = true,
-                    Ok(Poll::Pending) => {}
-                    Err(payload) => {
-                        self.keep_panic(payload);
-                        self.drop_branch(branch.as_mut());
-                        again = true;
-                    }
+                if stop.load(Ordering::Acquire) {
+                    self.cancelling = true;
+                } else {
+                    self.start_more();
                 }
             }
-            if !self.cancelling && (self.panic.is_some() || group.stopping()) {
-                self.cancel(group, branches);
-                again = true;
+            let plain = !self.cancelling && self.started == self.total;
+            let mut pass = Pass {
+                driver: self,
+                cx,
+                stop,
+                op: Op::Poll { from: 0 },
+                index: 0,
+                current: 0,
+                progressed: false,
+                plain,
+                cancel_began: false,
+            };
+            while let Err(payload) = catch_unwind(AssertUnwindSafe(|| visit(&mut pass))) {
+                // The branch at `current` panicked (in its poll or its
+                // drop): drop it, keep the panic, cancel the rest and go
+                // on with the branches after it.
+                let at = pass.current;
+                pass.driver.keep_panic(payload);
+                pass.plain = false;
+                pass.op = Op::Drop { at };
+                pass.index = 0;
+                if let Err(payload) = catch_unwind(AssertUnwindSafe(|| visit(&mut pass))) {
+                    pass.driver.keep_panic(payload);
+                }
+                if !pass.driver.cancelling {
+                    pass.begin_cancel();
+                }
+                pass.progressed = true;
+                pass.op = Op::Poll { from: at + 1 };
+                pass.index = 0;
             }
-            // Nothing finished in this pass: nothing can be all done now
-            // that was not before (that pass would have returned).
+            let again = pass.cancel_began || (pass.progressed && pass.driver.repass);
+            if self.done == self.total {
+                return Poll::Ready(self.panic.take());
+            }
             if !again {
                 return Poll::Pending;
-            }
-            if branches.iter().all(|(b, _)| b.is_done()) {
-                return Poll::Ready(self.panic.take());
             }
         }
     }
@@ -288,23 +401,6 @@ impl Driver {
         // Later panics are side effects of the first: keep the original.
         if self.panic.is_none() {
             self.panic = Some(payload);
-        }
-    }
-
-    fn drop_branch(&mut self, branch: Pin<&mut dyn Branch>) {
-        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| branch.cancel())) {
-            self.keep_panic(payload);
-        }
-    }
-
-    fn cancel<E>(&mut self, group: &Group<E>, branches: &mut [(Pin<&mut dyn Branch>, bool)]) {
-        self.cancelling = true;
-        group.mark_cancelled();
-        for (i, (branch, task)) in branches.iter_mut().enumerate() {
-            // A task branch that never started has no task to wait for.
-            if (!*task || i >= self.started) && !branch.is_done() {
-                self.drop_branch(branch.as_mut());
-            }
         }
     }
 }

@@ -13,9 +13,11 @@ mod slot;
 mod task;
 
 pub use concurrent::{Acquire, Exit, FnResult, Permit, Permits, exit_all, exit_first};
-pub use driver::{Branch, Driver, Group, Mode, Stopped, finish, traced};
+pub use driver::{
+    Branch, Driver, Group, Mode, Pass, Stopped, branch, finish, output, take, traced,
+};
 pub use fanout::FanOut;
-pub use slot::{Slot, Value, Wait};
+pub use slot::{Slot, Wait};
 pub use task::{Join, join};
 
 pub use crate::error::{ErrorGroup, TimedOut};
@@ -24,13 +26,8 @@ use std::time::Duration;
 use tokio::time::Sleep;
 
 /// The timer of a group with `timeout = …;`.
-pub fn deadline(after: Duration) -> Option<Sleep> {
-    Some(tokio::time::sleep(after))
-}
-
-/// The timer of a group without a timeout.
-pub fn no_deadline() -> Option<Sleep> {
-    None
+pub fn deadline(after: Duration) -> Sleep {
+    tokio::time::sleep(after)
 }
 
 /// The value of a group with `limit = …;`.

@@ -71,38 +71,3 @@ impl<'a, T, E> Future for Wait<'a, T, E> {
         }
     }
 }
-
-/// The cell of a binding that no other branch waits for: set once, taken
-/// once, never read by reference, so a lock is enough (cheaper than the
-/// `OnceLock` a [`Slot`] needs to hand out `&T`).
-#[derive(Debug)]
-pub struct Value<T>(std::sync::Mutex<Option<T>>);
-
-impl<T> Default for Value<T> {
-    fn default() -> Self {
-        Value(std::sync::Mutex::new(None))
-    }
-}
-
-impl<T> Value<T> {
-    /// An empty cell.
-    pub fn new() -> Self {
-        Value::default()
-    }
-
-    /// Stores the branch's value (a second value, a race's loser, is dropped).
-    pub fn set(&self, value: T) {
-        let mut slot = crate::wake::lock(&self.0);
-        if slot.is_none() {
-            *slot = Some(value);
-        }
-    }
-
-    /// The value of a group that succeeded, where every binding is set.
-    pub fn take(self) -> T {
-        match self.0.into_inner().unwrap_or_else(|p| p.into_inner()) {
-            Some(value) => value,
-            None => unreachable!("taskgroup: a binding of a successful group was never set"),
-        }
-    }
-}

@@ -285,14 +285,15 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, id: usize) -> TokenStream {
 
     let mut slots = TokenStream::new();
     let mut branches = TokenStream::new();
-    let mut refs = Vec::new();
+    let mut visits = Vec::new();
+    let mut outputs = Vec::new();
     for (i, local) in lets.iter().enumerate() {
         let my_slot = slot(i);
-        // A binding no later let waits for needs no `&T`-handing OnceLock.
-        if waits_for.iter().any(|w| w.contains(&i)) {
+        // A binding no later let waits for is its branch's output; the
+        // others go to a slot that hands `&T` to the lets waiting for it.
+        let waited_for = waits_for.iter().any(|w| w.contains(&i));
+        if waited_for {
             slots.extend(quote!(let #my_slot = #krate::__private::Slot::new();));
-        } else {
-            slots.extend(quote!(let #my_slot = #krate::__private::Value::new();));
         }
         let mut prelude = TokenStream::new();
         for &k in &waits_for[i] {
@@ -300,10 +301,7 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, id: usize) -> TokenStream {
             let pat = rewrite::borrowed_pat(&lets[k].pat);
             prelude.extend(quote! {
                 #[allow(unused_variables)]
-                let #pat = match #dep_slot.wait(&__tg_group).await {
-                    ::core::result::Result::Ok(__tg_ref) => __tg_ref,
-                    ::core::result::Result::Err(_) => return,
-                };
+                let #pat = #dep_slot.wait(&__tg_group).await?;
             });
         }
         if ctx.limit.is_some() {
@@ -320,27 +318,39 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, id: usize) -> TokenStream {
             .unwrap_or_else(|| syn::parse_quote!(()));
         Exits { krate, ret }.visit_expr_mut(&mut init);
         let b = format_ident!("__tg_branch_{}_{}", id, i);
+        let (store, output) = if waited_for {
+            (quote!(#my_slot.set(__tg_value);), quote!(()))
+        } else {
+            (quote!(), quote!(__tg_value))
+        };
         branches.extend(quote! {
-            let mut #b = ::core::pin::pin!(::core::option::Option::Some(async {
+            let mut #b = ::core::pin::pin!(#krate::__private::branch(async {
                 #prelude
                 // `?` became a `From::from` spanned on the user's `?`: a
                 // conversion to the same type must not warn there.
                 #[allow(clippy::useless_conversion)]
-                let __tg_result: ::core::result::Result<(), #exit_ty> = async {
+                let __tg_result: ::core::result::Result<_, #exit_ty> = async {
                     let __tg_value #ty = #init;
-                    #my_slot.set(__tg_value);
-                    ::core::result::Result::Ok(())
+                    #store
+                    ::core::result::Result::Ok(#output)
                 }
                 .await;
-                if let ::core::result::Result::Err(__tg_exit) = __tg_result {
-                    let _ = __tg_group.fail(__tg_exit);
+                match __tg_result {
+                    ::core::result::Result::Ok(__tg_value) => ::core::result::Result::Ok(__tg_value),
+                    ::core::result::Result::Err(__tg_exit) => ::core::result::Result::Err(__tg_group.fail(__tg_exit)),
                 }
             }));
         });
-        refs.push(
-            quote!((#b.as_mut() as ::core::pin::Pin<&mut dyn #krate::__private::Branch>, false)),
-        );
+        visits.push(quote!(__tg_pass.branch(false, #b.as_mut());));
+        outputs.push(if waited_for {
+            quote!((),)
+        } else {
+            quote!(#krate::__private::output(#b.as_mut()),)
+        });
     }
+
+    let total = lets.len();
+    let deps = waits_for.iter().any(|w| !w.is_empty());
 
     let from_ret = if returns {
         quote!(::core::convert::identity)
@@ -371,10 +381,16 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, id: usize) -> TokenStream {
                 .any(|l| deps::pat_bindings(&l.pat).iter().any(|m| m == n))
         });
         let allow = shadowed.then(|| quote!(#[allow(unused_variables, unused_mut)]));
+        let take = if waits_for.iter().any(|w| w.contains(&i)) {
+            quote!(#my_slot.take())
+        } else {
+            let i = syn::Index::from(i);
+            quote!(#krate::__private::take(__tg_values.#i))
+        };
         restores.extend(quote! {
             #(#attrs)*
             #allow
-            let #pat = #my_slot.take();
+            let #pat = #take;
         });
     }
 
@@ -384,18 +400,20 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, id: usize) -> TokenStream {
         );
         #permits
         #slots
-        let __tg_panic = {
+        #[allow(unused_variables)]
+        let (__tg_panic, __tg_values) = {
             #branches
-            let mut __tg_driver = #krate::__private::Driver::new();
-            ::core::future::poll_fn(|__tg_cx| {
+            let mut __tg_driver = #krate::__private::Driver::new(#total, ::core::option::Option::None, #deps);
+            let __tg_panic = ::core::future::poll_fn(|__tg_cx| {
                 __tg_driver.poll(
                     __tg_cx,
                     &__tg_group,
                     ::core::option::Option::None,
-                    &mut [#(#refs),*],
+                    |__tg_pass| { #(#visits)* },
                 )
             })
-            .await
+            .await;
+            (__tg_panic, (#(#outputs)*))
         };
         if let ::core::option::Option::Some(__tg_errors) =
             #krate::__private::finish(__tg_panic, __tg_group)
@@ -469,9 +487,9 @@ mod tests {
             quote!(),
             "async fn f() -> Result<u8, E> { let a = x().await?; let b = y().await?; Ok(a + b) }",
         );
-        assert!(out.contains("__tg_slot_0_0"), "{out}");
-        assert!(out.contains("__tg_slot_0_1"), "{out}");
-        assert!(!out.contains("__tg_slot_1_0"), "{out}");
+        assert!(out.contains("__tg_branch_0_0"), "{out}");
+        assert!(out.contains("__tg_branch_0_1"), "{out}");
+        assert!(!out.contains("__tg_branch_1_0"), "{out}");
     }
 
     #[test]
@@ -486,8 +504,8 @@ mod tests {
             quote!(),
             "async fn f() { let a = x().await; let b = y().await; log(); let c = z().await; let d = w().await; }",
         );
-        assert!(out.contains("__tg_slot_0_1"), "{out}");
-        assert!(out.contains("__tg_slot_1_1"), "{out}");
+        assert!(out.contains("__tg_branch_0_1"), "{out}");
+        assert!(out.contains("__tg_branch_1_1"), "{out}");
     }
 
     #[test]

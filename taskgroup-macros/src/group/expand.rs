@@ -5,15 +5,17 @@
 //!
 //! ```text
 //! {
-//!     let group = Group::new(..);              // errors + cancel flags, Sync
-//!     let slot_0 = Slot::new(); …              // a cell per binding: OnceLock if
-//!                                              // others wait for it, else Value
-//!     let panic = {
-//!         let b0 = pin!(Some(async { deps; let v = FUT.await…; slot_0.set(v) }));
-//!         poll_fn(|cx| driver.poll(cx, &group, deadline, &mut [(b0 as dyn Branch, task?)])).await
+//!     let group = Group::new(..);              // errors + cancel flag, Sync
+//!     let slot_1 = Slot::new(); …              // only for a binding another
+//!                                              // branch waits for (a OnceLock)
+//!     let (panic, values) = {
+//!         let b0 = pin!(branch(async { deps; let v = FUT.await…; Ok(v) }));
+//!         let panic = poll_fn(|cx| driver.poll(cx, &group, deadline,
+//!             |pass| { pass.branch(task?, b0.as_mut()); … })).await;
+//!         (panic, (output(b0.as_mut()), …))    // the values of the branches
 //!     };                                       // every branch dropped here
 //!     let errors = finish(panic, group);       // resumes a panic
-//!     match errors { None => Ok({ let x = slot_0.take(); TAIL }), Some(e) => Err(e) }
+//!     match errors { None => Ok({ let x = take(values.0); TAIL }), Some(e) => Err(e) }
 //!     // then the `except*` arms, inline
 //! }
 //! ```
@@ -102,9 +104,17 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
         let named = quote_spanned!(name.span()=> .named(#name));
         new_group = quote!(#new_group #named);
     }
-    let deadline = match &g.options.timeout {
-        Some((_, expr)) => quote_spanned!(expr.span()=> #p::deadline(#expr)),
-        None => quote!(#p::no_deadline()),
+    let deadline_var = id("__tg_deadline");
+    // Only a group with a timeout holds a timer (a `Sleep` is large).
+    let (deadline_decl, deadline) = match &g.options.timeout {
+        Some((_, expr)) => {
+            let sleep = quote_spanned!(expr.span()=> #p::deadline(#expr));
+            (
+                quote!(let mut #deadline_var = ::core::pin::pin!(#sleep);),
+                quote!(::core::option::Option::Some(#deadline_var.as_mut())),
+            )
+        }
+        None => (quote!(), quote!(::core::option::Option::None)),
     };
     // One limit for the static branches and for the items of each fan-out.
     let limit_decl = match &g.options.limit {
@@ -115,19 +125,15 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
         None => quote!(let #limit: ::core::option::Option<usize> = ::core::option::Option::None;),
     };
 
+    // Only a binding another branch waits for needs a cell that hands out
+    // `&T`; the others are the output of their branch, taken from it.
     let slots: Vec<TokenStream> = match mode {
         Mode::Race => vec![quote!(let #win = #p::Slot::new();)],
         _ => (0..g.branches.len())
+            .filter(|&i| g.waited_for(i))
             .map(|i| {
                 let s = slot(i);
-                // Only a binding another branch waits for needs a cell that
-                // hands out `&T`; the others are set once and taken once.
-                let waited_for = g.branches.iter().any(|b| b.deps.contains(&i));
-                if waited_for {
-                    quote!(let #s = #p::Slot::new();)
-                } else {
-                    quote!(let #s = #p::Value::new();)
-                }
+                quote!(let #s = #p::Slot::new();)
             })
             .collect(),
     };
@@ -144,19 +150,30 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
         let label = quote!(#pat).to_string();
         let group = &n.group;
         quote! {
-            let mut #pin = ::core::pin::pin!(::core::option::Option::Some(
+            let mut #pin = ::core::pin::pin!(#p::branch(
                 #p::traced(&#group, #label, #body)
             ));
         }
     });
-    let branch_list = g.branches.iter().zip(&pins).map(|(b, pin)| {
-        let task = b.spawn;
-        quote!((#pin.as_mut() as ::core::pin::Pin<&mut dyn #p::Branch>, #task),)
-    });
-    let deadline_var = id("__tg_deadline");
     let driver = id("__tg_driver");
     let cx = id("__tg_cx");
+    let pass = id("__tg_pass");
     let panic = id("__tg_panic");
+    let values = id("__tg_values");
+    let visits = g.branches.iter().zip(&pins).map(|(b, pin)| {
+        let task = b.spawn;
+        quote!(#pass.branch(#task, #pin.as_mut());)
+    });
+    // The outputs of the branches whose binding is not in a slot.
+    let outputs = pins.iter().enumerate().map(|(i, pin)| {
+        if mode == Mode::Race || g.waited_for(i) {
+            quote!((),)
+        } else {
+            quote!(#p::output(#pin.as_mut()),)
+        }
+    });
+    let total = g.branches.len();
+    let deps = g.branches.iter().any(|b| !b.deps.is_empty());
 
     let value = value(g);
     let fails = g.can_fail();
@@ -182,19 +199,21 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
             let #group = #new_group;
             #limit_decl
             #(#slots)*
-            let #panic = {
-                let mut #deadline_var = ::core::pin::pin!(#deadline);
+            #[allow(unused_variables)]
+            let (#panic, #values) = {
+                #deadline_decl
                 #(#branch_decls)*
-                let mut #driver = #p::Driver::with_limit(#limit);
-                ::core::future::poll_fn(|#cx| {
+                let mut #driver = #p::Driver::new(#total, #limit, #deps);
+                let #panic = ::core::future::poll_fn(|#cx| {
                     #driver.poll(
                         #cx,
                         &#group,
-                        #deadline_var.as_mut().as_pin_mut(),
-                        &mut [#(#branch_list)*],
+                        #deadline,
+                        |#pass| { #(#visits)* },
                     )
                 })
-                .await
+                .await;
+                (#panic, (#(#outputs)*))
             };
             let #errors = #p::finish(#panic, #group);
             #result
@@ -265,17 +284,24 @@ fn branch(g: &GroupInput, i: usize, b: &Branch, n: &Names, p: &TokenStream) -> T
             let set = quote_spanned!(span=> #win.set(#value));
             quote!(#set; #group.win();)
         }
-        _ => {
+        _ if g.waited_for(i) => {
             let s = slot(i);
             quote!(#s.set(#value);)
         }
+        // The value is the branch's output.
+        _ => quote!(),
+    };
+    let output = match g.options.mode {
+        Mode::Race => quote!(()),
+        _ if g.waited_for(i) => quote!(()),
+        _ => quote!(#value),
     };
     quote! {
         async {
             #(#deps)*
             #compute
             #store
-            ::core::result::Result::<(), #p::Stopped>::Ok(())
+            ::core::result::Result::<_, #p::Stopped>::Ok(#output)
         }
     }
 }
@@ -392,26 +418,35 @@ fn value(g: &GroupInput) -> TokenStream {
                     return None;
                 }
                 let pat = &b.pat;
-                let s = slot(i);
+                let take = take(g, i);
                 Some(quote! {
                     #[allow(unused_variables)]
-                    let #pat = #s.take();
+                    let #pat = #take;
                 })
             });
             quote!({ #(#binds)* #tail })
         }
         None => {
-            let takes: Vec<TokenStream> = (0..g.branches.len())
-                .map(|i| {
-                    let s = slot(i);
-                    quote!(#s.take())
-                })
-                .collect();
+            let takes: Vec<TokenStream> = (0..g.branches.len()).map(|i| take(g, i)).collect();
             match takes.as_slice() {
                 [one] => one.clone(),
                 many => quote!((#(#many,)*)),
             }
         }
+    }
+}
+
+/// The value of binding `i` once the group succeeded: from its slot, or
+/// from the outputs of the branches.
+fn take(g: &GroupInput, i: usize) -> TokenStream {
+    let p = g.krate.private();
+    if g.waited_for(i) {
+        let s = slot(i);
+        quote!(#s.take())
+    } else {
+        let values = id("__tg_values");
+        let i = syn::Index::from(i);
+        quote!(#p::take(#values.#i))
     }
 }
 

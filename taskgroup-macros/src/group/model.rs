@@ -139,6 +139,11 @@ pub(crate) struct Arm {
 
 impl GroupInput {
     /// Whether the group's value is a `Result`: something can fail it.
+    /// Whether some branch waits for the binding of branch `i`.
+    pub(crate) fn waited_for(&self, i: usize) -> bool {
+        self.branches.iter().any(|b| b.deps.contains(&i))
+    }
+
     pub(crate) fn can_fail(&self) -> bool {
         let timeout = self.options.timeout.is_some();
         match self.options.mode {
