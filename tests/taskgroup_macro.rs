@@ -620,3 +620,81 @@ async fn limit_with_dependencies_does_not_deadlock() {
     };
     assert_eq!(v, 3);
 }
+
+/// A branch that never finishes and counts its polls.
+struct CountPolls {
+    polls: Arc<AtomicUsize>,
+    _drop: DropCount,
+}
+
+impl std::future::Future for CountPolls {
+    type Output = ();
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        self.polls.fetch_add(1, Ordering::SeqCst);
+        std::task::Poll::Pending
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panic_mid_pass_drops_later_branches_unpolled_and_waits_for_tasks() {
+    let polls = Arc::new(AtomicUsize::new(0));
+    let later_drops = Arc::new(AtomicUsize::new(0));
+    let task_drops = Arc::new(AtomicUsize::new(0));
+    let (p, l, t) = (polls.clone(), later_drops.clone(), task_drops.clone());
+    let join = tokio::spawn(async move {
+        taskgroup! {
+            let bad = async {
+                tokio::task::yield_now().await;
+                std::panic::panic_any(7u32);
+            };
+            let later = CountPolls { polls: p, _drop: DropCount(l) };
+            #[spawn] let task = async move {
+                let _g = DropCount(t);
+                sleep(ms(1000)).await;
+            };
+        }
+    });
+    let payload = join.await.unwrap_err().into_panic();
+    assert_eq!(payload.downcast_ref::<u32>(), Some(&7));
+    assert_eq!(
+        polls.load(Ordering::SeqCst),
+        1,
+        "the branch after the panicking one is dropped, not polled again"
+    );
+    assert_eq!(later_drops.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        task_drops.load(Ordering::SeqCst),
+        1,
+        "the task branch was aborted and awaited before the panic resumed"
+    );
+}
+
+struct PanicOnDrop;
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            std::panic::panic_any("dropped");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_panic_while_dropping_a_cancelled_branch_is_resumed() {
+    let join = tokio::spawn(async {
+        let r: Result<((), ()), ErrorGroup<String>> = taskgroup! {
+            let a = err_after::<()>(0, "boom")?;
+            let b = async {
+                let _p = PanicOnDrop;
+                std::future::pending::<Result<(), String>>().await
+            }?;
+        };
+        r
+    });
+    let payload = join.await.unwrap_err().into_panic();
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"dropped"));
+}

@@ -180,14 +180,15 @@ pub fn take<T>(value: Option<T>) -> T {
 pub struct Driver {
     cancelling: bool,
     panic: Option<Panic>,
-    /// `limit = N;`: at most N branches run at once, started in order.
-    limit: Option<usize>,
+    /// `limit = N;`: at most N branches run at once, started in order
+    /// (0: no limit). The counts are `u32` to keep the group's future small.
+    limit: u32,
     /// Branches `0..started` have been started.
-    started: usize,
+    started: u32,
     /// How many branches finished, were dropped or panicked.
-    done: usize,
+    done: u32,
     /// How many branches the group has.
-    total: usize,
+    total: u32,
     /// Whether a finished branch can unblock another (a dependency or a
     /// limit), so the pass that saw it must be followed by another.
     repass: bool,
@@ -200,6 +201,13 @@ enum Op {
     Poll { from: usize },
     /// Drop the branch at this index (it panicked): nothing else.
     Drop { at: usize },
+}
+
+/// What [`Pass::act`] decided for one branch.
+enum Act {
+    Skip,
+    Drop,
+    Poll,
 }
 
 /// One walk over the branches of a group, handed to the macro's closure.
@@ -231,6 +239,9 @@ impl std::fmt::Debug for Pass<'_, '_> {
 impl Pass<'_, '_> {
     /// Shows the pass the next branch; `task` when it runs a tokio task
     /// (cancelling it aborts the task and waits for it, so it stays).
+    ///
+    /// Only the poll itself is generic: what to do with a branch outside a
+    /// plain pass is decided by [`Pass::act`], compiled once.
     #[inline]
     pub fn branch<F: Future>(&mut self, task: bool, mut branch: Pin<&mut Branch<F>>) {
         let i = self.index;
@@ -239,51 +250,52 @@ impl Pass<'_, '_> {
             return;
         }
         if !self.plain {
-            return self.branch_slow(task, i, branch);
+            match self.act(task, i) {
+                Act::Skip => return,
+                Act::Drop => return branch.set(MaybeDone::Gone),
+                Act::Poll => {}
+            }
         }
         self.current = i;
-        if branch.as_mut().poll(self.cx).is_ready() {
-            self.driver.done += 1;
-            self.progressed = true;
-        }
-        if self.stop.load(Ordering::Acquire) {
-            self.begin_cancel();
-        }
+        let ready = branch.as_mut().poll(self.cx).is_ready();
+        self.polled(ready);
     }
 
-    /// A pass that drops, cancels, resumes after a panic or holds branches
-    /// back for a limit.
-    fn branch_slow<F: Future>(&mut self, task: bool, i: usize, mut branch: Pin<&mut Branch<F>>) {
+    /// What a pass that is not plain does to unfinished branch `i`.
+    fn act(&mut self, task: bool, i: usize) -> Act {
         match self.op {
-            Op::Drop { at } => {
-                if i == at {
-                    self.driver.done += 1;
-                    branch.set(MaybeDone::Gone);
-                }
-                return;
+            Op::Drop { at } if i == at => {
+                self.driver.done += 1;
+                return Act::Drop;
             }
-            Op::Poll { from } if i < from => return,
+            Op::Drop { .. } => return Act::Skip,
+            Op::Poll { from } if i < from => return Act::Skip,
             Op::Poll { .. } => {}
         }
         self.current = i;
         if self.driver.cancelling {
             // A task branch that never started has no task to wait for.
-            if !task || i >= self.driver.started {
+            if !task || i >= self.driver.started as usize {
                 self.driver.done += 1;
-                branch.set(MaybeDone::Gone);
-            } else if branch.as_mut().poll(self.cx).is_ready() {
-                self.driver.done += 1;
+                return Act::Drop;
             }
-            return;
+            return Act::Poll;
         }
-        if i >= self.driver.started {
-            return;
+        if i >= self.driver.started as usize {
+            return Act::Skip;
         }
-        if branch.as_mut().poll(self.cx).is_ready() {
+        Act::Poll
+    }
+
+    /// Counts a branch that finished; starts cancelling when the group
+    /// was told to stop (a failure, a race's win, a timeout).
+    #[inline]
+    fn polled(&mut self, ready: bool) {
+        if ready {
             self.driver.done += 1;
             self.progressed = true;
         }
-        if self.stop.load(Ordering::Acquire) {
+        if self.stop.load(Ordering::Acquire) && !self.driver.cancelling {
             self.begin_cancel();
         }
     }
@@ -300,24 +312,25 @@ impl Driver {
     /// A driver for `total` branches that runs at most `limit` of them at
     /// once (a branch only waits for earlier ones, which start first, so a
     /// limit never deadlocks); `deps` when some branch waits for another.
-    pub fn new(total: usize, limit: Option<usize>, deps: bool) -> Self {
-        let limit = limit.map(|n| n.max(1));
+    pub fn new(total: u32, limit: Option<usize>, deps: bool) -> Self {
+        let limit = limit.map_or(0, |n| u32::try_from(n.max(1)).unwrap_or(u32::MAX));
         Driver {
             cancelling: false,
             panic: None,
-            started: if limit.is_some() { 0 } else { total },
+            started: if limit == 0 { total } else { 0 },
             limit,
             done: 0,
             total,
-            repass: deps || limit.is_some(),
+            repass: deps || limit != 0,
         }
     }
 
     fn start_more(&mut self) {
-        if let Some(limit) = self.limit {
+        if self.limit != 0 {
             // Every branch done so far was started (none were cancelled).
             let running = self.started - self.done;
-            self.started = (self.started + limit.saturating_sub(running)).min(self.total);
+            let room = self.limit.saturating_sub(running);
+            self.started = self.started.saturating_add(room).min(self.total);
         }
     }
 

@@ -349,7 +349,7 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, id: usize) -> TokenStream {
         });
     }
 
-    let total = lets.len();
+    let total = lets.len() as u32;
     let deps = waits_for.iter().any(|w| !w.is_empty());
 
     let from_ret = if returns {

@@ -172,7 +172,7 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
             quote!(#p::output(#pin.as_mut()),)
         }
     });
-    let total = g.branches.len();
+    let total = g.branches.len() as u32;
     let deps = g.branches.iter().any(|b| !b.deps.is_empty());
 
     let value = value(g);
@@ -205,12 +205,7 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
                 #(#branch_decls)*
                 let mut #driver = #p::Driver::new(#total, #limit, #deps);
                 let #panic = ::core::future::poll_fn(|#cx| {
-                    #driver.poll(
-                        #cx,
-                        &#group,
-                        #deadline,
-                        |#pass| { #(#visits)* },
-                    )
+                    #driver.poll(#cx, &#group, #deadline, |#pass| { #(#visits)* })
                 })
                 .await;
                 (#panic, (#(#outputs)*))
