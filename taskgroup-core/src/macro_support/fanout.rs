@@ -1,39 +1,142 @@
 //! `let v = for x in xs { fut? };`: one child per item, values in input
 //! order, at most `limit` running at once.
 //!
-//! Each running item has a slot with its own waker, and a woken item is
-//! pushed on a ready queue, so a wake costs O(1) whatever the number of
-//! items (the static branches, few by construction, are simply all polled).
+//! Local items run in futures-util's `FuturesUnordered`, so a wake costs
+//! O(1) whatever the number of items. Task items (`#[spawn] for`) report
+//! their own end: the spawned future hands its value to the fan-out under
+//! one lock and wakes the group only when it matters (an error, a panic,
+//! the last task, or room for a queued item), instead of the group polling
+//! a `JoinHandle` and a waker per task.
 
+use std::any::Any;
 use std::collections::VecDeque;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
+use futures_util::FutureExt;
 use futures_util::stream::{FuturesUnordered, Stream};
 use tokio::task::JoinHandle;
 
 use super::driver::{Group, Mode, Stopped};
-use super::task::{AbortOnDrop, Outcome};
-use crate::wake::{ReadyQueue, SlotWaker};
+use crate::wake::lock;
+
+type Panic = Box<dyn Any + Send + 'static>;
 
 /// Starts a task item (set for `#[spawn] for`).
-type Spawn<F, T, E> = fn(F) -> JoinHandle<(usize, Result<T, E>)>;
+type Spawn<F, T, E> = fn(F, Reporter<T, E>) -> JoinHandle<()>;
 
-/// A running task item (local items live in `FanOut::local`).
-enum Item<F: Future> {
-    Task(AbortOnDrop<F::Output>),
+/// What the tasks of a `#[spawn] for` hand back, under one lock.
+struct Reports<T, E> {
+    /// The values, by item index (grown by whichever task needs it).
+    values: Vec<Option<T>>,
+    /// Errors, in the order they happened.
+    errors: Vec<E>,
+    /// Items whose task ended without a value: a panic, or an abort. Their
+    /// `JoinHandle` tells which.
+    dropped: Vec<usize>,
+    /// Tasks that have reported (with a value, an error, or dropped).
+    finished: usize,
+    /// The group sleeps until this many tasks have finished.
+    expect: usize,
+    /// Wake the group on every report: items wait for room to start.
+    wake_each: bool,
+    /// Set once the group aborts its tasks: a dropped task is expected.
+    aborting: bool,
+    parent: Option<Waker>,
 }
 
-struct Running<F: Future> {
+type Shared<T, E> = Arc<Mutex<Reports<T, E>>>;
+
+/// Inside each spawned item: hands its result to the fan-out, or reports
+/// it dropped (aborted or panicked) if the item's future is dropped first.
+struct Reporter<T, E> {
+    shared: Option<Shared<T, E>>,
     index: usize,
-    item: Item<F>,
 }
 
-struct SlotState<F: Future> {
-    running: Option<Running<F>>,
-    signal: Arc<SlotWaker>,
-    waker: Waker,
+impl<T, E> Reporter<T, E> {
+    fn report(mut self, result: Result<T, E>) {
+        if let Some(shared) = self.shared.take() {
+            send(&shared, self.index, Some(result));
+        }
+    }
+}
+
+impl<T, E> Drop for Reporter<T, E> {
+    fn drop(&mut self) {
+        if let Some(shared) = self.shared.take() {
+            send(&shared, self.index, None);
+        }
+    }
+}
+
+impl<T, E> std::fmt::Debug for Reporter<T, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reporter")
+            .field("index", &self.index)
+            .finish()
+    }
+}
+
+fn send<T, E>(shared: &Mutex<Reports<T, E>>, index: usize, result: Option<Result<T, E>>) {
+    let waker = {
+        let mut r = lock(shared);
+        r.finished += 1;
+        let urgent = match result {
+            Some(Ok(value)) => {
+                if index >= r.values.len() {
+                    r.values.resize_with(index + 1, || None);
+                }
+                r.values[index] = Some(value);
+                false
+            }
+            Some(Err(error)) => {
+                r.errors.push(error);
+                true
+            }
+            None => {
+                r.dropped.push(index);
+                !r.aborting
+            }
+        };
+        if urgent || r.wake_each || r.finished == r.expect {
+            r.parent.take()
+        } else {
+            None
+        }
+    };
+    // Wake outside the lock: a waker may run arbitrary code.
+    if let Some(waker) = waker {
+        waker.wake();
+    }
+}
+
+/// The task items of a `#[spawn] for`.
+struct Tasks<F, T, E> {
+    spawn: Spawn<F, T, E>,
+    shared: Shared<T, E>,
+    /// Items pushed so far.
+    pushed: usize,
+    /// One per started item, in item order.
+    handles: Vec<JoinHandle<()>>,
+    /// Items that ended without a value, whose handle is still to be
+    /// polled for a panic once every task has finished.
+    dropped: Vec<usize>,
+    /// The first panic of a task item, resumed once the other items have
+    /// been aborted and awaited.
+    panic: Option<Panic>,
+}
+
+impl<F, T, E> Tasks<F, T, E> {
+    /// Spawns item `index`.
+    fn start(&mut self, index: usize, fut: F) {
+        let reporter = Reporter {
+            shared: Some(Arc::clone(&self.shared)),
+            index,
+        };
+        self.handles.push((self.spawn)(fut, reporter));
+    }
 }
 
 /// The children of one fan-out branch.
@@ -43,27 +146,20 @@ struct SlotState<F: Future> {
 /// are spawned when the limit lets them start.
 pub struct FanOut<'g, F: Future<Output = (usize, Result<T, E>)>, T, E> {
     group: &'g Group<E>,
-    spawn: Option<Spawn<F, T, E>>,
     /// Running local items (each yields its own index with its result:
     /// the macro writes it into the item's async block). futures-util's
     /// `FuturesUnordered` keeps each future inline in the one allocation
     /// that is also its waker, which safe code here could not do for a
     /// future that borrows.
     local: FuturesUnordered<F>,
-    queued: VecDeque<(usize, F)>,
-    slots: Vec<SlotState<F>>,
-    free: Vec<usize>,
+    /// Values of local items, by index.
     values: Vec<Option<T>>,
-    ready: Arc<ReadyQueue>,
-    /// Slots taken from the ready queue; those before `buf_pos` are done.
-    buf: Vec<usize>,
-    buf_pos: usize,
+    queued: VecDeque<(usize, F)>,
+    tasks: Option<Tasks<F, T, E>>,
     limit: usize,
+    /// Local items running (task items: `started - finished`).
     running: usize,
     stopped: bool,
-    /// The first panic of a task item, resumed once the other items have
-    /// been aborted and awaited.
-    panic: Option<Box<dyn std::any::Any + Send + 'static>>,
 }
 
 impl<F: Future<Output = (usize, Result<T, E>)>, T, E> std::fmt::Debug for FanOut<'_, F, T, E> {
@@ -79,13 +175,25 @@ impl<F: Future<Output = (usize, Result<T, E>)>, T, E> std::fmt::Debug for FanOut
 // Queued items are moved, never pinned, until they are boxed or spawned.
 impl<F: Future<Output = (usize, Result<T, E>)>, T, E> Unpin for FanOut<'_, F, T, E> {}
 
-fn spawn_item<F, T, E>(fut: F) -> JoinHandle<(usize, Result<T, E>)>
+impl<F: Future<Output = (usize, Result<T, E>)>, T, E> Drop for FanOut<'_, F, T, E> {
+    fn drop(&mut self) {
+        // Dropped before every task finished (the group was dropped): no
+        // task item outlives it.
+        if let Some(tasks) = &self.tasks {
+            for handle in &tasks.handles {
+                handle.abort();
+            }
+        }
+    }
+}
+
+fn spawn_item<F, T, E>(fut: F, reporter: Reporter<T, E>) -> JoinHandle<()>
 where
     F: Future<Output = (usize, Result<T, E>)> + Send + 'static,
     T: Send + 'static,
     E: Send + 'static,
 {
-    tokio::spawn(fut)
+    tokio::spawn(fut.map(move |(_, result)| reporter.report(result)))
 }
 
 impl<'g, F, T, E> FanOut<'g, F, T, E>
@@ -97,85 +205,66 @@ where
         Self::new(group, limit, None)
     }
 
-    fn new(group: &'g Group<E>, limit: Option<usize>, spawn: Option<Spawn<F, T, E>>) -> Self {
+    fn new(group: &'g Group<E>, limit: Option<usize>, tasks: Option<Tasks<F, T, E>>) -> Self {
         FanOut {
             group,
-            spawn,
             local: FuturesUnordered::new(),
-            queued: VecDeque::new(),
-            slots: Vec::new(),
-            free: Vec::new(),
             values: Vec::new(),
-            ready: ReadyQueue::new(),
-            buf: Vec::new(),
-            buf_pos: 0,
+            queued: VecDeque::new(),
+            tasks,
             limit: limit.unwrap_or(usize::MAX).max(1),
             running: 0,
             stopped: false,
-            panic: None,
         }
     }
 
     /// Adds the next item, made by `item` from its index (the item's
-    /// output carries the index back); it starts when the group polls the
-    /// fan-out.
+    /// output carries the index back); it starts at once when the limit
+    /// leaves room, else when the group polls the fan-out.
     pub fn push_with(&mut self, item: impl FnOnce(usize) -> F) {
-        let index = self.values.len();
-        self.values.push(None);
-        let fut = item(index);
-        if self.spawn.is_none()
-            && !self.stopped
-            && self.queued.is_empty()
-            && self.running < self.limit
-        {
-            // Room now: straight into FuturesUnordered, no queue, no move.
-            self.local.push(fut);
-            self.running += 1;
-        } else {
-            self.queued.push_back((index, fut));
+        // Room now: no queue, no move.
+        let room = !self.stopped && self.queued.is_empty() && self.running < self.limit;
+        match &mut self.tasks {
+            None => {
+                let index = self.values.len();
+                self.values.push(None);
+                let fut = item(index);
+                if room {
+                    self.running += 1;
+                    self.local.push(fut);
+                } else {
+                    self.queued.push_back((index, fut));
+                }
+            }
+            Some(tasks) => {
+                let index = tasks.pushed;
+                tasks.pushed += 1;
+                let fut = item(index);
+                if room && !self.group.stopping() {
+                    self.running += 1;
+                    tasks.start(index, fut);
+                } else {
+                    self.queued.push_back((index, fut));
+                }
+            }
         }
     }
 
-    /// Starts queued items up to the limit; true if any local one started.
+    /// Starts queued items up to the limit; true if any started.
     fn start_queued(&mut self) -> bool {
-        let mut started_local = false;
+        let mut started = false;
         while !self.stopped && self.running < self.limit {
             let Some((index, fut)) = self.queued.pop_front() else {
                 break;
             };
-            let item = match self.spawn {
-                Some(spawn) => Item::Task(AbortOnDrop(spawn(fut))),
-                None => {
-                    self.local.push(fut);
-                    self.running += 1;
-                    started_local = true;
-                    continue;
-                }
-            };
-            let running = Some(Running { index, item });
-            match self.free.pop() {
-                Some(idx) => {
-                    let slot = &mut self.slots[idx];
-                    slot.running = running;
-                    if slot.signal.mark_queued() {
-                        self.ready.push(idx);
-                    }
-                }
-                None => {
-                    let idx = self.slots.len();
-                    let signal = SlotWaker::new(idx, &self.ready);
-                    let waker = Waker::from(Arc::clone(&signal));
-                    self.slots.push(SlotState {
-                        running,
-                        signal,
-                        waker,
-                    });
-                    self.ready.push(idx);
-                }
-            }
             self.running += 1;
+            match &mut self.tasks {
+                None => self.local.push(fut),
+                Some(tasks) => tasks.start(index, fut),
+            }
+            started = true;
         }
-        started_local
+        started
     }
 
     /// Stops starting items; local items are dropped at once, task items
@@ -186,29 +275,153 @@ where
         }
         self.stopped = true;
         self.queued.clear();
-        self.running -= self.local.len();
-        self.local.clear();
-        for (idx, slot) in self.slots.iter_mut().enumerate() {
-            match &slot.running {
-                Some(Running {
-                    item: Item::Task(task),
-                    ..
-                }) => {
-                    task.0.abort();
-                    // Poll it again so its waker is registered after the abort.
-                    if slot.signal.mark_queued() {
-                        self.ready.push(idx);
-                    }
+        match &self.tasks {
+            None => {
+                self.running -= self.local.len();
+                self.local.clear();
+            }
+            Some(tasks) => {
+                {
+                    let mut r = lock(&tasks.shared);
+                    r.aborting = true;
+                    r.wake_each = false;
                 }
-                None => {}
+                for handle in &tasks.handles {
+                    handle.abort();
+                }
             }
         }
     }
 
-    fn finish_slot(&mut self, idx: usize) {
-        self.slots[idx].running = None;
-        self.free.push(idx);
-        self.running -= 1;
+    /// Records a failed item: the group cancels unless it supervises.
+    fn fail(&mut self, error: E) {
+        self.group.fail(error);
+        if self.group.mode() != Mode::Supervise {
+            self.stop();
+        }
+    }
+
+    /// The values once every item has finished, or `Stopped`.
+    fn finish(&mut self, values: Vec<Option<T>>) -> Result<Vec<T>, Stopped> {
+        if self.stopped {
+            return Err(Stopped);
+        }
+        Ok(values
+            .into_iter()
+            .map(|v| match v {
+                Some(v) => v,
+                None => unreachable!("taskgroup: a fan-out item finished without a value"),
+            })
+            .collect())
+    }
+
+    fn poll_local(&mut self, cx: &mut Context<'_>) -> Poll<Result<Vec<T>, Stopped>> {
+        loop {
+            if self.group.stopping() {
+                self.stop();
+            }
+            self.start_queued();
+            while !self.local.is_empty() {
+                match Pin::new(&mut self.local).poll_next(cx) {
+                    Poll::Ready(Some((index, result))) => {
+                        self.running -= 1;
+                        match result {
+                            Ok(value) => self.values[index] = Some(value),
+                            Err(error) => self.fail(error),
+                        }
+                    }
+                    // Pending: FuturesUnordered has registered our waker
+                    // (or yielded after its own budget, waking us).
+                    Poll::Ready(None) | Poll::Pending => break,
+                }
+            }
+            if self.running == 0 && self.queued.is_empty() {
+                let values = std::mem::take(&mut self.values);
+                return Poll::Ready(self.finish(values));
+            }
+            // Finished items made room: start the next ones and poll them.
+            if !self.start_queued() {
+                return Poll::Pending;
+            }
+        }
+    }
+
+    fn poll_tasks(&mut self, cx: &mut Context<'_>) -> Poll<Result<Vec<T>, Stopped>> {
+        loop {
+            if self.group.stopping() {
+                self.stop();
+            }
+            self.start_queued();
+            let Some(tasks) = &mut self.tasks else {
+                unreachable!("taskgroup: a task fan-out without tasks")
+            };
+            let (errors, dropped) = {
+                let mut r = lock(&tasks.shared);
+                let started = tasks.handles.len();
+                self.running = started - r.finished;
+                if r.errors.is_empty() && r.dropped.is_empty() {
+                    if self.running == 0 && self.queued.is_empty() {
+                        break;
+                    }
+                    if self.stopped || self.running >= self.limit || self.queued.is_empty() {
+                        // Sleep until an error, a panic, the last task, or
+                        // (items queued) any task.
+                        r.expect = started;
+                        r.wake_each = !self.stopped && !self.queued.is_empty();
+                        match &r.parent {
+                            Some(w) if w.will_wake(cx.waker()) => {}
+                            _ => r.parent = Some(cx.waker().clone()),
+                        }
+                        return Poll::Pending;
+                    }
+                    // Room for queued items: start them.
+                    continue;
+                }
+                (
+                    std::mem::take(&mut r.errors),
+                    std::mem::take(&mut r.dropped),
+                )
+            };
+            let unexpected = !dropped.is_empty() && !self.stopped;
+            tasks.dropped.extend(dropped);
+            for error in errors {
+                self.fail(error);
+            }
+            // A task dropped without being aborted panicked (or its runtime
+            // is shutting down): cancel the others.
+            if unexpected {
+                self.stop();
+            }
+        }
+        // Every task has finished: look for panics among those that ended
+        // without a value.
+        let Some(tasks) = &mut self.tasks else {
+            unreachable!("taskgroup: a task fan-out without tasks")
+        };
+        while let Some(&index) = tasks.dropped.last() {
+            let Some(handle) = tasks.handles.get_mut(index) else {
+                tasks.dropped.pop();
+                continue;
+            };
+            match Pin::new(handle).poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(err)) => {
+                    if let Ok(payload) = err.try_into_panic() {
+                        tasks.panic.get_or_insert(payload);
+                    }
+                }
+            }
+            tasks.dropped.pop();
+        }
+        // Finished tasks: drop their handles without aborting.
+        tasks.handles = Vec::new();
+        if let Some(payload) = tasks.panic.take() {
+            std::panic::resume_unwind(payload);
+        }
+        let mut values = std::mem::take(&mut lock(&tasks.shared).values);
+        values.resize_with(tasks.pushed, || None);
+        Poll::Ready(self.finish(values))
     }
 }
 
@@ -220,7 +433,25 @@ where
 {
     /// Items run as tokio tasks (`#[spawn] for`).
     pub fn tasks(group: &'g Group<E>, limit: Option<usize>) -> Self {
-        Self::new(group, limit, Some(spawn_item::<F, T, E>))
+        let shared = Arc::new(Mutex::new(Reports {
+            values: Vec::new(),
+            errors: Vec::new(),
+            dropped: Vec::new(),
+            finished: 0,
+            expect: usize::MAX,
+            wake_each: false,
+            aborting: false,
+            parent: None,
+        }));
+        let tasks = Tasks {
+            spawn: spawn_item::<F, T, E>,
+            shared,
+            pushed: 0,
+            handles: Vec::new(),
+            dropped: Vec::new(),
+            panic: None,
+        };
+        Self::new(group, limit, Some(tasks))
     }
 }
 
@@ -233,126 +464,181 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // Every field is Unpin (FuturesUnordered boxes its futures).
         let this = self.get_mut();
-        // Let every running item be polled about twice per poll, so items
-        // that keep waking themselves cannot keep this task from yielding.
-        let mut budget = 2 * (this.running + 64);
-        loop {
-            if this.group.stopping() {
-                this.stop();
-            }
-            this.start_queued();
-            while !this.local.is_empty() {
-                match Pin::new(&mut this.local).poll_next(cx) {
-                    Poll::Ready(Some((index, result))) => {
-                        this.running -= 1;
-                        match result {
-                            Ok(value) => this.values[index] = Some(value),
-                            Err(error) => {
-                                this.group.fail(error);
-                                if this.group.mode() != Mode::Supervise {
-                                    this.stop();
-                                }
-                            }
-                        }
-                    }
-                    // Pending: FuturesUnordered has registered our waker
-                    // (or yielded after its own budget, waking us).
-                    Poll::Ready(None) | Poll::Pending => break,
-                }
-            }
-            if this.buf_pos == this.buf.len() {
-                this.buf.clear();
-                this.buf_pos = 0;
-                this.ready.take(&mut this.buf);
-            }
-            let ready = std::mem::take(&mut this.buf);
-            let mut pos = this.buf_pos;
-            let mut out_of_budget = false;
-            budget = budget.saturating_sub(ready.len() - pos);
-            while let Some(&idx) = ready.get(pos) {
-                // Once tokio's cooperative budget is spent, a task item's
-                // JoinHandle answers Pending and wakes at once: polling on
-                // would spin forever inside this poll. Keep the rest for the
-                // next poll (requeueing it would cost O(rest) per yield,
-                // O(N^2) for N task items) and yield.
-                if !tokio::task::coop::has_budget_remaining() {
-                    out_of_budget = true;
-                    break;
-                }
-                pos += 1;
-                let Some(slot) = this.slots.get_mut(idx) else {
-                    continue;
-                };
-                slot.signal.clear();
-                let Some(running) = slot.running.as_mut() else {
-                    continue;
-                };
-                let mut item_cx = Context::from_waker(&slot.waker);
-                let polled = match &mut running.item {
-                    Item::Task(task) => match task.poll_outcome(&mut item_cx) {
-                        Poll::Pending => Poll::Pending,
-                        Poll::Ready(Outcome::Value((_, out))) => Poll::Ready(Ok(out)),
-                        Poll::Ready(Outcome::Aborted) => Poll::Ready(Err(Stopped)),
-                        Poll::Ready(Outcome::Panicked(payload)) => {
-                            this.panic.get_or_insert(payload);
-                            Poll::Ready(Err(Stopped))
-                        }
-                    },
-                };
-                let index = running.index;
-                match polled {
-                    Poll::Pending => {}
-                    Poll::Ready(Ok(Ok(value))) => {
-                        this.values[index] = Some(value);
-                        this.finish_slot(idx);
-                    }
-                    Poll::Ready(Ok(Err(error))) => {
-                        this.finish_slot(idx);
-                        this.group.fail(error);
-                        if this.group.mode() != Mode::Supervise {
-                            this.stop();
-                        }
-                    }
-                    Poll::Ready(Err(Stopped)) => {
-                        this.finish_slot(idx);
-                        if this.panic.is_some() {
-                            this.stop();
-                        }
-                    }
-                }
-            }
-            this.buf = ready;
-            this.buf_pos = pos;
-            if out_of_budget || budget == 0 {
-                cx.waker().wake_by_ref();
-                return Poll::Pending;
-            }
-            // Finished items made room: start the next ones before sleeping
-            // (a started task item is queued as ready; a started local one
-            // must be polled by FuturesUnordered, so the loop goes on).
-            let started_local = this.start_queued();
-            if this.running == 0 && this.queued.is_empty() {
-                if let Some(payload) = this.panic.take() {
-                    std::panic::resume_unwind(payload);
-                }
-                if this.stopped {
-                    return Poll::Ready(Err(Stopped));
-                }
-                let values = std::mem::take(&mut this.values);
-                return Poll::Ready(Ok(values
-                    .into_iter()
-                    .map(|v| match v {
-                        Some(v) => v,
-                        None => unreachable!("taskgroup: a fan-out item finished without a value"),
-                    })
-                    .collect()));
-            }
-            if started_local {
-                continue;
-            }
-            if this.ready.sleep(cx.waker()) {
-                return Poll::Pending;
-            }
+        if this.tasks.is_some() {
+            this.poll_tasks(cx)
+        } else {
+            this.poll_local(cx)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use super::*;
+
+    /// Counts the items whose future has been dropped.
+    struct Dropped(Arc<AtomicUsize>);
+
+    impl Drop for Dropped {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn sleep(ms: u64) -> tokio::time::Sleep {
+        tokio::time::sleep(Duration::from_millis(ms))
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn task_items_keep_input_order() {
+        let group = Group::<()>::new(Mode::FailFast);
+        let mut fan = FanOut::tasks(&group, None);
+        for i in 0..1_000u64 {
+            fan.push_with(|index| async move {
+                tokio::task::yield_now().await;
+                (index, Ok(i))
+            });
+        }
+        let v = fan.await.unwrap();
+        assert_eq!(v, (0..1_000).collect::<Vec<_>>());
+        assert!(group.into_errors().is_none());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_task_item_aborts_the_others_and_waits_for_them() {
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let group = Group::<&str>::new(Mode::FailFast);
+        let mut fan = FanOut::tasks(&group, None);
+        for i in 0..10u64 {
+            let guard = Dropped(dropped.clone());
+            fan.push_with(|index| async move {
+                let _guard = guard;
+                if i == 3 {
+                    sleep(10).await;
+                    (index, Err("item 3"))
+                } else {
+                    sleep(10_000).await;
+                    (index, Ok(i))
+                }
+            });
+        }
+        assert_eq!(fan.await, Err(Stopped));
+        assert_eq!(dropped.load(Ordering::SeqCst), 10);
+        assert_eq!(group.into_errors().unwrap().into_vec(), ["item 3"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn errors_of_aborted_task_items_are_kept_in_order() {
+        let group = Group::<u64>::new(Mode::FailFast);
+        let mut fan = FanOut::tasks(&group, None);
+        for i in 0..4u64 {
+            fan.push_with(|index| async move {
+                sleep(10 * i).await;
+                (index, Err::<(), _>(i))
+            });
+        }
+        // Item 0 fails at once; the others are aborted before they fail.
+        assert_eq!(fan.await, Err(Stopped));
+        assert_eq!(group.into_errors().unwrap().into_vec(), [0]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panicking_task_item_is_resumed_after_the_others_are_gone() {
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let seen = dropped.clone();
+        let join = tokio::spawn(async move {
+            let group = Group::<()>::new(Mode::Supervise);
+            let mut fan = FanOut::tasks(&group, None);
+            for i in 0..20u64 {
+                let guard = Dropped(dropped.clone());
+                fan.push_with(|index| async move {
+                    let _guard = guard;
+                    if i == 7 {
+                        tokio::task::yield_now().await;
+                        panic!("item {i}");
+                    }
+                    sleep(10_000).await;
+                    (index, Ok(i))
+                });
+            }
+            let _ = fan.await;
+        });
+        let payload = join.await.unwrap_err().into_panic();
+        assert_eq!(payload.downcast_ref::<String>().unwrap(), "item 7");
+        assert_eq!(seen.load(Ordering::SeqCst), 20);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_task_item_that_panics_while_the_others_are_aborted_is_resumed() {
+        let join = tokio::spawn(async move {
+            let group = Group::<&str>::new(Mode::FailFast);
+            let mut fan = FanOut::tasks(&group, None);
+            for i in 0..2u64 {
+                fan.push_with(|index| async move {
+                    struct PanicOnDrop;
+                    impl Drop for PanicOnDrop {
+                        fn drop(&mut self) {
+                            panic!("dropped item");
+                        }
+                    }
+                    if i == 0 {
+                        tokio::task::yield_now().await;
+                        return (index, Err("item 0"));
+                    }
+                    // Aborted after item 0 fails: panics while it is dropped.
+                    let _bomb = PanicOnDrop;
+                    sleep(10_000).await;
+                    (index, Ok(()))
+                });
+            }
+            let _ = fan.await;
+        });
+        let payload = join.await.unwrap_err().into_panic();
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"dropped item"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn dropping_a_task_fan_out_aborts_its_items() {
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let group = Group::<()>::new(Mode::FailFast);
+        let mut fan = FanOut::tasks(&group, None);
+        for i in 0..5u64 {
+            let guard = Dropped(dropped.clone());
+            fan.push_with(|index| async move {
+                let _guard = guard;
+                sleep(10_000).await;
+                (index, Ok(i))
+            });
+        }
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(Pin::new(&mut fan).poll(&mut cx).is_pending());
+        drop(fan);
+        sleep(1).await;
+        assert_eq!(dropped.load(Ordering::SeqCst), 5);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn task_items_wait_for_the_limit() {
+        let (running, max) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let group = Group::<()>::new(Mode::FailFast);
+        let mut fan = FanOut::tasks(&group, Some(3));
+        for i in 0..10u64 {
+            let (running, max) = (running.clone(), max.clone());
+            fan.push_with(|index| async move {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                max.fetch_max(now, Ordering::SeqCst);
+                sleep(10).await;
+                running.fetch_sub(1, Ordering::SeqCst);
+                (index, Ok(i))
+            });
+        }
+        let start = tokio::time::Instant::now();
+        assert_eq!(fan.await.unwrap(), (0..10).collect::<Vec<_>>());
+        assert_eq!(max.load(Ordering::SeqCst), 3);
+        assert_eq!(start.elapsed(), Duration::from_millis(40));
     }
 }
