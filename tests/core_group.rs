@@ -964,3 +964,177 @@ async fn a_task_of_a_nested_group_in_a_cancelled_child_is_awaited_by_the_outer_g
         "the outer run returned while a grandchild task was still running"
     );
 }
+
+// Task children report to their group themselves (no JoinHandle poll by
+// the driver): the paths below are the ones that report.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn supervise_gives_a_task_childs_error_to_its_handle() {
+    let tg = TaskGroup::builder().supervise().build();
+    let out = tg
+        .run(async {
+            let bad = tg.spawn_task(async { Err::<i32, _>("bad") });
+            let good = tg.spawn_task(async {
+                tokio::task::yield_now().await;
+                Ok(2)
+            });
+            // Nobody asks for this one's error: it is dropped.
+            drop(tg.spawn_task(async { Err::<i32, _>("unseen") }));
+            Ok((bad.result().await, good.result().await))
+        })
+        .await;
+    assert_eq!(out, Ok((Err("bad"), Ok(2))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn race_of_task_children_first_success_wins_and_the_rest_are_awaited() {
+    let alive = Alive::default();
+    let race = Race::new();
+    let v = race
+        .run(async {
+            let g = alive.guard();
+            race.spawn_task(async move {
+                let _g = g;
+                std::future::pending::<()>().await;
+                Ok("never")
+            });
+            race.spawn_task(async { Err("broken mirror") });
+            race.spawn_task(async {
+                tokio::task::yield_now().await;
+                Ok("fast")
+            });
+            Ok(())
+        })
+        .await;
+    assert_eq!(v, Ok("fast"));
+    assert_eq!(alive.count(), 0, "the losing task was awaited");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_child_that_panics_when_aborted_is_resumed_after_the_others() {
+    struct PanicOnDrop;
+    impl Drop for PanicOnDrop {
+        fn drop(&mut self) {
+            panic!("drop of an aborted task");
+        }
+    }
+    let alive = Alive::default();
+    let a = alive.clone();
+    let payload = panic_payload(async move {
+        let tg = TaskGroup::<&str>::new();
+        let _ = tg
+            .run(async {
+                let started = Arc::new(tokio::sync::Notify::new());
+                let s = Arc::clone(&started);
+                tg.spawn_task(async move {
+                    let _p = PanicOnDrop;
+                    s.notify_one();
+                    std::future::pending::<Result<(), &str>>().await
+                });
+                let g = a.guard();
+                tg.spawn_task(async move {
+                    let _g = g;
+                    std::future::pending::<Result<(), &str>>().await
+                });
+                started.notified().await;
+                Err::<(), _>("stop")
+            })
+            .await;
+    })
+    .await;
+    assert_eq!(
+        payload.downcast_ref::<&str>(),
+        Some(&"drop of an aborted task")
+    );
+    assert_eq!(alive.count(), 0);
+}
+
+#[tokio::test]
+async fn a_task_child_cancelled_before_its_first_poll_is_dropped_before_run_returns() {
+    let alive = Alive::default();
+    let tg = TaskGroup::<&str>::new();
+    let err = tg
+        .run(async {
+            for _ in 0..100 {
+                let g = alive.guard();
+                tg.spawn_task(async move {
+                    let _g = g;
+                    tokio::task::yield_now().await;
+                    Ok(())
+                });
+            }
+            // On the current-thread runtime none of them has run yet.
+            Err::<(), _>("stop")
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.into_vec(), ["stop"]);
+    assert_eq!(alive.count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn task_children_of_a_group_with_a_limit_give_their_values() {
+    let tg = TaskGroup::<()>::builder().limit(3).build();
+    let sum = tg
+        .run(async {
+            let handles: Vec<_> = (0..50u64)
+                .map(|i| {
+                    tg.spawn_task(async move {
+                        tokio::task::yield_now().await;
+                        Ok(i)
+                    })
+                })
+                .collect();
+            let mut sum = 0;
+            for h in handles {
+                sum += h.await;
+            }
+            Ok(sum)
+        })
+        .await;
+    assert_eq!(sum, Ok(49 * 50 / 2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_childs_handle_can_be_awaited_after_run_returned() {
+    let tg = TaskGroup::<()>::new();
+    let (h, name) = tg
+        .run(async {
+            let h = tg.child("late").spawn_task(async { Ok(7) });
+            let name = h.name().map(String::from);
+            Ok((h, name))
+        })
+        .await
+        .unwrap();
+    assert!(h.is_finished());
+    assert_eq!(name.as_deref(), Some("late"));
+    assert_eq!(h.name(), Some("late"));
+    assert_eq!(h.await, 7);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_task_child_error_is_kept_and_the_first_cancels_the_rest() {
+    let alive = Alive::default();
+    let tg = TaskGroup::<usize>::new();
+    let err = tg
+        .run(async {
+            for i in 0..20 {
+                let g = alive.guard();
+                tg.spawn_task(async move {
+                    let _g = g;
+                    if i % 5 == 0 {
+                        tokio::task::yield_now().await;
+                        Err(i)
+                    } else {
+                        std::future::pending::<Result<(), usize>>().await
+                    }
+                });
+            }
+            Ok(())
+        })
+        .await
+        .unwrap_err();
+    assert!(err.len() >= 1);
+    assert!(err.iter().all(|e| e % 5 == 0));
+    assert_eq!(alive.count(), 0);
+}

@@ -9,6 +9,13 @@
 //! the only child storage inside `TaskGroup` is `incoming`, kept in a
 //! `ManuallyDrop` so the group has no drop glue that could touch a borrow,
 //! and emptied by a guard in `run` before `run` returns or is dropped.
+//!
+//! Task children (`spawn_task`, no limit) skip the driver's slots: the
+//! spawn starts the tokio task at once and keeps only its `AbortHandle`;
+//! the task reports its own error or panic to the group ([`Tasks`]), its
+//! value is the task's output, which the child's handle reads from the
+//! `JoinHandle` itself, and the driver waits for a count of running tasks
+//! to reach zero before `run` returns.
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -18,49 +25,248 @@ use std::future::{Future, poll_fn};
 use std::mem::ManuallyDrop;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::{Pin, pin};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll, Waker};
 
-use tokio::task::JoinHandle;
+use tokio::task::AbortHandle;
 use tokio::time::Sleep;
 
 use crate::error::{ErrorGroup, TimedOut};
-use crate::handle::{CompletionGuard, Handle, Shared, handle_alive};
+use crate::handle::{CompletionGuard, Handle, Shared, TaskOutput, handle_alive};
 use crate::options::{Builder, Mode, Options};
 use crate::tree::{self, GroupNode};
 use crate::wake::{BODY, ReadyQueue, SlotWaker, lock, with_local};
 
 /// The slot index that tells the driver new children are waiting.
 const INCOMING: usize = usize::MAX - 1;
+/// The slot index that tells the driver a task child reported something
+/// (an error, a panic, a race win) or that the last one finished.
+const TASKS: usize = usize::MAX - 2;
 
 pub(crate) type Panic = Box<dyn Any + Send + 'static>;
 type LocalFut<'a, E> = Pin<Box<dyn Future<Output = Result<(), E>> + Send + 'a>>;
-/// Starts a deferred task child (made where the `Send + 'static` bounds hold).
-type TaskStart<'a, E> = Box<dyn FnOnce() -> AbortOnDrop<E> + Send + 'a>;
+/// Starts a deferred task child (made where the `Send + 'static` bounds
+/// hold) and returns its abort handle.
+type TaskStart<'a> = Box<dyn FnOnce() -> AbortHandle + Send + 'a>;
 
-/// A tokio task that is aborted when its handle is dropped. The second
-/// field turns it into an [`Orphan`] (made where `E: Send + 'static` holds).
-struct AbortOnDrop<E>(JoinHandle<Result<(), E>>, fn(AbortOnDrop<E>) -> Orphan);
-
-impl<E: Send + 'static> AbortOnDrop<E> {
-    fn spawn<F>(fut: F) -> Self
-    where
-        F: Future<Output = Result<(), E>> + Send + 'static,
-    {
-        AbortOnDrop(tokio::spawn(fut), orphan::<E>)
-    }
-}
-
-/// An aborted task of a group whose `run` future was dropped, still to be
+/// The aborted tasks of a group whose `run` future was dropped, still to be
 /// awaited: by the nearest enclosing group that is running on this thread.
 type Orphan = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
-fn orphan<E: Send + 'static>(mut task: AbortOnDrop<E>) -> Orphan {
-    task.0.abort();
-    Box::pin(async move {
-        let _ = (&mut task.0).await;
-    })
+/// `Tasks::count` holds twice the number of running task children; this
+/// bit is set once someone waits for that number to reach zero.
+const WAITING: usize = 1;
+
+/// The task children of a group as their tokio tasks see it. A task child
+/// reports to the driver itself (no `JoinHandle` poll per child): its
+/// error or panic through `reports`, its end through `count`. The driver is
+/// woken only for a report, for the last task to end once the driver waits
+/// for it, and (in a group with a limit) for every end.
+struct Tasks<E> {
+    count: AtomicUsize,
+    /// Wake the driver at every end, not only the last (a limit's next child).
+    notify_each: bool,
+    race: bool,
+    supervise: bool,
+    inner: Mutex<TasksInner<E>>,
+}
+
+struct TasksInner<E> {
+    reports: Vec<Report<E>>,
+    /// Whom to wake: the driver (through its `TASKS` slot), or, once `run`'s
+    /// future was dropped, the enclosing group awaiting the aborted tasks.
+    waker: Option<Waker>,
+}
+
+/// What a task child tells its group, in the order it happened.
+enum Report<E> {
+    Failed(E),
+    Panicked(Panic),
+    /// A race contestant succeeded.
+    Won,
+}
+
+impl<E> Tasks<E> {
+    fn report(&self, report: Report<E>) {
+        let waker = {
+            let mut inner = lock(&self.inner);
+            inner.reports.push(report);
+            inner.waker.clone()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    fn wake(&self) {
+        let waker = lock(&self.inner).waker.clone();
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    fn started(&self) {
+        self.count.fetch_add(2, Ordering::AcqRel);
+    }
+
+    /// A task child's future was dropped (finished, aborted or never run).
+    fn ended(&self) {
+        let before = self.count.fetch_sub(2, Ordering::AcqRel);
+        if self.notify_each || before == 2 | WAITING {
+            self.wake();
+        }
+    }
+
+    fn running(&self) -> usize {
+        self.count.load(Ordering::Acquire) >> 1
+    }
+
+    /// Whether no task child is running; if some are, the last one to end
+    /// wakes the waker.
+    fn idle(&self) -> bool {
+        self.count.fetch_or(WAITING, Ordering::AcqRel) >> 1 == 0
+    }
+
+    fn take_reports(&self) -> Vec<Report<E>> {
+        std::mem::take(&mut lock(&self.inner).reports)
+    }
+}
+
+/// A group's task children, made by the first `spawn_task`.
+struct TaskSet<E> {
+    tasks: Arc<Tasks<E>>,
+    /// The driver's waker for `TASKS`.
+    wake: Arc<SlotWaker>,
+    /// Makes the orphan that awaits these tasks (where `E: Send + 'static`).
+    orphan: fn(&Arc<Tasks<E>>, TaskList) -> Orphan,
+}
+
+fn orphan<E: Send + 'static>(tasks: &Arc<Tasks<E>>, mut list: TaskList) -> Orphan {
+    let tasks = Arc::clone(tasks);
+    Box::pin(std::future::poll_fn(move |cx| {
+        lock(&tasks.inner).waker = Some(cx.waker().clone());
+        if !tasks.idle() {
+            return Poll::Pending;
+        }
+        if list.all_finished() {
+            Poll::Ready(())
+        } else {
+            // Between a task's end and its completion: a few instructions.
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }))
+}
+
+/// A task child's future before it runs, and its end: dropping it (however
+/// the task ends, or if it never runs) drops the child's future first,
+/// catching a panic of that drop, then counts the task as ended.
+struct TaskEnd<F, E: 'static> {
+    fut: Option<F>,
+    tasks: Arc<Tasks<E>>,
+}
+
+impl<F, E> Drop for TaskEnd<F, E> {
+    fn drop(&mut self) {
+        if let Some(fut) = self.fut.take() {
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(fut))) {
+                self.tasks.report(Report::Panicked(payload));
+            }
+        }
+        self.tasks.ended();
+    }
+}
+
+/// The running child future of a task, pinned inside the task's own
+/// future; dropped (catching a panic) as soon as it finishes or when the
+/// task is aborted.
+struct TaskBody<'p, F, E> {
+    fut: Pin<&'p mut Option<F>>,
+    tasks: &'p Tasks<E>,
+}
+
+impl<F: Future, E> Future for TaskBody<'_, F, E> {
+    type Output = Result<F::Output, Panic>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let Some(fut) = self.fut.as_mut().as_pin_mut() else {
+            return Poll::Pending;
+        };
+        let out = match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(v)) => Ok(v),
+            Err(payload) => Err(payload),
+        };
+        self.drop_fut();
+        Poll::Ready(out)
+    }
+}
+
+impl<F, E> TaskBody<'_, F, E> {
+    fn drop_fut(&mut self) {
+        if self.fut.is_some() {
+            let mut fut = self.fut.as_mut();
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| fut.set(None))) {
+                self.tasks.report(Report::Panicked(payload));
+            }
+        }
+    }
+}
+
+impl<F, E> Drop for TaskBody<'_, F, E> {
+    fn drop(&mut self) {
+        self.drop_fut();
+    }
+}
+
+/// The future of a task child's tokio task: runs the child and reports its
+/// error or panic to the group; its value (or, supervising, its error) is
+/// the task's output, read by the child's handle.
+fn task_future<F, T, E>(
+    tasks: Arc<Tasks<E>>,
+    fut: F,
+) -> impl Future<Output = TaskOutput<T, E>> + Send + 'static
+where
+    F: Future<Output = Result<T, E>> + Send + 'static,
+    T: Send + 'static,
+    E: Send + 'static,
+{
+    // Not moved into a local: an upvar is dropped after the locals (so
+    // after the child's future) and a local would store the future again.
+    let mut end = TaskEnd {
+        fut: Some(fut),
+        tasks,
+    };
+    async move {
+        // Kept small: a task future over about 128 bytes is moved with
+        // `memcpy` at every stage change.
+        let out = TaskBody {
+            fut: pin!(end.fut.take()),
+            tasks: &end.tasks,
+        }
+        .await;
+        let tasks = &*end.tasks;
+        match out {
+            Ok(Ok(v)) => {
+                if tasks.race {
+                    tasks.report(Report::Won);
+                }
+                Some(Ok(v))
+            }
+            Ok(Err(e)) if tasks.supervise => Some(Err(e)),
+            Ok(Err(e)) => {
+                #[cfg(feature = "tracing")]
+                tracing::debug!("child failed");
+                tasks.report(Report::Failed(e));
+                None
+            }
+            Err(payload) => {
+                tasks.report(Report::Panicked(payload));
+                None
+            }
+        }
+    }
 }
 
 thread_local! {
@@ -80,26 +286,17 @@ fn leave_orphans(orphans: impl IntoIterator<Item = Orphan>) {
     });
 }
 
-impl<E> Drop for AbortOnDrop<E> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
 /// A child as spawned, before the driver admits it.
 enum NewChild<'a, E> {
     Local(LocalFut<'a, E>),
-    /// A task child already running on tokio (groups without a limit).
-    Spawned(AbortOnDrop<E>),
     /// A task child that starts when the limit lets it.
-    Deferred(TaskStart<'a, E>),
+    Deferred(TaskStart<'a>),
 }
 
-/// A child the driver is running.
+/// A child the driver polls.
 enum Child<'a, E> {
     Local(LocalFut<'a, E>),
-    Task(AbortOnDrop<E>),
-    /// An aborted task of a dropped nested group, awaited here.
+    /// The aborted tasks of a dropped nested group, awaited here.
     Orphan(Orphan),
 }
 
@@ -115,6 +312,39 @@ struct State<'a, E> {
     phase: Phase,
     // No drop glue: see the module docs. Always empty once `run` is over.
     incoming: ManuallyDrop<Vec<NewChild<'a, E>>>,
+    /// The running task children, to abort on cancellation.
+    aborts: TaskList,
+}
+
+/// Abort handles of task children. Finished tasks are swept out whenever
+/// the list has doubled since the last sweep.
+#[derive(Default)]
+struct TaskList {
+    tasks: Vec<AbortHandle>,
+    sweep_at: usize,
+}
+
+impl TaskList {
+    fn push(&mut self, task: AbortHandle) {
+        if self.tasks.len() >= self.sweep_at {
+            self.tasks.retain(|t| !t.is_finished());
+            self.sweep_at = (2 * self.tasks.len()).max(64);
+        }
+        self.tasks.push(task);
+    }
+
+    fn abort_all(&self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+
+    /// Whether every task has completed: its output is stored, so its
+    /// handle reports it finished. Forgets the completed ones.
+    fn all_finished(&mut self) -> bool {
+        self.tasks.retain(|t| !t.is_finished());
+        self.tasks.is_empty()
+    }
 }
 
 /// A set of concurrent children that all end before the group does.
@@ -159,6 +389,8 @@ pub struct TaskGroup<'a, E> {
     /// Set while an `INCOMING` marker is queued, so spawns queue one marker.
     has_incoming: AtomicBool,
     ready: Arc<ReadyQueue>,
+    /// The task children, once there has been one.
+    tasks: OnceLock<TaskSet<E>>,
     options: Options<E>,
     /// The group's node in the live tree (see `record_tree`).
     tree: std::sync::OnceLock<std::sync::Weak<GroupNode>>,
@@ -200,9 +432,11 @@ impl<'a, E> TaskGroup<'a, E> {
             state: Mutex::new(State {
                 phase: Phase::NotStarted,
                 incoming: ManuallyDrop::new(Vec::new()),
+                aborts: TaskList::default(),
             }),
             has_incoming: AtomicBool::new(false),
             ready: ReadyQueue::new(),
+            tasks: OnceLock::new(),
             options,
             tree: std::sync::OnceLock::new(),
             #[cfg(feature = "tracing")]
@@ -349,29 +583,95 @@ impl<'a, E> TaskGroup<'a, E> {
         T: Send + 'static,
         E: Send + 'static,
     {
+        if self.options.limit.is_some() {
+            return self.spawn_deferred(name, fut);
+        }
+        let child = self.traced(fut, name.as_deref());
+        match self.tree_node() {
+            None => self.start_task(name, child),
+            Some(node) => {
+                let tracked = node.track(name.as_deref(), true, Box::pin(child));
+                self.start_task(name, tracked)
+            }
+        }
+    }
+
+    /// Starts a task child now (a group without a limit): its handle
+    /// awaits the tokio task's own output.
+    #[track_caller]
+    fn start_task<F, T>(&self, name: Option<Box<str>>, child: F) -> Handle<T, E>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+        E: Send + 'static,
+    {
+        let tasks = Arc::clone(&self.task_set().tasks);
+        let mut st = lock(&self.state);
+        if st.phase != Phase::Running {
+            let phase = st.phase;
+            drop(st);
+            refuse(phase);
+            // Cancelling: the child is dropped without ever running.
+            return Handle::cancelled(name);
+        }
+        // Spawning under the lock: a cancellation that takes `aborts` sees
+        // every task started before it, and none starts after it.
+        tasks.started();
+        let join = tokio::spawn(task_future(tasks, child));
+        st.aborts.push(join.abort_handle());
+        drop(st);
+        Handle::task(join, name)
+    }
+
+    /// A task child of a group with a limit: the driver starts it when the
+    /// limit lets it; its value comes back through a shared slot.
+    #[track_caller]
+    fn spawn_deferred<F, T>(&self, name: Option<Box<str>>, fut: F) -> Handle<T, E>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+        E: Send + 'static,
+    {
         let shared = Shared::new(name);
         if !self.check_open() {
             return Handle::new(shared);
         }
+        let tasks = Arc::clone(&self.task_set().tasks);
         let child = self.traced(self.wrap(&shared, fut), shared.name());
-        match self.tree_node() {
-            None => self.push_task(child),
-            Some(node) => self.push_task(node.track(shared.name(), true, Box::pin(child))),
-        }
+        let start: TaskStart<'a> = match self.tree_node() {
+            None => Box::new(move || start_deferred(tasks, child)),
+            Some(node) => {
+                let tracked = node.track(shared.name(), true, Box::pin(child));
+                Box::new(move || start_deferred(tasks, tracked))
+            }
+        };
+        self.push(NewChild::Deferred(start));
         Handle::new(shared)
     }
 
-    fn push_task<F>(&self, child: F)
+    /// The group's task children, made at the first `spawn_task`.
+    fn task_set(&self) -> &TaskSet<E>
     where
-        F: Future<Output = Result<(), E>> + Send + 'static,
         E: Send + 'static,
     {
-        let new = if self.options.limit.is_some() {
-            NewChild::Deferred(Box::new(move || AbortOnDrop::spawn(child)))
-        } else {
-            NewChild::Spawned(AbortOnDrop::spawn(child))
-        };
-        self.push(new);
+        self.tasks.get_or_init(|| {
+            let wake = SlotWaker::idle(TASKS, &self.ready);
+            let tasks = Arc::new(Tasks {
+                count: AtomicUsize::new(0),
+                notify_each: self.options.limit.is_some(),
+                race: self.options.race,
+                supervise: self.options.mode == Mode::Supervise,
+                inner: Mutex::new(TasksInner {
+                    reports: Vec::new(),
+                    waker: Some(Waker::from(Arc::clone(&wake))),
+                }),
+            });
+            TaskSet {
+                tasks,
+                wake,
+                orphan: orphan::<E>,
+            }
+        })
     }
 
     /// The group's node in the live tree, while it is being recorded.
@@ -444,35 +744,18 @@ impl<'a, E> TaskGroup<'a, E> {
     #[track_caller]
     fn check_open(&self) -> bool {
         let phase = lock(&self.state).phase;
-        match phase {
-            Phase::NotStarted => panic!(
-                "taskgroup: spawn before `run`: a group starts children only while it runs; \
-                 spawn from inside the body passed to `TaskGroup::run` (or from a child)"
-            ),
-            Phase::Finished => panic!(
-                "taskgroup: spawn into a group that has finished: its `run` already returned, \
-                 so the child could never be awaited; spawn from inside the body or a child"
-            ),
-            Phase::Running => true,
-            Phase::Cancelling => false,
-        }
+        refuse(phase);
+        phase == Phase::Running
     }
 
     fn push(&self, child: NewChild<'a, E>) {
         let rejected = {
             let mut st = lock(&self.state);
-            match (st.phase, child) {
-                (Phase::Running, child) => {
-                    st.incoming.push(child);
-                    None
-                }
-                // A task already running must still be awaited once aborted.
-                (Phase::Cancelling, NewChild::Spawned(task)) => {
-                    task.0.abort();
-                    st.incoming.push(NewChild::Spawned(task));
-                    None
-                }
-                (_, child) => Some(child),
+            if st.phase == Phase::Running {
+                st.incoming.push(child);
+                None
+            } else {
+                Some(child)
             }
         };
         match rejected {
@@ -485,6 +768,15 @@ impl<'a, E> TaskGroup<'a, E> {
                 }
             }
         }
+    }
+
+    /// Keeps a task the driver started, to abort it on cancellation.
+    fn track_task(&self, task: AbortHandle) {
+        let mut st = lock(&self.state);
+        if st.phase != Phase::Running {
+            task.abort();
+        }
+        st.aborts.push(task);
     }
 
     fn take_incoming(&self) -> Vec<NewChild<'a, E>> {
@@ -571,26 +863,64 @@ impl<'a, E> TaskGroup<'a, E> {
         st.phase = Phase::Running;
     }
 
-    /// Enters the cancelling phase and returns the children that were
-    /// waiting to be admitted, to be dropped outside the lock.
+    /// Enters the cancelling phase, aborts every task child and returns the
+    /// children that were waiting to be admitted, to be dropped outside
+    /// the lock.
     fn begin_cancel(&self) -> Vec<NewChild<'a, E>> {
         let mut st = lock(&self.state);
         if st.phase == Phase::Running {
             st.phase = Phase::Cancelling;
         }
+        // Kept, to wait for their completion. `abort` runs no user code.
+        st.aborts.abort_all();
         std::mem::take(&mut *st.incoming)
     }
 
-    /// Marks the group finished if no child is waiting to be admitted.
+    /// Whether every task child has completed (after the count of running
+    /// ones reached zero: each ends a few instructions before it completes).
+    fn tasks_complete(&self) -> bool {
+        self.tasks.get().is_none() || lock(&self.state).aborts.all_finished()
+    }
+
+    /// Marks the group finished if no child is waiting to be admitted and
+    /// no task child is running.
     fn try_finish(&self) -> bool {
         let mut st = lock(&self.state);
-        if st.incoming.is_empty() {
+        let tasks_done = self.tasks.get().is_none_or(|t| t.tasks.running() == 0);
+        if st.incoming.is_empty() && tasks_done {
             st.phase = Phase::Finished;
             true
         } else {
             false
         }
     }
+}
+
+/// Panics for a spawn into a group that is not running.
+#[track_caller]
+fn refuse(phase: Phase) {
+    match phase {
+        Phase::NotStarted => panic!(
+            "taskgroup: spawn before `run`: a group starts children only while it runs; \
+             spawn from inside the body passed to `TaskGroup::run` (or from a child)"
+        ),
+        Phase::Finished => panic!(
+            "taskgroup: spawn into a group that has finished: its `run` already returned, \
+             so the child could never be awaited; spawn from inside the body or a child"
+        ),
+        Phase::Running | Phase::Cancelling => {}
+    }
+}
+
+/// Starts a task child the limit held back; its value went to a shared
+/// slot, so the task's own output is dropped.
+fn start_deferred<F, E>(tasks: Arc<Tasks<E>>, child: F) -> AbortHandle
+where
+    F: Future<Output = Result<(), E>> + Send + 'static,
+    E: Send + 'static,
+{
+    tasks.started();
+    tokio::spawn(task_future(tasks, child)).abort_handle()
 }
 
 impl<E> fmt::Debug for TaskGroup<'_, E> {
@@ -705,7 +1035,7 @@ enum Outcome<E> {
     Done,
     Failed(E),
     Panicked(Panic),
-    /// A task child that was aborted.
+    /// The aborted tasks of a dropped nested group ended.
     Aborted,
 }
 
@@ -740,16 +1070,17 @@ impl<E> Drop for Driver<'_, '_, E> {
         let mut orphans = Vec::new();
         for slot in &mut self.slots {
             match slot.child.take() {
-                Some(Child::Task(task)) => orphans.push((task.1)(task)),
                 Some(Child::Orphan(o)) => orphans.push(o),
                 other => slot.child = other,
             }
         }
-        for child in incoming {
-            if let NewChild::Spawned(task) = child {
-                orphans.push((task.1)(task));
+        if let Some(set) = self.group.tasks.get() {
+            let mut list = std::mem::take(&mut lock(&self.group.state).aborts);
+            if !list.all_finished() {
+                orphans.push((set.orphan)(&set.tasks, list));
             }
         }
+        drop(incoming);
         leave_orphans(orphans);
     }
 }
@@ -836,7 +1167,16 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
                 self.group.ready.take(&mut self.batch);
             }
             if self.batch.is_empty() {
-                if self.body_done && self.live == 0 && self.waiting.is_empty() {
+                if self.body_done && self.live == 0 && self.waiting.is_empty() && self.tasks_idle()
+                {
+                    if self.take_reports(body.as_mut()) {
+                        // A late error, panic or win: look again.
+                        continue;
+                    }
+                    if !self.group.tasks_complete() {
+                        cx.waker().wake_by_ref();
+                        return Poll::Pending;
+                    }
                     if self.group.try_finish() {
                         return Poll::Ready(());
                     }
@@ -868,6 +1208,7 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
                 match idx {
                     BODY => self.poll_body(body.as_mut(), value),
                     INCOMING => self.admit(),
+                    TASKS => self.poll_tasks(body.as_mut()),
                     idx => self.poll_child(idx, body.as_mut()),
                 }
             }
@@ -954,15 +1295,6 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
                 Poll::Pending => return,
                 Poll::Ready(()) => Outcome::Aborted,
             },
-            Child::Task(task) => match Pin::new(&mut task.0).poll(&mut cx) {
-                Poll::Pending => return,
-                Poll::Ready(Ok(Ok(()))) => Outcome::Done,
-                Poll::Ready(Ok(Err(e))) => Outcome::Failed(e),
-                Poll::Ready(Err(join)) => match join.try_into_panic() {
-                    Ok(payload) => Outcome::Panicked(payload),
-                    Err(_) => Outcome::Aborted,
-                },
-            },
         };
         let finished = slot.child.take();
         self.free.push(idx);
@@ -973,6 +1305,41 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
             return;
         }
         self.child_done(outcome, body);
+    }
+
+    /// Whether no task child is running (if some are, the last one wakes
+    /// the driver).
+    fn tasks_idle(&self) -> bool {
+        self.group.tasks.get().is_none_or(|set| set.tasks.idle())
+    }
+
+    /// Handles what task children reported; false if there was nothing.
+    fn take_reports<B>(&mut self, mut body: Pin<&mut Option<B>>) -> bool {
+        let Some(set) = self.group.tasks.get() else {
+            return false;
+        };
+        let reports = set.tasks.take_reports();
+        if reports.is_empty() {
+            return false;
+        }
+        for report in reports {
+            let outcome = match report {
+                Report::Failed(e) => Outcome::Failed(e),
+                Report::Panicked(payload) => Outcome::Panicked(payload),
+                Report::Won => Outcome::Done,
+            };
+            self.child_done(outcome, body.as_mut());
+        }
+        true
+    }
+
+    /// Task children reported, or ended (with a limit, a slot is free).
+    fn poll_tasks<B>(&mut self, body: Pin<&mut Option<B>>) {
+        if let Some(set) = self.group.tasks.get() {
+            set.wake.clear();
+        }
+        self.take_reports(body);
+        self.start_waiting();
     }
 
     fn child_done<B>(&mut self, outcome: Outcome<E>, body: Pin<&mut Option<B>>) {
@@ -1023,8 +1390,12 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
     }
 
     fn start_waiting(&mut self) {
+        if self.cancelling || self.waiting.is_empty() {
+            return;
+        }
         let limit = self.group.options.limit.unwrap_or(usize::MAX);
-        while self.live < limit {
+        let tasks = || self.group.tasks.get().map_or(0, |set| set.tasks.running());
+        while self.live + tasks() < limit {
             match self.waiting.pop_front() {
                 Some(child) => self.insert(child),
                 None => break,
@@ -1033,12 +1404,10 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
     }
 
     fn insert(&mut self, child: NewChild<'a, E>) {
-        let child = match child {
-            NewChild::Local(fut) => Child::Local(fut),
-            NewChild::Spawned(task) => Child::Task(task),
-            NewChild::Deferred(start) => Child::Task(start()),
-        };
-        self.insert_child(child);
+        match child {
+            NewChild::Local(fut) => self.insert_child(Child::Local(fut)),
+            NewChild::Deferred(start) => self.group.track_task(start()),
+        }
     }
 
     fn insert_child(&mut self, child: Child<'a, E>) {
@@ -1087,7 +1456,6 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
                     self.free.push(idx);
                     self.live -= 1;
                 }
-                Some(Child::Task(task)) => task.0.abort(),
                 Some(Child::Orphan(_)) | None => {}
             }
         }
@@ -1108,14 +1476,6 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
     /// the others are dropped without ever being polled.
     fn cancel_new(&mut self, children: Vec<NewChild<'a, E>>) {
         for child in children {
-            let child = match child {
-                NewChild::Spawned(task) => {
-                    task.0.abort();
-                    self.insert(NewChild::Spawned(task));
-                    continue;
-                }
-                other => other,
-            };
             if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(child))) {
                 self.record_panic(payload);
             }

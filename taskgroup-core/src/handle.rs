@@ -6,6 +6,8 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
+use tokio::task::JoinHandle;
+
 use crate::wake::lock;
 
 /// What a child left for its handle.
@@ -149,12 +151,104 @@ impl<T, E> Drop for CompletionGuard<T, E> {
 /// [`TaskGroup::spawn`]: crate::TaskGroup::spawn
 /// [`TaskGroup::spawn_task`]: crate::TaskGroup::spawn_task
 pub struct Handle<T, E> {
-    shared: Arc<Shared<T, E>>,
+    inner: Inner<T, E>,
+}
+
+/// What a task child's tokio task returns: its `Result` when it belongs to
+/// the handle, `None` when it went to the group (an error in a fail-fast
+/// group, a panic).
+pub(crate) type TaskOutput<T, E> = Option<Result<T, E>>;
+
+/// Where a handle finds its child's value.
+enum Inner<T, E> {
+    /// A local child (or a task child started later by a limit) hands its
+    /// value over in a shared slot.
+    Shared(Arc<Shared<T, E>>),
+    /// A task child's value is its tokio task's output: the handle awaits
+    /// the `JoinHandle` itself, as a `Vec<JoinHandle>` would.
+    Task {
+        /// `None` once the task's output was read.
+        join: Option<JoinHandle<TaskOutput<T, E>>>,
+        /// Whether that output was a value (a second poll then panics).
+        taken: bool,
+        name: Option<Box<str>>,
+    },
+}
+
+impl<T, E> Inner<T, E> {
+    fn poll_result(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, E>> {
+        match self {
+            Inner::Shared(shared) => shared.poll_result(cx),
+            Inner::Task { join, taken, .. } => {
+                let Some(j) = join.as_mut() else {
+                    if *taken {
+                        panic!("taskgroup: a child handle was polled after it returned its value");
+                    }
+                    // Failed or cancelled: see `Shared::poll_result`.
+                    return Poll::Pending;
+                };
+                match Pin::new(j).poll(cx) {
+                    Poll::Pending => Poll::Pending,
+                    Poll::Ready(out) => {
+                        *join = None;
+                        match out {
+                            Ok(Some(r)) => {
+                                *taken = true;
+                                Poll::Ready(r)
+                            }
+                            // The error or panic went to the group, or the
+                            // task was aborted: the group is cancelling.
+                            Ok(None) | Err(_) => Poll::Pending,
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn is_finished(&self) -> bool {
+        match self {
+            Inner::Shared(shared) => shared.is_finished(),
+            Inner::Task { join, .. } => join.as_ref().is_none_or(JoinHandle::is_finished),
+        }
+    }
+
+    fn name(&self) -> Option<&str> {
+        match self {
+            Inner::Shared(shared) => shared.name(),
+            Inner::Task { name, .. } => name.as_deref(),
+        }
+    }
 }
 
 impl<T, E> Handle<T, E> {
     pub(crate) fn new(shared: Arc<Shared<T, E>>) -> Self {
-        Handle { shared }
+        Handle {
+            inner: Inner::Shared(shared),
+        }
+    }
+
+    /// The handle of a task child whose output is its value.
+    pub(crate) fn task(join: JoinHandle<TaskOutput<T, E>>, name: Option<Box<str>>) -> Self {
+        Handle {
+            inner: Inner::Task {
+                join: Some(join),
+                taken: false,
+                name,
+            },
+        }
+    }
+
+    /// The handle of a child the group refused (it is cancelling): it
+    /// never resolves.
+    pub(crate) fn cancelled(name: Option<Box<str>>) -> Self {
+        Handle {
+            inner: Inner::Task {
+                join: None,
+                taken: false,
+                name,
+            },
+        }
     }
 
     /// The child's `Result`, error included: the form to await in a
@@ -175,9 +269,7 @@ impl<T, E> Handle<T, E> {
     /// # }
     /// ```
     pub fn result(self) -> ResultHandle<T, E> {
-        ResultHandle {
-            shared: self.shared,
-        }
+        ResultHandle { inner: self.inner }
     }
 
     /// Whether the child has finished (or was cancelled).
@@ -197,7 +289,7 @@ impl<T, E> Handle<T, E> {
     /// # }
     /// ```
     pub fn is_finished(&self) -> bool {
-        self.shared.is_finished()
+        self.inner.is_finished()
     }
 
     /// The name given with [`TaskGroup::child`](crate::TaskGroup::child), if any.
@@ -215,15 +307,15 @@ impl<T, E> Handle<T, E> {
     /// # }
     /// ```
     pub fn name(&self) -> Option<&str> {
-        self.shared.name.as_deref()
+        self.inner.name()
     }
 }
 
 impl<T, E> Future for Handle<T, E> {
     type Output = T;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        match self.shared.poll_result(cx) {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        match self.inner.poll_result(cx) {
             Poll::Ready(Ok(v)) => Poll::Ready(v),
             Poll::Ready(Err(_)) => panic!(
                 "taskgroup: awaited the value of a child that failed in a supervise group; \
@@ -237,7 +329,7 @@ impl<T, E> Future for Handle<T, E> {
 impl<T, E> fmt::Debug for Handle<T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Handle")
-            .field("name", &self.shared.name)
+            .field("name", &self.name())
             .field("finished", &self.is_finished())
             .finish()
     }
@@ -246,22 +338,22 @@ impl<T, E> fmt::Debug for Handle<T, E> {
 /// A future of a child's whole `Result`, made by [`Handle::result`].
 #[must_use = "futures do nothing unless awaited"]
 pub struct ResultHandle<T, E> {
-    shared: Arc<Shared<T, E>>,
+    inner: Inner<T, E>,
 }
 
 impl<T, E> Future for ResultHandle<T, E> {
     type Output = Result<T, E>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, E>> {
-        self.shared.poll_result(cx)
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, E>> {
+        self.inner.poll_result(cx)
     }
 }
 
 impl<T, E> fmt::Debug for ResultHandle<T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResultHandle")
-            .field("name", &self.shared.name)
-            .field("finished", &self.shared.is_finished())
+            .field("name", &self.inner.name())
+            .field("finished", &self.inner.is_finished())
             .finish()
     }
 }
