@@ -26,6 +26,18 @@ type Panic = Box<dyn Any + Send + 'static>;
 /// Starts a task item (set for `#[spawn] for`).
 type Spawn<F, T, E> = fn(F, Reporter<T, E>) -> JoinHandle<()>;
 
+/// One item of a fan-out: the user's future, its output converted by
+/// `convert`, with its index. A `Map` keeps the future once, where an
+/// async block would hold it twice (the captured value and the awaited
+/// one).
+pub fn item<F: Future, T, E>(
+    index: usize,
+    fut: F,
+    convert: impl FnOnce(F::Output) -> Result<T, E>,
+) -> impl Future<Output = (usize, Result<T, E>)> {
+    fut.map(move |out| (index, convert(out)))
+}
+
 /// What the tasks of a `#[spawn] for` hand back, under one lock.
 struct Reports<T, E> {
     /// The values, by item index (grown by whichever task needs it).

@@ -16,7 +16,7 @@ pub use concurrent::{Acquire, Exit, FnResult, Permit, Permits, exit_all, exit_fi
 pub use driver::{
     Branch, Driver, Group, Mode, Pass, Stopped, branch, finish, output, take, traced,
 };
-pub use fanout::FanOut;
+pub use fanout::{FanOut, item};
 pub use slot::{Slot, Wait};
 pub use task::{Join, join};
 

@@ -366,7 +366,10 @@ fn fan_out(
     } else {
         quote!(local)
     };
-    let awaited = quote!(#fut_var.await);
+    // The item's output, converted in a closure the runtime maps the
+    // item's future with (no async block: it would hold the future twice).
+    let out = id("__tg_out");
+    let awaited = quote!(#out);
     let item = if b.fallible {
         let conv = convert(g, err, span);
         let converted = quote_spanned! {span=>
@@ -389,7 +392,7 @@ fn fan_out(
             #(#stmts)*
             let #fut_var = #into_future;
             #[allow(clippy::useless_conversion)]
-            #fan.push_with(|__tg_index| async move { (__tg_index, #item) });
+            #fan.push_with(|__tg_index| #p::item(__tg_index, #fut_var, |#out| #item));
         }
         let #value #ty = #fan.await?;
     }
