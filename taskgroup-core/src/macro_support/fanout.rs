@@ -40,8 +40,11 @@ pub fn item<F: Future, T, E>(
 
 /// What the tasks of a `#[spawn] for` hand back, under one lock.
 struct Reports<T, E> {
-    /// The values, by item index (grown by whichever task needs it).
+    /// The values, by item index, sized by the first value (so a fan-out
+    /// that fails before any value allocates none).
     values: Vec<Option<T>>,
+    /// Items pushed, as far as the group has told.
+    pushed: usize,
     /// Errors, in the order they happened.
     errors: Vec<E>,
     /// Items whose task ended without a value: a panic, or an abort. Their
@@ -98,7 +101,8 @@ fn send<T, E>(shared: &Mutex<Reports<T, E>>, index: usize, result: Option<Result
         let urgent = match result {
             Some(Ok(value)) => {
                 if index >= r.values.len() {
-                    r.values.resize_with(index + 1, || None);
+                    let len = r.pushed.max(index + 1);
+                    r.values.resize_with(len, || None);
                 }
                 r.values[index] = Some(value);
                 false
@@ -128,8 +132,6 @@ fn send<T, E>(shared: &Mutex<Reports<T, E>>, index: usize, result: Option<Result
 struct Tasks<F, T, E> {
     spawn: Spawn<F, T, E>,
     shared: Shared<T, E>,
-    /// Items pushed so far.
-    pushed: usize,
     /// One per started item, in item order.
     handles: Vec<JoinHandle<()>>,
     /// Items that ended without a value, whose handle is still to be
@@ -164,8 +166,12 @@ pub struct FanOut<'g, F: Future<Output = (usize, Result<T, E>)>, T, E> {
     /// that is also its waker, which safe code here could not do for a
     /// future that borrows.
     local: FuturesUnordered<F>,
-    /// Values of local items, by index.
+    /// Values of local items, by index: sized at the first value, so that
+    /// pending items hold no room for one (and a fan-out that fails before
+    /// any value allocates none).
     values: Vec<Option<T>>,
+    /// Items pushed so far.
+    pushed: usize,
     queued: VecDeque<(usize, F)>,
     tasks: Option<Tasks<F, T, E>>,
     limit: usize,
@@ -222,6 +228,7 @@ where
             group,
             local: FuturesUnordered::new(),
             values: Vec::new(),
+            pushed: 0,
             queued: VecDeque::new(),
             tasks,
             limit: limit.unwrap_or(usize::MAX).max(1),
@@ -236,10 +243,10 @@ where
     pub fn push_with(&mut self, item: impl FnOnce(usize) -> F) {
         // Room now: no queue, no move.
         let room = !self.stopped && self.queued.is_empty() && self.running < self.limit;
+        let index = self.pushed;
+        self.pushed += 1;
         match &mut self.tasks {
             None => {
-                let index = self.values.len();
-                self.values.push(None);
                 let fut = item(index);
                 if room {
                     self.running += 1;
@@ -249,8 +256,6 @@ where
                 }
             }
             Some(tasks) => {
-                let index = tasks.pushed;
-                tasks.pushed += 1;
                 let fut = item(index);
                 if room && !self.group.stopping() {
                     self.running += 1;
@@ -314,10 +319,12 @@ where
     }
 
     /// The values once every item has finished, or `Stopped`.
-    fn finish(&mut self, values: Vec<Option<T>>) -> Result<Vec<T>, Stopped> {
+    fn finish(&mut self, mut values: Vec<Option<T>>) -> Result<Vec<T>, Stopped> {
         if self.stopped {
             return Err(Stopped);
         }
+        // An empty fan-out, or one whose last items never reported.
+        values.resize_with(self.pushed, || None);
         Ok(values
             .into_iter()
             .map(|v| match v {
@@ -338,7 +345,12 @@ where
                     Poll::Ready(Some((index, result))) => {
                         self.running -= 1;
                         match result {
-                            Ok(value) => self.values[index] = Some(value),
+                            Ok(value) => {
+                                if index >= self.values.len() {
+                                    self.values.resize_with(self.pushed, || None);
+                                }
+                                self.values[index] = Some(value);
+                            }
                             Err(error) => self.fail(error),
                         }
                     }
@@ -369,6 +381,7 @@ where
             };
             let (errors, dropped) = {
                 let mut r = lock(&tasks.shared);
+                r.pushed = self.pushed;
                 let started = tasks.handles.len();
                 self.running = started - r.finished;
                 if r.errors.is_empty() && r.dropped.is_empty() {
@@ -431,8 +444,7 @@ where
         if let Some(payload) = tasks.panic.take() {
             std::panic::resume_unwind(payload);
         }
-        let mut values = std::mem::take(&mut lock(&tasks.shared).values);
-        values.resize_with(tasks.pushed, || None);
+        let values = std::mem::take(&mut lock(&tasks.shared).values);
         Poll::Ready(self.finish(values))
     }
 }
@@ -447,6 +459,7 @@ where
     pub fn tasks(group: &'g Group<E>, limit: Option<usize>) -> Self {
         let shared = Arc::new(Mutex::new(Reports {
             values: Vec::new(),
+            pushed: 0,
             errors: Vec::new(),
             dropped: Vec::new(),
             finished: 0,
@@ -458,7 +471,6 @@ where
         let tasks = Tasks {
             spawn: spawn_item::<F, T, E>,
             shared,
-            pushed: 0,
             handles: Vec::new(),
             dropped: Vec::new(),
             panic: None,
