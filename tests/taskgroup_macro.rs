@@ -698,3 +698,17 @@ async fn a_panic_while_dropping_a_cancelled_branch_is_resumed() {
     let payload = join.await.unwrap_err().into_panic();
     assert_eq!(payload.downcast_ref::<&str>(), Some(&"dropped"));
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_await_inside_a_branch_expression_runs_in_the_branch() {
+    // Each argument takes 10ms and each branch 10ms more: evaluated inside
+    // the branches, concurrently, that is 20ms, not 30ms (the arguments
+    // awaited one after the other before the group starts).
+    let start = Instant::now();
+    let (a, b) = taskgroup! {
+        let a = after(10, after(10, 1).await);
+        let b = after(10, after(10, 2).await);
+    };
+    assert_eq!((a, b), (1, 2));
+    assert_eq!(start.elapsed(), ms(20));
+}

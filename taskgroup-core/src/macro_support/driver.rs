@@ -153,10 +153,11 @@ pub fn branch<F: Future>(fut: F) -> Branch<F> {
 }
 
 /// Takes the value of a finished branch (`None` if it failed, was
-/// cancelled or panicked).
-pub fn output<F, T>(branch: Pin<&mut Branch<F>>) -> Option<T>
+/// cancelled or panicked). `X` is `Stopped` for a branch in an async block,
+/// the group's error for a branch that is the user's own future.
+pub fn output<F, T, X>(branch: Pin<&mut Branch<F>>) -> Option<T>
 where
-    F: Future<Output = Result<T, Stopped>>,
+    F: Future<Output = Result<T, X>>,
 {
     branch.take_output().and_then(Result::ok)
 }
@@ -243,22 +244,59 @@ impl Pass<'_, '_> {
     /// Only the poll itself is generic: what to do with a branch outside a
     /// plain pass is decided by [`Pass::act`], compiled once.
     #[inline]
-    pub fn branch<F: Future>(&mut self, task: bool, mut branch: Pin<&mut Branch<F>>) {
+    pub fn branch<F: Future>(&mut self, task: bool, branch: Pin<&mut Branch<F>>) {
+        if let Some(ready) = self.poll_one(task, branch) {
+            self.polled(ready);
+        }
+    }
+
+    /// Shows the pass a branch that is the user's own future of a
+    /// `Result<T, X>`: an `Err` is taken out and handed back, for the
+    /// caller to record with [`Group::fail`] and then tell [`Pass::failed`].
+    #[inline]
+    pub fn try_branch<F, T, X>(&mut self, mut branch: Pin<&mut Branch<F>>) -> Option<X>
+    where
+        F: Future<Output = Result<T, X>>,
+    {
+        let ready = self.poll_one(false, branch.as_mut())?;
+        let mut error = None;
+        if ready
+            && matches!(branch.as_mut().output_mut(), Some(Err(_)))
+            && let Some(Err(e)) = branch.take_output()
+        {
+            error = Some(e);
+        }
+        self.polled(ready);
+        error
+    }
+
+    /// A branch's error was recorded: cancel the others (fail-fast).
+    pub fn failed(&mut self, _: Stopped) {
+        if self.stop.load(Ordering::Acquire) && !self.driver.cancelling {
+            self.begin_cancel();
+        }
+    }
+
+    /// Polls, skips or drops one branch: `Some(ready)` when it was polled.
+    #[inline]
+    fn poll_one<F: Future>(&mut self, task: bool, mut branch: Pin<&mut Branch<F>>) -> Option<bool> {
         let i = self.index;
         self.index += 1;
         if !matches!(*branch, MaybeDone::Future(_)) {
-            return;
+            return None;
         }
         if !self.plain {
             match self.act(task, i) {
-                Act::Skip => return,
-                Act::Drop => return branch.set(MaybeDone::Gone),
+                Act::Skip => return None,
+                Act::Drop => {
+                    branch.set(MaybeDone::Gone);
+                    return None;
+                }
                 Act::Poll => {}
             }
         }
         self.current = i;
-        let ready = branch.as_mut().poll(self.cx).is_ready();
-        self.polled(ready);
+        Some(branch.as_mut().poll(self.cx).is_ready())
     }
 
     /// What a pass that is not plain does to unfinished branch `i`.
@@ -342,7 +380,7 @@ impl Driver {
         cx: &mut Context<'_>,
         group: &Group<E>,
         deadline: Option<Pin<&mut Sleep>>,
-        visit: impl FnMut(&mut Pass<'_, '_>),
+        visit: &mut dyn FnMut(&mut Pass<'_, '_>),
     ) -> Poll<Option<Panic>> {
         #[cfg(feature = "tracing")]
         let _entered = group.span.enter();
@@ -359,7 +397,7 @@ impl Driver {
         &mut self,
         cx: &mut Context<'_>,
         stop: &AtomicBool,
-        mut visit: impl FnMut(&mut Pass<'_, '_>),
+        visit: &mut dyn FnMut(&mut Pass<'_, '_>),
     ) -> Poll<Option<Panic>> {
         loop {
             if !self.cancelling {
@@ -430,17 +468,22 @@ pub fn finish<E>(panic: Option<Panic>, group: Group<E>) -> Option<ErrorGroup<E>>
 /// Runs a branch inside a span named after its binding, a child of the
 /// group's span (`tracing` feature).
 #[cfg(feature = "tracing")]
-pub fn traced<E, F: Future>(
+pub fn traced<E, F: IntoFuture>(
     group: &Group<E>,
     binding: &'static str,
     fut: F,
-) -> tracing::instrument::Instrumented<F> {
+) -> tracing::instrument::Instrumented<F::IntoFuture> {
     use tracing::Instrument;
-    fut.instrument(tracing::debug_span!(parent: &group.span, "child", name = binding))
+    fut.into_future()
+        .instrument(tracing::debug_span!(parent: &group.span, "child", name = binding))
 }
 
 /// Without the `tracing` feature a branch is left as it is.
 #[cfg(not(feature = "tracing"))]
-pub fn traced<E, F: Future>(_group: &Group<E>, _binding: &'static str, fut: F) -> F {
-    fut
+pub fn traced<E, F: IntoFuture>(
+    _group: &Group<E>,
+    _binding: &'static str,
+    fut: F,
+) -> F::IntoFuture {
+    fut.into_future()
 }

@@ -141,18 +141,37 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
     let pins: Vec<Ident> = (0..g.branches.len())
         .map(|i| id(&format!("__tg_branch_{i}")))
         .collect();
+    let direct: Vec<Option<Direct>> = (0..g.branches.len()).map(|i| direct(g, i)).collect();
     let branch_decls = g.branches.iter().enumerate().map(|(i, b)| {
-        let body = branch(g, i, b, &n, &p);
-        let pin = &pins[i];
         // With the `tracing` feature each branch runs in a span named after
-        // its binding; without it `traced` returns the future unchanged.
+        // its binding; without it `traced` only turns it into its future.
         let pat = &b.pat;
         let label = quote!(#pat).to_string();
         let group = &n.group;
-        quote! {
-            let mut #pin = ::core::pin::pin!(#p::branch(
-                #p::traced(&#group, #label, #body)
-            ));
+        let pin = &pins[i];
+        match (&direct[i], &b.kind) {
+            // The user's own future, made where the branches are declared.
+            // Every token that names its type is placed at the user's
+            // future, so that a type error in it (not a future, another
+            // error type) points there.
+            (Some(_), BranchKind::Single { fut }) => {
+                // A method call: when the expression is not a future, its
+                // type is an error and rustc reports it once, here.
+                let span = fut.span();
+                let into = quote_spanned!(span=> {
+                    use ::core::future::IntoFuture as _;
+                    (#fut).into_future()
+                });
+                quote! {
+                    let mut #pin = ::core::pin::pin!(#p::branch(#p::traced(&#group, #label, #into)));
+                }
+            }
+            _ => {
+                let body = branch(g, i, b, &n, &p);
+                quote! {
+                    let mut #pin = ::core::pin::pin!(#p::branch(#p::traced(&#group, #label, #body)));
+                }
+            }
         }
     });
     let driver = id("__tg_driver");
@@ -160,17 +179,29 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
     let pass = id("__tg_pass");
     let panic = id("__tg_panic");
     let values = id("__tg_values");
-    let visits = g.branches.iter().zip(&pins).map(|(b, pin)| {
+    let visits = g.branches.iter().zip(&pins).enumerate().map(|(i, (b, pin))| {
         let task = b.spawn;
-        quote!(#pass.branch(#task, #pin.as_mut());)
+        match direct[i] {
+            Some(Direct::Fails) => {
+                // `err` is placed at the user's future: a branch whose
+                // error type differs from the group's is reported there.
+                let span = b.fut().span();
+                let (group, err) = (located(&n.group, span), located(&n.err, span));
+                let fail = quote_spanned!(span=> #group.fail(#err));
+                quote! {
+                    if let ::core::option::Option::Some(#err) = #pass.try_branch(#pin.as_mut()) {
+                        #pass.failed(#fail);
+                    }
+                }
+            }
+            _ => quote!(#pass.branch(#task, #pin.as_mut());),
+        }
     });
     // The outputs of the branches whose binding is not in a slot.
-    let outputs = pins.iter().enumerate().map(|(i, pin)| {
-        if mode == Mode::Race || g.waited_for(i) {
-            quote!((),)
-        } else {
-            quote!(#p::output(#pin.as_mut()),)
-        }
+    let outputs = pins.iter().enumerate().map(|(i, pin)| match direct[i] {
+        _ if mode == Mode::Race || g.waited_for(i) => quote!((),),
+        Some(Direct::Value) => quote!(#p::Branch::take_output(#pin.as_mut()),),
+        _ => quote!(#p::output(#pin.as_mut()),),
     });
     let total = g.branches.len() as u32;
     let deps = g.branches.iter().any(|b| !b.deps.is_empty());
@@ -205,7 +236,7 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
                 #(#branch_decls)*
                 let mut #driver = #p::Driver::new(#total, #limit, #deps);
                 let #panic = ::core::future::poll_fn(|#cx| {
-                    #driver.poll(#cx, &#group, #deadline, |#pass| { #(#visits)* })
+                    #driver.poll(#cx, &#group, #deadline, &mut |#pass| { #(#visits)* })
                 })
                 .await;
                 (#panic, (#(#outputs)*))
@@ -213,6 +244,38 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
             let #errors = #p::finish(#panic, #group);
             #result
         }
+    }
+}
+
+/// A branch polled as the user's own future, with no async block around
+/// it: the common `let x = fut?;` with nothing to wait for, no task, no
+/// error conversion, no binding in a slot. Its future is made where the
+/// branches are declared instead of when the branch first runs, so the
+/// expression must not hold anything that would act on the caller there.
+enum Direct {
+    /// Its output is the binding (no `?`, or a supervised branch).
+    Value,
+    /// `fut?` in fail-fast mode: an `Err` fails the group.
+    Fails,
+}
+
+fn direct(g: &GroupInput, i: usize) -> Option<Direct> {
+    let b = &g.branches[i];
+    let BranchKind::Single { fut } = &b.kind else {
+        return None;
+    };
+    if b.spawn
+        || !b.deps.is_empty()
+        || g.waited_for(i)
+        || g.options.error.is_some()
+        || deps::acts_on_caller(fut)
+    {
+        return None;
+    }
+    match g.options.mode {
+        Mode::FailFast if b.fallible => Some(Direct::Fails),
+        Mode::FailFast | Mode::Supervise => Some(Direct::Value),
+        Mode::Race => None,
     }
 }
 
