@@ -29,6 +29,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll, Waker};
 
+use futures_util::FutureExt;
 use tokio::task::AbortHandle;
 use tokio::time::Sleep;
 
@@ -563,14 +564,13 @@ impl<'a, E> TaskGroup<'a, E> {
         E: Send + 'a,
     {
         let shared = Shared::new(name);
-        if self.check_open() {
-            let child = Box::pin(self.traced(self.wrap(&shared, fut), shared.name()));
-            match self.tree_node() {
-                None => self.push(NewChild::Local(child)),
-                Some(node) => {
-                    let tracked = node.track(shared.name(), false, child);
-                    self.push(NewChild::Local(Box::pin(tracked)));
-                }
+        // `push` checks that the group runs, in the lock it takes anyway.
+        let child = Box::pin(self.traced(self.wrap(&shared, fut), shared.name()));
+        match self.tree_node() {
+            None => self.push(NewChild::Local(child)),
+            Some(node) => {
+                let tracked = node.track(shared.name(), false, child);
+                self.push(NewChild::Local(Box::pin(tracked)));
             }
         }
         Handle::new(shared)
@@ -712,31 +712,34 @@ impl<'a, E> TaskGroup<'a, E> {
     where
         F: Future<Output = Result<T, E>>,
     {
-        let guard = CompletionGuard(Arc::clone(shared));
+        let guard = CompletionGuard::new(shared);
         let supervise = self.options.mode == Mode::Supervise;
-        async move {
-            let guard = guard;
-            match fut.await {
+        // A combinator, not an async block: an async block would store the
+        // child's future twice (the captured one and the one it awaits).
+        // The guard is dropped after the child's future when cancelled.
+        fut.map(move |out| {
+            let shared = guard.disarm();
+            match out {
                 Ok(v) => {
-                    guard.0.complete(Ok(v));
+                    shared.complete(Ok(v));
                     Ok(())
                 }
                 Err(e) if supervise => {
                     // The error belongs to the handle; with no handle left
                     // nobody can ask for it, as with a dropped `Result`.
-                    if handle_alive(&guard.0) {
-                        guard.0.complete(Err(e));
+                    if handle_alive(&shared) {
+                        shared.complete(Err(e));
                     }
                     Ok(())
                 }
                 Err(e) => {
                     #[cfg(feature = "tracing")]
                     tracing::debug!("child failed");
-                    guard.0.fail();
+                    shared.fail();
                     Err(e)
                 }
             }
-        }
+        })
     }
 
     /// Panics on a group that is not running; returns false while it is
@@ -748,6 +751,10 @@ impl<'a, E> TaskGroup<'a, E> {
         phase == Phase::Running
     }
 
+    /// Queues a new child for the driver; panics on a group that is not
+    /// running, and cancels the child at once (never polled) in a group
+    /// that is cancelling.
+    #[track_caller]
     fn push(&self, child: NewChild<'a, E>) {
         let rejected = {
             let mut st = lock(&self.state);
@@ -755,13 +762,14 @@ impl<'a, E> TaskGroup<'a, E> {
                 st.incoming.push(child);
                 None
             } else {
-                Some(child)
+                Some((st.phase, child))
             }
         };
         match rejected {
-            // A group that is cancelling cancels a new child at once (it is
-            // never polled); `check_open` already refused finished groups.
-            Some(child) => drop(child),
+            Some((phase, child)) => {
+                drop(child);
+                refuse(phase);
+            }
             None => {
                 if !self.has_incoming.swap(true, Ordering::AcqRel) {
                     self.ready.push(INCOMING);
@@ -1050,6 +1058,8 @@ struct Driver<'g, 'a, E> {
     /// Slots taken from the ready queue; those before `batch_pos` are done.
     batch: Vec<usize>,
     batch_pos: usize,
+    /// Slots of children just admitted, to poll after the batch.
+    fresh: Vec<usize>,
     body_wake: Arc<SlotWaker>,
     body_waker: Waker,
     body_done: bool,
@@ -1098,6 +1108,7 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
             waiting: VecDeque::new(),
             batch: Vec::new(),
             batch_pos: 0,
+            fresh: Vec::new(),
             body_waker: Waker::from(Arc::clone(&body_wake)),
             body_wake,
             body_done: false,
@@ -1127,11 +1138,9 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
             for o in orphans {
                 self.insert_child(Child::Orphan(o));
             }
-            // They must finish before the group does.
-            if done.is_ready() {
-                done = Poll::Pending;
-                cx.waker().wake_by_ref();
-            }
+            // They must finish before the group does, and be polled.
+            done = Poll::Pending;
+            cx.waker().wake_by_ref();
         }
         done
     }
@@ -1164,7 +1173,11 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
             if self.batch_pos == self.batch.len() {
                 self.batch.clear();
                 self.batch_pos = 0;
-                self.group.ready.take(&mut self.batch);
+                if self.fresh.is_empty() {
+                    self.group.ready.take(&mut self.batch);
+                } else {
+                    std::mem::swap(&mut self.batch, &mut self.fresh);
+                }
             }
             if self.batch.is_empty() {
                 if self.body_done && self.live == 0 && self.waiting.is_empty() && self.tasks_idle()
@@ -1434,7 +1447,8 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
             }
         };
         self.live += 1;
-        self.group.ready.push(idx);
+        // Polled by this driver without a trip through the locked queue.
+        self.fresh.push(idx);
     }
 
     /// Cancels the body and every child: local children are dropped now,

@@ -113,11 +113,26 @@ impl<T, E> Shared<T, E> {
 }
 
 /// Marks the handle cancelled if the child is dropped before it completes.
-pub(crate) struct CompletionGuard<T, E>(pub(crate) Arc<Shared<T, E>>);
+pub(crate) struct CompletionGuard<T, E>(Option<Arc<Shared<T, E>>>);
+
+impl<T, E> CompletionGuard<T, E> {
+    pub(crate) fn new(shared: &Arc<Shared<T, E>>) -> Self {
+        CompletionGuard(Some(Arc::clone(shared)))
+    }
+
+    /// The child completed: the guard has nothing left to do on drop.
+    pub(crate) fn disarm(mut self) -> Arc<Shared<T, E>> {
+        self.0
+            .take()
+            .unwrap_or_else(|| unreachable!("disarmed once"))
+    }
+}
 
 impl<T, E> Drop for CompletionGuard<T, E> {
     fn drop(&mut self) {
-        self.0.cancel();
+        if let Some(shared) = &self.0 {
+            shared.cancel();
+        }
     }
 }
 
