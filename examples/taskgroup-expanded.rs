@@ -87,7 +87,7 @@ async fn expanded(id: u32) -> Result<String, ErrorGroup<io::Error>> {
             // panics. `true` in `branch` would mark a `#[spawn]` branch,
             // which is aborted and awaited on cancel. `None`: no timeout.
             let panic = std::future::poll_fn(|cx| {
-                driver.poll(cx, &group, None, |pass| {
+                driver.poll(cx, &group, None, &mut |pass| {
                     pass.branch(false, user.as_mut());
                     pass.branch(false, posts.as_mut());
                     pass.branch(false, visits.as_mut());

@@ -409,7 +409,7 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, id: usize) -> TokenStream {
                     __tg_cx,
                     &__tg_group,
                     ::core::option::Option::None,
-                    |__tg_pass| { #(#visits)* },
+                    &mut |__tg_pass| { #(#visits)* },
                 )
             })
             .await;
