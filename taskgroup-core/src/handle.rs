@@ -174,49 +174,48 @@ pub struct Handle<T, E> {
 /// group, a panic).
 pub(crate) type TaskOutput<T, E> = Option<Result<T, E>>;
 
-/// Where a handle finds its child's value.
+/// Where a handle finds its child's value. Kept to two words: a fan-out
+/// holds one handle per child.
 enum Inner<T, E> {
     /// A local child (or a task child started later by a limit) hands its
     /// value over in a shared slot.
     Shared(Arc<Shared<T, E>>),
     /// A task child's value is its tokio task's output: the handle awaits
     /// the `JoinHandle` itself, as a `Vec<JoinHandle>` would.
-    Task {
-        /// `None` once the task's output was read.
-        join: Option<JoinHandle<TaskOutput<T, E>>>,
-        /// Whether that output was a value (a second poll then panics).
-        taken: bool,
-        name: Option<Box<str>>,
-    },
+    Task(JoinHandle<TaskOutput<T, E>>),
+    /// The task failed or was cancelled (its error went to the group, which
+    /// is cancelling): never resolves, see `Shared::poll_result`.
+    Gone,
+    /// The value was returned.
+    Taken,
+    /// A named task child.
+    Named(Box<(Inner<T, E>, Box<str>)>),
 }
 
 impl<T, E> Inner<T, E> {
     fn poll_result(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, E>> {
-        match self {
-            Inner::Shared(shared) => shared.poll_result(cx),
-            Inner::Task { join, taken, .. } => {
-                let Some(j) = join.as_mut() else {
-                    if *taken {
-                        panic!("taskgroup: a child handle was polled after it returned its value");
-                    }
-                    // Failed or cancelled: see `Shared::poll_result`.
-                    return Poll::Pending;
-                };
-                match Pin::new(j).poll(cx) {
-                    Poll::Pending => Poll::Pending,
-                    Poll::Ready(out) => {
-                        *join = None;
-                        match out {
-                            Ok(Some(r)) => {
-                                *taken = true;
-                                Poll::Ready(r)
-                            }
-                            // The error or panic went to the group, or the
-                            // task was aborted: the group is cancelling.
-                            Ok(None) | Err(_) => Poll::Pending,
-                        }
-                    }
-                }
+        let out = match self {
+            Inner::Shared(shared) => return shared.poll_result(cx),
+            Inner::Named(named) => return named.0.poll_result(cx),
+            Inner::Gone => return Poll::Pending,
+            Inner::Taken => {
+                panic!("taskgroup: a child handle was polled after it returned its value")
+            }
+            Inner::Task(join) => match Pin::new(join).poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(out) => out,
+            },
+        };
+        match out {
+            Ok(Some(r)) => {
+                *self = Inner::Taken;
+                Poll::Ready(r)
+            }
+            // The error or panic went to the group, or the task was
+            // aborted: the group is cancelling.
+            Ok(None) | Err(_) => {
+                *self = Inner::Gone;
+                Poll::Pending
             }
         }
     }
@@ -224,14 +223,24 @@ impl<T, E> Inner<T, E> {
     fn is_finished(&self) -> bool {
         match self {
             Inner::Shared(shared) => shared.is_finished(),
-            Inner::Task { join, .. } => join.as_ref().is_none_or(JoinHandle::is_finished),
+            Inner::Task(join) => join.is_finished(),
+            Inner::Gone | Inner::Taken => true,
+            Inner::Named(named) => named.0.is_finished(),
         }
     }
 
     fn name(&self) -> Option<&str> {
         match self {
             Inner::Shared(shared) => shared.name(),
-            Inner::Task { name, .. } => name.as_deref(),
+            Inner::Named(named) => Some(&named.1),
+            Inner::Task(_) | Inner::Gone | Inner::Taken => None,
+        }
+    }
+
+    fn named(self, name: Option<Box<str>>) -> Self {
+        match name {
+            Some(name) => Inner::Named(Box::new((self, name))),
+            None => self,
         }
     }
 }
@@ -246,11 +255,7 @@ impl<T, E> Handle<T, E> {
     /// The handle of a task child whose output is its value.
     pub(crate) fn task(join: JoinHandle<TaskOutput<T, E>>, name: Option<Box<str>>) -> Self {
         Handle {
-            inner: Inner::Task {
-                join: Some(join),
-                taken: false,
-                name,
-            },
+            inner: Inner::Task(join).named(name),
         }
     }
 
@@ -258,11 +263,7 @@ impl<T, E> Handle<T, E> {
     /// never resolves.
     pub(crate) fn cancelled(name: Option<Box<str>>) -> Self {
         Handle {
-            inner: Inner::Task {
-                join: None,
-                taken: false,
-                name,
-            },
+            inner: Inner::Gone.named(name),
         }
     }
 
@@ -380,3 +381,6 @@ pub(crate) fn handle_alive<T, E>(shared: &Arc<Shared<T, E>>) -> bool {
     // ResultHandle) the other.
     Arc::strong_count(shared) > 1
 }
+
+// A fan-out holds one handle per child: keep it at two words.
+const _: () = assert!(std::mem::size_of::<Handle<u64, std::io::Error>>() <= 16);
