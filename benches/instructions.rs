@@ -1,0 +1,190 @@
+//! The work of cases 1-4 as one plain binary, for counting instructions
+//! with callgrind (`bash benches/instructions.sh`), which, unlike time,
+//! does not move when other processes share the machine.
+//!
+//! `instructions CASE ROUNDS` runs one entry ROUNDS times on a
+//! current-thread runtime and exits; `empty` runs nothing (the runtime's
+//! own start and stop, subtracted by the script). Every entry of one case
+//! runs the same children as the criterion benches (`benches/common`).
+
+#[allow(dead_code)]
+mod common;
+
+use std::hint::black_box;
+
+use common::{Fail, pending_or_fail, sum_in_order, yield_once};
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+use futures_concurrency::prelude::*;
+use taskgroup::{TaskGroup, taskgroup};
+use tokio::task::JoinSet;
+
+const N: u32 = 10_000;
+const FAIL: u32 = N / 2;
+
+async fn static_taskgroup_2() -> u32 {
+    let (a, b) = taskgroup! { let a = yield_once(0)?; let b = yield_once(1)?; }.unwrap();
+    a + b
+}
+
+async fn static_try_join_2() -> u32 {
+    let (a, b) = tokio::try_join!(yield_once(0), yield_once(1)).unwrap();
+    a + b
+}
+
+async fn static_taskgroup_8() -> u32 {
+    let (a, b, c, d, e, f, g, h) = taskgroup! {
+        let a = yield_once(0)?; let b = yield_once(1)?; let c = yield_once(2)?;
+        let d = yield_once(3)?; let e = yield_once(4)?; let f = yield_once(5)?;
+        let g = yield_once(6)?; let h = yield_once(7)?;
+    }
+    .unwrap();
+    a + b + c + d + e + f + g + h
+}
+
+async fn static_try_join_8() -> u32 {
+    let (a, b, c, d, e, f, g, h) = tokio::try_join!(
+        yield_once(0),
+        yield_once(1),
+        yield_once(2),
+        yield_once(3),
+        yield_once(4),
+        yield_once(5),
+        yield_once(6),
+        yield_once(7)
+    )
+    .unwrap();
+    a + b + c + d + e + f + g + h
+}
+
+async fn local_taskgroup_for() -> u64 {
+    let v = taskgroup! { let v = for i in 0..N { yield_once(i)? }; }.unwrap();
+    v.into_iter().map(u64::from).sum()
+}
+
+async fn local_taskgroup_spawn() -> u64 {
+    common::taskgroup_spawn((0..N).map(yield_once)).await
+}
+
+/// Values in input order, as the other entries give them.
+async fn local_futures_unordered() -> u64 {
+    let mut set: FuturesUnordered<_> = (0..N)
+        .map(|i| async move { (i, yield_once(i).await) })
+        .collect();
+    let mut values = vec![0u32; N as usize];
+    while let Some((i, r)) = set.next().await {
+        values[i as usize] = r.unwrap();
+    }
+    values.into_iter().map(u64::from).sum()
+}
+
+async fn local_futures_concurrency() -> u64 {
+    let futs: Vec<_> = (0..N).map(yield_once).collect();
+    let v = futs.try_join().await.unwrap();
+    v.into_iter().map(u64::from).sum()
+}
+
+async fn task_taskgroup_spawn_for() -> u64 {
+    let v = taskgroup! { #[spawn] let v = for i in 0..N { yield_once(i)? }; }.unwrap();
+    v.into_iter().map(u64::from).sum()
+}
+
+async fn task_taskgroup_spawn_task() -> u64 {
+    let tg = TaskGroup::<Fail>::new();
+    tg.run(async {
+        let handles: Vec<_> = (0..N).map(|i| tg.spawn_task(yield_once(i))).collect();
+        Ok(sum_in_order(handles).await)
+    })
+    .await
+    .unwrap()
+}
+
+async fn task_join_set() -> u64 {
+    let mut set = JoinSet::new();
+    for i in 0..N {
+        set.spawn(yield_once(i));
+    }
+    let mut sum = 0;
+    while let Some(r) = set.join_next().await {
+        sum += u64::from(r.unwrap().unwrap());
+    }
+    sum
+}
+
+async fn task_vec_join_handle() -> u64 {
+    let handles: Vec<_> = (0..N).map(|i| tokio::spawn(yield_once(i))).collect();
+    let mut sum = 0;
+    for h in handles {
+        sum += u64::from(h.await.unwrap().unwrap());
+    }
+    sum
+}
+
+async fn fail_taskgroup_spawn_for() -> usize {
+    let r = taskgroup! { #[spawn] let v = for i in 0..N { pending_or_fail(i, FAIL)? }; };
+    r.unwrap_err().len()
+}
+
+async fn fail_taskgroup_spawn_task() -> usize {
+    let tg = TaskGroup::<Fail>::new();
+    let r = tg
+        .run(async {
+            for i in 0..N {
+                tg.spawn_task(pending_or_fail(i, FAIL));
+            }
+            Ok(())
+        })
+        .await;
+    r.unwrap_err().len()
+}
+
+async fn fail_join_set_abort_all() -> usize {
+    let mut set = JoinSet::new();
+    for i in 0..N {
+        set.spawn(pending_or_fail(i, FAIL));
+    }
+    let mut errors = 0;
+    while let Some(r) = set.join_next().await {
+        if let Ok(Err(Fail)) = r {
+            errors += 1;
+            set.abort_all();
+            while set.join_next().await.is_some() {}
+            break;
+        }
+    }
+    errors
+}
+
+macro_rules! entries {
+    ($case:expr, $rounds:expr; $($name:ident),* $(,)?) => {
+        match $case {
+            "empty" => {}
+            $(stringify!($name) => {
+                for _ in 0..$rounds {
+                    black_box($name().await);
+                }
+            })*
+            other => panic!("unknown case `{other}`"),
+        }
+    };
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    // `cargo bench` runs every bench binary with `--bench`: nothing to do.
+    let case = args.next().unwrap_or_default();
+    if case.is_empty() || case.starts_with("--") {
+        return;
+    }
+    let rounds: u32 = args.next().map_or(1, |r| r.parse().expect("ROUNDS"));
+    common::current_thread().block_on(async {
+        entries!(case.as_str(), rounds;
+            static_taskgroup_2, static_try_join_2, static_taskgroup_8, static_try_join_8,
+            local_taskgroup_for, local_taskgroup_spawn, local_futures_unordered,
+            local_futures_concurrency,
+            task_taskgroup_spawn_for, task_taskgroup_spawn_task, task_join_set,
+            task_vec_join_handle,
+            fail_taskgroup_spawn_for, fail_taskgroup_spawn_task, fail_join_set_abort_all,
+        );
+    });
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Instruction counts of cases 1-4 under callgrind, as ratios taskgroup / peer.
+#
+#   bash benches/instructions.sh
+#
+# Needs valgrind. Builds benches/instructions.rs (release), runs every entry
+# under callgrind on a current-thread runtime, subtracts the count of an
+# empty run (runtime start and stop) and prints, per case, each entry's
+# instructions per round and its ratio to each peer. Counts do not depend on
+# the machine's load, so this is the table to compare commits with.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo bench --bench instructions --no-run 2>/dev/null
+bin=$(ls -t "${CARGO_TARGET_DIR:-target}"/release/deps/instructions-* | grep -v '\.d$' | head -1)
+
+count() { # count CASE ROUNDS -> instructions
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$1" "$2" 2>&1 |
+        sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+}
+
+# case rounds "taskgroup entries" "peers"
+cases=(
+    "static_2 20000 static_taskgroup_2 static_try_join_2"
+    "static_8 20000 static_taskgroup_8 static_try_join_8"
+    "local_fanout_10k 10 local_taskgroup_for,local_taskgroup_spawn local_futures_unordered,local_futures_concurrency"
+    "spawned_fanout_10k 10 task_taskgroup_spawn_for,task_taskgroup_spawn_task task_join_set,task_vec_join_handle"
+    "fail_fast_10k 10 fail_taskgroup_spawn_for,fail_taskgroup_spawn_task fail_join_set_abort_all"
+)
+
+echo "| case | taskgroup | instructions / round | peer | instructions / round | ratio |"
+echo "|---|---|---:|---|---:|---:|"
+for line in "${cases[@]}"; do
+    read -r name rounds ours peers <<<"$line"
+    empty=$(count empty 0)
+    declare -A per=()
+    for e in ${ours//,/ } ${peers//,/ }; do
+        per[$e]=$(( ($(count "$e" "$rounds") - empty) / rounds ))
+    done
+    for o in ${ours//,/ }; do
+        for p in ${peers//,/ }; do
+            ratio=$(python3 -c "print(f'{${per[$o]} / ${per[$p]}:.2f}')")
+            echo "| $name | $o | ${per[$o]} | $p | ${per[$p]} | $ratio |"
+        done
+    done
+    unset per
+done
