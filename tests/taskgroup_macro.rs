@@ -712,3 +712,56 @@ async fn an_await_inside_a_branch_expression_runs_in_the_branch() {
     assert_eq!((a, b), (1, 2));
     assert_eq!(start.elapsed(), ms(20));
 }
+
+/// A gate that counts how often it is polled.
+struct CountedGate {
+    rx: tokio::sync::oneshot::Receiver<()>,
+    polls: Arc<AtomicUsize>,
+}
+
+impl std::future::Future for CountedGate {
+    type Output = Result<(), tokio::sync::oneshot::error::RecvError>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        self.polls.fetch_add(1, Ordering::Relaxed);
+        std::pin::Pin::new(&mut self.rx).poll(cx)
+    }
+}
+
+#[tokio::test]
+async fn fan_out_polls_each_child_a_bounded_number_of_times_under_the_coop_budget() {
+    // tokio's receivers spend the task's coop budget (128 per poll of the
+    // task); once it is spent they answer Pending. A fan-out that kept
+    // polling its ready children then would poll each of them about
+    // N / 128 times: O(N) work per wake.
+    const N: usize = 4_000;
+    let polls = Arc::new(AtomicUsize::new(0));
+    let (senders, gates): (Vec<_>, Vec<_>) = (0..N)
+        .map(|_| {
+            let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+            let gate = CountedGate {
+                rx,
+                polls: polls.clone(),
+            };
+            (tx, gate)
+        })
+        .unzip();
+    let (opened, done) = taskgroup! {
+        let opened = async move {
+            tokio::task::yield_now().await;
+            let n = senders.len();
+            for tx in senders.into_iter().rev() {
+                let _ = tx.send(());
+            }
+            n
+        };
+        let done = for gate in gates { gate? };
+    }
+    .unwrap();
+    assert_eq!((opened, done.len()), (N, N));
+    let polls = polls.load(Ordering::Relaxed);
+    assert!(polls <= 3 * N, "{polls} polls for {N} children");
+}

@@ -341,6 +341,15 @@ where
             }
             self.start_queued();
             while !self.local.is_empty() {
+                if !tokio::task::coop::has_budget_remaining() {
+                    // The task's coop budget is spent: every child would now
+                    // answer Pending and wake itself later (deferred), and
+                    // FuturesUnordered would go through all of its ready
+                    // children for nothing, each time (O(N) per wake). Yield
+                    // once instead; the ready ones keep their place.
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
                 match Pin::new(&mut self.local).poll_next(cx) {
                     Poll::Ready(Some((index, result))) => {
                         self.running -= 1;
