@@ -70,12 +70,13 @@ pub mod __private {
 /// concurrently, polled inside the caller's own future, so they may borrow
 /// the caller's locals.
 ///
-/// When the group starts, the future expressions of the branches that wait
-/// for no other binding are evaluated in order (calling `fetch(id)` makes
-/// the future; an `async fn` does nothing until polled), then every branch
-/// is polled. A branch that uses an earlier binding, or whose expression
-/// holds an `.await`, `return`, `break` or a macro call, is evaluated when
-/// it first runs instead, inside the branch.
+/// Each branch's future expression is evaluated once, before that branch
+/// is first polled: for a plain `let x = fetch(id)?;` when the group starts
+/// (in order with the other plain branches), for the others (a branch that
+/// uses an earlier binding, a `#[spawn]` branch, any branch of a group with
+/// `limit`, ...) when the branch first runs. Making the future of an
+/// `async fn` runs nothing, so this only shows for futures whose
+/// constructor itself does work; do not rely on the order between them.
 ///
 /// The value is the tail expression if there is one, else the tuple of the
 /// branches' values in order (one element per branch; the value itself when

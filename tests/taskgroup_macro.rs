@@ -765,3 +765,76 @@ async fn fan_out_polls_each_child_a_bounded_number_of_times_under_the_coop_budge
     let polls = polls.load(Ordering::Relaxed);
     assert!(polls <= 3 * N, "{polls} polls for {N} children");
 }
+
+/// A future that is ready at once and panics when it is dropped.
+struct ReadyThenPanicOnDrop(PanicOnDrop);
+
+impl std::future::Future for ReadyThenPanicOnDrop {
+    type Output = u8;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<u8> {
+        std::task::Poll::Ready(1)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_branch_that_panics_when_dropped_after_finishing_resumes_the_panic() {
+    let join = tokio::spawn(async {
+        taskgroup! {
+            let a = ReadyThenPanicOnDrop(PanicOnDrop);
+            let b = sleep(ms(10));
+        }
+    });
+    // On the paused clock a hang would let this timeout fire.
+    let joined = tokio::time::timeout(ms(10_000), join)
+        .await
+        .expect("the group returned");
+    let payload = joined.unwrap_err().into_panic();
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"dropped"));
+}
+
+async fn takes_ref(s: &str) -> usize {
+    tokio::task::yield_now().await;
+    s.len()
+}
+
+#[tokio::test]
+async fn a_branch_may_borrow_a_temporary_of_its_own_expression() {
+    let id = 1234;
+    let (n, m) = taskgroup! {
+        let n = takes_ref(&id.to_string());
+        let m = takes_ref(&[id.to_string(), "x".to_string()].concat());
+    };
+    assert_eq!((n, m), (4, 5));
+}
+
+async fn parse_it<T: std::str::FromStr>(s: &str) -> Result<T, String> {
+    s.parse().map_err(|_| format!("not a number: {s}"))
+}
+
+#[tokio::test]
+async fn a_type_ascription_types_the_value_of_a_generic_future() {
+    let r = taskgroup! {
+        let a: u32 = parse_it("5")?;
+        let b: u64 = parse_it("6")?;
+    };
+    assert_eq!(r.unwrap(), (5u32, 6u64));
+}
+
+#[tokio::test(start_paused = true)]
+async fn limit_starts_a_branch_only_when_its_turn_comes() {
+    // A timeout starts counting when its future is made: with a limit of
+    // one, each branch's must be made when that branch starts.
+    let start = Instant::now();
+    let (a, b, c) = taskgroup! {
+        limit = 1;
+        let a = tokio::time::timeout(ms(150), after(100, 1));
+        let b = tokio::time::timeout(ms(150), after(100, 2));
+        let c = tokio::time::timeout(ms(150), after(100, 3));
+    };
+    assert_eq!((a, b, c), (Ok(1), Ok(2), Ok(3)));
+    assert_eq!(start.elapsed(), ms(300));
+}

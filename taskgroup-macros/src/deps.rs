@@ -286,13 +286,60 @@ impl<'ast> Visit<'ast> for CallerActs {
             | Expr::Yield(_)
             | Expr::Try(_)
             | Expr::Macro(_) => self.0 = true,
-            Expr::Closure(_) | Expr::Async(_) | Expr::TryBlock(_) => {}
+            // A `try` block's `?` is its own, but an `.await` or `return`
+            // in it is the caller's: treat it as acting.
+            Expr::TryBlock(_) => self.0 = true,
+            Expr::Closure(_) | Expr::Async(_) => {}
             _ => visit::visit_expr(self, e),
         }
     }
     fn visit_stmt_macro(&mut self, _: &'ast syn::StmtMacro) {
         self.0 = true;
     }
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// Whether the future `expr` makes may borrow a temporary of `expr`: a
+/// `&` of anything but a place (`&x`, `&self.a[i]` are fine; `&x.to_string()`
+/// is not), or a method called on anything but a place (the method may
+/// take `&self` of a temporary). Such an expression is evaluated inside
+/// the branch's async block, where its temporaries live as long as it runs.
+pub(crate) fn borrows_temporary(expr: &Expr) -> bool {
+    let mut finder = TemporaryBorrow(false);
+    finder.visit_expr(expr);
+    finder.0
+}
+
+/// A place expression: a path, or a field, index or deref of one.
+fn is_place(expr: &Expr) -> bool {
+    match expr {
+        Expr::Path(_) => true,
+        Expr::Field(f) => is_place(&f.base),
+        Expr::Index(i) => is_place(&i.expr),
+        Expr::Paren(p) => is_place(&p.expr),
+        Expr::Unary(u) => matches!(u.op, syn::UnOp::Deref(_)) && is_place(&u.expr),
+        _ => false,
+    }
+}
+
+struct TemporaryBorrow(bool);
+
+impl<'ast> Visit<'ast> for TemporaryBorrow {
+    fn visit_expr_reference(&mut self, r: &'ast syn::ExprReference) {
+        if !is_place(&r.expr) {
+            self.0 = true;
+        }
+        visit::visit_expr_reference(self, r);
+    }
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        if !is_place(&m.receiver) {
+            self.0 = true;
+        }
+        visit::visit_expr_method_call(self, m);
+    }
+    // Their bodies run later, with their own temporaries.
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
@@ -321,6 +368,20 @@ mod tests {
         assert!(acts("f(x?)"));
         assert!(acts("f(format!(\"{x}\"))"));
         assert!(acts("f({ m!(); 1 })"));
+        assert!(acts("f(try { g()? })"));
+    }
+
+    #[test]
+    fn borrows_of_temporaries_are_found() {
+        let borrows = |src: &str| borrows_temporary(&syn::parse_str(src).unwrap());
+        assert!(borrows("f(&id.to_string())"));
+        assert!(borrows("f(&[a, b])"));
+        assert!(borrows("make().run()"));
+        assert!(borrows("f(&*g())"));
+        assert!(!borrows("f(id, &url, &self.a[i], &*x)"));
+        assert!(!borrows("client.get(&url)"));
+        assert!(!borrows("f(id.to_string())"));
+        assert!(!borrows("f(|| g(&h()), async { g(&h()).await })"));
     }
 
     #[test]

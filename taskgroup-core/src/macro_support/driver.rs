@@ -253,7 +253,9 @@ impl Pass<'_, '_> {
     /// Shows the pass a branch that is the user's own future of a
     /// `Result<T, X>`: an `Err` is taken out and handed back, for the
     /// caller to record with [`Group::fail`] and then tell [`Pass::failed`].
-    #[inline]
+    // `always`: without it LLVM keeps it out of line once the branch has
+    // a few more lines, and the plain pass pays a call per branch.
+    #[inline(always)]
     pub fn try_branch<F, T, X>(&mut self, mut branch: Pin<&mut Branch<F>>) -> Option<X>
     where
         F: Future<Output = Result<T, X>>,
@@ -283,6 +285,16 @@ impl Pass<'_, '_> {
         let i = self.index;
         self.index += 1;
         if !matches!(*branch, MaybeDone::Future(_)) {
+            // Finished. Or, in the pass that drops a branch that panicked,
+            // the one whose finished future panicked while it was being
+            // dropped: `Done` but never counted. (Such a pass is not plain.)
+            if !self.plain
+                && matches!(self.op, Op::Drop { at } if at == i)
+                && matches!(*branch, MaybeDone::Done(_))
+            {
+                self.driver.done += 1;
+                branch.set(MaybeDone::Gone);
+            }
             return None;
         }
         if !self.plain {

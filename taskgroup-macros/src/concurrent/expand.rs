@@ -350,7 +350,9 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, id: usize) -> TokenStream {
     }
 
     let total = lets.len() as u32;
-    let deps = waits_for.iter().any(|w| !w.is_empty());
+    // A let waiting for a permit registers no waker either: with a limit,
+    // a pass that saw a let finish is followed by another.
+    let deps = waits_for.iter().any(|w| !w.is_empty()) || ctx.limit.is_some();
 
     let from_ret = if returns {
         quote!(::core::convert::identity)

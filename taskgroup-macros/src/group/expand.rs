@@ -251,7 +251,8 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
 /// it: the common `let x = fut?;` with nothing to wait for, no task, no
 /// error conversion, no binding in a slot. Its future is made where the
 /// branches are declared instead of when the branch first runs, so the
-/// expression must not hold anything that would act on the caller there.
+/// expression must not hold anything that would act on the caller there,
+/// nor lend the future a temporary.
 enum Direct {
     /// Its output is the binding (no `?`, or a supervised branch).
     Value,
@@ -264,18 +265,29 @@ fn direct(g: &GroupInput, i: usize) -> Option<Direct> {
     let BranchKind::Single { fut } = &b.kind else {
         return None;
     };
+    // Left in their async block: tasks; branches that wait for or are
+    // waited for; a `limit` (a branch must not be made before its turn);
+    // `error =` (the conversion) and a type ascription (it types the value
+    // in the block); expressions that would act on the caller or whose
+    // future borrows a temporary of the expression (it must live as long
+    // as the future, which only the block gives it).
     if b.spawn
         || !b.deps.is_empty()
         || g.waited_for(i)
+        || g.options.limit.is_some()
         || g.options.error.is_some()
+        || matches!(b.pat, Pat::Type(_))
         || deps::acts_on_caller(fut)
+        || deps::borrows_temporary(fut)
     {
         return None;
     }
     match g.options.mode {
         Mode::FailFast if b.fallible => Some(Direct::Fails),
-        Mode::FailFast | Mode::Supervise => Some(Direct::Value),
-        Mode::Race => None,
+        Mode::FailFast => Some(Direct::Value),
+        // A supervised `fut?` must yield a `Result`, which the block checks.
+        Mode::Supervise if !b.fallible => Some(Direct::Value),
+        Mode::Supervise | Mode::Race => None,
     }
 }
 
