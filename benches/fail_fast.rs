@@ -10,13 +10,12 @@ mod common;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use common::{Fail, pending_or_fail};
+use common::{Fail, fail_task, pending_or_fail};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use futures_concurrency::prelude::*;
 use taskgroup::TaskGroup;
-use tokio::task::JoinSet;
 
 const N: u32 = 10_000;
 /// The failing child is the last one spawned.
@@ -76,44 +75,6 @@ async fn futures_concurrency_vec() -> usize {
 
 // ---- task children (multi-thread runtime, parent in block_on) ----
 
-async fn taskgroup_spawn_task() -> usize {
-    let tg = TaskGroup::<Fail>::new();
-    let r = tg
-        .run(async {
-            for i in 0..ALL {
-                drop(tg.spawn_task(pending_or_fail(i, FAIL)));
-            }
-            Ok(())
-        })
-        .await;
-    r.unwrap_err().len()
-}
-
-async fn taskgroup_macro_spawn_for() -> usize {
-    let r = taskgroup::taskgroup! {
-        #[spawn] let v = for i in 0..ALL { pending_or_fail(i, FAIL)? };
-    };
-    r.unwrap_err().len()
-}
-
-async fn join_set_abort_all() -> usize {
-    let mut set = JoinSet::new();
-    for i in 0..ALL {
-        set.spawn(pending_or_fail(i, FAIL));
-    }
-    let mut errors = 0;
-    while let Some(r) = set.join_next().await {
-        if let Ok(Err(Fail)) = r {
-            errors += 1;
-            set.abort_all();
-            // Wait until every aborted task has been dropped.
-            while set.join_next().await.is_some() {}
-            break;
-        }
-    }
-    errors
-}
-
 /// `try_join_all` over spawned handles returns at the first error but leaves
 /// the siblings running: only the time to that return is counted. The
 /// siblings are aborted after the clock stops so they do not pile up.
@@ -167,15 +128,15 @@ fn fail_fast(c: &mut Criterion) {
     let mut g = c.benchmark_group("fail_fast_task");
     g.bench_function(BenchmarkId::new("taskgroup_macro_spawn_for", N), |b| {
         b.to_async(&rt)
-            .iter(|| async { black_box(taskgroup_macro_spawn_for().await) })
+            .iter(|| async { black_box(fail_task::taskgroup_macro_spawn_for(ALL, FAIL).await) })
     });
     g.bench_function(BenchmarkId::new("taskgroup_spawn_task", N), |b| {
         b.to_async(&rt)
-            .iter(|| async { black_box(taskgroup_spawn_task().await) })
+            .iter(|| async { black_box(fail_task::taskgroup_spawn_task(ALL, FAIL).await) })
     });
     g.bench_function(BenchmarkId::new("join_set_abort_all", N), |b| {
         b.to_async(&rt)
-            .iter(|| async { black_box(join_set_abort_all().await) })
+            .iter(|| async { black_box(fail_task::join_set_abort_all(ALL, FAIL).await) })
     });
     g.bench_function(
         BenchmarkId::new("try_join_all_handles_leaves_siblings", N),

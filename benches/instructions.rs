@@ -12,12 +12,11 @@ mod common;
 
 use std::hint::black_box;
 
-use common::{Fail, pending_or_fail, sum_in_order, yield_once};
+use common::{fail_task, spawned, yield_once};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use futures_concurrency::prelude::*;
-use taskgroup::{TaskGroup, taskgroup};
-use tokio::task::JoinSet;
+use taskgroup::taskgroup;
 
 const N: u32 = 10_000;
 const FAIL: u32 = N / 2;
@@ -85,74 +84,31 @@ async fn local_futures_concurrency() -> u64 {
 }
 
 async fn task_taskgroup_spawn_for() -> u64 {
-    let v = taskgroup! { #[spawn] let v = for i in 0..N { yield_once(i)? }; }.unwrap();
-    v.into_iter().map(u64::from).sum()
+    spawned::taskgroup_macro_spawn_for(N).await
 }
 
 async fn task_taskgroup_spawn_task() -> u64 {
-    let tg = TaskGroup::<Fail>::new();
-    tg.run(async {
-        let handles: Vec<_> = (0..N).map(|i| tg.spawn_task(yield_once(i))).collect();
-        Ok(sum_in_order(handles).await)
-    })
-    .await
-    .unwrap()
+    spawned::taskgroup_spawn_task(N).await
 }
 
 async fn task_join_set() -> u64 {
-    let mut set = JoinSet::new();
-    for i in 0..N {
-        set.spawn(yield_once(i));
-    }
-    let mut sum = 0;
-    while let Some(r) = set.join_next().await {
-        sum += u64::from(r.unwrap().unwrap());
-    }
-    sum
+    spawned::join_set(N).await
 }
 
 async fn task_vec_join_handle() -> u64 {
-    let handles: Vec<_> = (0..N).map(|i| tokio::spawn(yield_once(i))).collect();
-    let mut sum = 0;
-    for h in handles {
-        sum += u64::from(h.await.unwrap().unwrap());
-    }
-    sum
+    spawned::vec_join_handle(N).await
 }
 
 async fn fail_taskgroup_spawn_for() -> usize {
-    let r = taskgroup! { #[spawn] let v = for i in 0..N { pending_or_fail(i, FAIL)? }; };
-    r.unwrap_err().len()
+    fail_task::taskgroup_macro_spawn_for(N, FAIL).await
 }
 
 async fn fail_taskgroup_spawn_task() -> usize {
-    let tg = TaskGroup::<Fail>::new();
-    let r = tg
-        .run(async {
-            for i in 0..N {
-                tg.spawn_task(pending_or_fail(i, FAIL));
-            }
-            Ok(())
-        })
-        .await;
-    r.unwrap_err().len()
+    fail_task::taskgroup_spawn_task(N, FAIL).await
 }
 
 async fn fail_join_set_abort_all() -> usize {
-    let mut set = JoinSet::new();
-    for i in 0..N {
-        set.spawn(pending_or_fail(i, FAIL));
-    }
-    let mut errors = 0;
-    while let Some(r) = set.join_next().await {
-        if let Ok(Err(Fail)) = r {
-            errors += 1;
-            set.abort_all();
-            while set.join_next().await.is_some() {}
-            break;
-        }
-    }
-    errors
+    fail_task::join_set_abort_all(N, FAIL).await
 }
 
 macro_rules! entries {

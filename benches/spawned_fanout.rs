@@ -9,52 +9,10 @@ mod common;
 
 use std::hint::black_box;
 
-use common::{Fail, sum_in_order, yield_once};
+use common::spawned::{join_set, taskgroup_macro_spawn_for, taskgroup_spawn_task, vec_join_handle};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use taskgroup::TaskGroup;
-use tokio::task::JoinSet;
 
 const N: u32 = 10_000;
-
-async fn taskgroup_spawn_task(n: u32) -> u64 {
-    let tg = TaskGroup::<Fail>::new();
-    tg.run(async {
-        let handles: Vec<_> = (0..n).map(|i| tg.spawn_task(yield_once(i))).collect();
-        Ok(sum_in_order(handles).await)
-    })
-    .await
-    .unwrap()
-}
-
-/// The `taskgroup!` `#[spawn]` `for` branch: one tokio task per item.
-async fn taskgroup_macro_spawn_for(n: u32) -> u64 {
-    let v = taskgroup::taskgroup! {
-        #[spawn] let v = for i in 0..n { yield_once(i)? };
-    }
-    .unwrap();
-    v.into_iter().map(u64::from).sum()
-}
-
-async fn join_set(n: u32) -> u64 {
-    let mut set = JoinSet::new();
-    for i in 0..n {
-        set.spawn(yield_once(i));
-    }
-    let mut sum = 0u64;
-    while let Some(r) = set.join_next().await {
-        sum += u64::from(r.unwrap().unwrap());
-    }
-    sum
-}
-
-async fn vec_join_handle(n: u32) -> u64 {
-    let handles: Vec<_> = (0..n).map(|i| tokio::spawn(yield_once(i))).collect();
-    let mut sum = 0u64;
-    for h in handles {
-        sum += u64::from(h.await.unwrap().unwrap());
-    }
-    sum
-}
 
 macro_rules! peers {
     ($g:expr, $rt:expr, $wrap:ident) => {

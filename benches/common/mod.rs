@@ -130,3 +130,97 @@ pub(crate) async fn sum_in_order(handles: Vec<taskgroup::Handle<u32, Fail>>) -> 
     }
     sum
 }
+
+/// Case 3 entries: `n` tokio tasks that yield once, summed in input order.
+pub(crate) mod spawned {
+    use super::{Fail, sum_in_order, yield_once};
+    use taskgroup::TaskGroup;
+    use tokio::task::JoinSet;
+
+    pub(crate) async fn taskgroup_spawn_task(n: u32) -> u64 {
+        let tg = TaskGroup::<Fail>::new();
+        tg.run(async {
+            let handles: Vec<_> = (0..n).map(|i| tg.spawn_task(yield_once(i))).collect();
+            Ok(sum_in_order(handles).await)
+        })
+        .await
+        .unwrap()
+    }
+
+    /// The `taskgroup!` `#[spawn]` `for` branch: one tokio task per item.
+    pub(crate) async fn taskgroup_macro_spawn_for(n: u32) -> u64 {
+        let v = taskgroup::taskgroup! {
+            #[spawn] let v = for i in 0..n { yield_once(i)? };
+        }
+        .unwrap();
+        v.into_iter().map(u64::from).sum()
+    }
+
+    pub(crate) async fn join_set(n: u32) -> u64 {
+        let mut set = JoinSet::new();
+        for i in 0..n {
+            set.spawn(yield_once(i));
+        }
+        let mut sum = 0u64;
+        while let Some(r) = set.join_next().await {
+            sum += u64::from(r.unwrap().unwrap());
+        }
+        sum
+    }
+
+    pub(crate) async fn vec_join_handle(n: u32) -> u64 {
+        let handles: Vec<_> = (0..n).map(|i| tokio::spawn(yield_once(i))).collect();
+        let mut sum = 0u64;
+        for h in handles {
+            sum += u64::from(h.await.unwrap().unwrap());
+        }
+        sum
+    }
+}
+
+/// Case 4 entries with tokio tasks: `all` children that never finish,
+/// except the one at `fail`; each returns how many errors it saw.
+pub(crate) mod fail_task {
+    use super::{Fail, pending_or_fail};
+    use taskgroup::TaskGroup;
+    use tokio::task::JoinSet;
+
+    pub(crate) async fn taskgroup_spawn_task(all: u32, fail: u32) -> usize {
+        let tg = TaskGroup::<Fail>::new();
+        let r = tg
+            .run(async {
+                for i in 0..all {
+                    drop(tg.spawn_task(pending_or_fail(i, fail)));
+                }
+                Ok(())
+            })
+            .await;
+        r.unwrap_err().len()
+    }
+
+    pub(crate) async fn taskgroup_macro_spawn_for(all: u32, fail: u32) -> usize {
+        let r = taskgroup::taskgroup! {
+            #[spawn] let v = for i in 0..all { pending_or_fail(i, fail)? };
+        };
+        r.unwrap_err().len()
+    }
+
+    /// Aborts every task at the first error and waits until each has been
+    /// dropped.
+    pub(crate) async fn join_set_abort_all(all: u32, fail: u32) -> usize {
+        let mut set = JoinSet::new();
+        for i in 0..all {
+            set.spawn(pending_or_fail(i, fail));
+        }
+        let mut errors = 0;
+        while let Some(r) = set.join_next().await {
+            if let Ok(Err(Fail)) = r {
+                errors += 1;
+                set.abort_all();
+                while set.join_next().await.is_some() {}
+                break;
+            }
+        }
+        errors
+    }
+}
