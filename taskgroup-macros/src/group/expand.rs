@@ -10,8 +10,11 @@
 //!                                              // branch waits for (a OnceLock)
 //!     let (panic, values) = {
 //!         let b0 = pin!(branch(async { deps; let v = FUT.await…; Ok(v) }));
-//!         let panic = poll_fn(|cx| driver.poll(cx, &group, deadline,
-//!             |pass| { pass.branch(task?, b0.as_mut()); … })).await;
+//!         let b1 = pin!(branch(FUT.into_future())); // a plain `let x = FUT?;`
+//!         let panic = poll_fn(|cx| driver.poll(cx, &group, deadline, &mut |pass| {
+//!             pass.branch(task?, b0.as_mut());
+//!             if let Some(e) = pass.try_branch(b1.as_mut()) { pass.failed(group.fail(e)) }
+//!         })).await;
 //!         (panic, (output(b0.as_mut()), …))    // the values of the branches
 //!     };                                       // every branch dropped here
 //!     let errors = finish(panic, group);       // resumes a panic
@@ -151,12 +154,11 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
         let pin = &pins[i];
         match (&direct[i], &b.kind) {
             // The user's own future, made where the branches are declared.
-            // Every token that names its type is placed at the user's
-            // future, so that a type error in it (not a future, another
-            // error type) points there.
             (Some(_), BranchKind::Single { fut }) => {
                 // A method call: when the expression is not a future, its
-                // type is an error and rustc reports it once, here.
+                // type is an error and rustc reports it once, at the user's
+                // tokens (`IntoFuture::into_future(fut)` would leave the
+                // type standing and repeat the error at every use).
                 let span = fut.span();
                 let into = quote_spanned!(span=> {
                     use ::core::future::IntoFuture as _;
@@ -254,7 +256,7 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
 /// expression must not hold anything that would act on the caller there,
 /// nor lend the future a temporary.
 enum Direct {
-    /// Its output is the binding (no `?`, or a supervised branch).
+    /// Its output is the binding (no `?`).
     Value,
     /// `fut?` in fail-fast mode: an `Err` fails the group.
     Fails,
