@@ -1,6 +1,5 @@
 //! The driver that polls the static branches of one `taskgroup!`.
 
-use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
 use std::sync::Mutex;
@@ -11,9 +10,8 @@ use futures_util::future::MaybeDone;
 use tokio::time::Sleep;
 
 use crate::error::{ErrorGroup, TimedOut};
+use crate::group::Panic;
 use crate::wake::lock;
-
-type Panic = Box<dyn Any + Send + 'static>;
 
 /// What the group does when a branch fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -219,8 +217,6 @@ pub struct Pass<'p, 'c> {
     op: Op,
     /// The index of the next branch shown.
     index: usize,
-    /// The branch being polled or dropped, for when that panics.
-    current: usize,
     /// Some branch finished in this pass.
     progressed: bool,
     /// Every branch is started, the group is not cancelling and the pass
@@ -272,9 +268,10 @@ impl Pass<'_, '_> {
         error
     }
 
-    /// A branch's error was recorded: cancel the others (fail-fast).
+    /// A branch's error was recorded (direct branches are fail-fast only):
+    /// cancel the others.
     pub fn failed(&mut self, _: Stopped) {
-        if self.stop.load(Ordering::Acquire) && !self.driver.cancelling {
+        if !self.driver.cancelling {
             self.begin_cancel();
         }
     }
@@ -307,7 +304,6 @@ impl Pass<'_, '_> {
                 Act::Poll => {}
             }
         }
-        self.current = i;
         Some(branch.as_mut().poll(self.cx).is_ready())
     }
 
@@ -322,7 +318,6 @@ impl Pass<'_, '_> {
             Op::Poll { from } if i < from => return Act::Skip,
             Op::Poll { .. } => {}
         }
-        self.current = i;
         if self.driver.cancelling {
             // A task branch that never started has no task to wait for.
             if !task || i >= self.driver.started as usize {
@@ -426,16 +421,15 @@ impl Driver {
                 stop,
                 op: Op::Poll { from: 0 },
                 index: 0,
-                current: 0,
                 progressed: false,
                 plain,
                 cancel_began: false,
             };
             while let Err(payload) = catch_unwind(AssertUnwindSafe(|| visit(&mut pass))) {
-                // The branch at `current` panicked (in its poll or its
+                // The last branch shown panicked (in its poll or its
                 // drop): drop it, keep the panic, cancel the rest and go
                 // on with the branches after it.
-                let at = pass.current;
+                let at = pass.index - 1;
                 pass.driver.keep_panic(payload);
                 pass.plain = false;
                 pass.op = Op::Drop { at };
