@@ -838,3 +838,28 @@ async fn limit_starts_a_branch_only_when_its_turn_comes() {
     assert_eq!((a, b, c), (Ok(1), Ok(2), Ok(3)));
     assert_eq!(start.elapsed(), ms(300));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_panic_of_spawned_items_is_resumed_not_one_caused_by_the_abort() {
+    let join = tokio::spawn(async {
+        // Item 1 holds a guard that panics when the abort drops it; item 0
+        // panics first, once item 1 holds its guard.
+        let both = Arc::new(tokio::sync::Barrier::new(2));
+        taskgroup! {
+            #[spawn] let v = for i in 0..2u32 {
+                let both = Arc::clone(&both);
+                async move {
+                    if i == 0 {
+                        both.wait().await;
+                        std::panic::panic_any("first");
+                    }
+                    let _p = PanicOnDrop;
+                    both.wait().await;
+                    std::future::pending::<()>().await
+                }
+            };
+        }
+    });
+    let payload = join.await.unwrap_err().into_panic();
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"first"));
+}

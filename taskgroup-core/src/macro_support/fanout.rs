@@ -8,7 +8,6 @@
 //! the last task, or room for a queued item), instead of the group polling
 //! a `JoinHandle` and a waker per task.
 
-use std::any::Any;
 use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -19,9 +18,8 @@ use futures_util::stream::{FuturesUnordered, Stream};
 use tokio::task::JoinHandle;
 
 use super::driver::{Group, Mode, Stopped};
+use crate::group::Panic;
 use crate::wake::lock;
-
-type Panic = Box<dyn Any + Send + 'static>;
 
 /// Starts a task item (set for `#[spawn] for`).
 type Spawn<F, T, E> = fn(F, Reporter<T, E>) -> JoinHandle<()>;
@@ -83,14 +81,6 @@ impl<T, E> Drop for Reporter<T, E> {
         if let Some(shared) = self.shared.take() {
             send(&shared, self.index, None);
         }
-    }
-}
-
-impl<T, E> std::fmt::Debug for Reporter<T, E> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Reporter")
-            .field("index", &self.index)
-            .finish()
     }
 }
 
@@ -428,7 +418,9 @@ where
             }
         }
         // Every task has finished: look for panics among those that ended
-        // without a value.
+        // without a value. `dropped` is in the order they ended, walked
+        // from its end, so the payload kept is the earliest panic (a later
+        // one is a side effect, e.g. a task panicking as it was aborted).
         let Some(tasks) = &mut self.tasks else {
             unreachable!("taskgroup: a task fan-out without tasks")
         };
@@ -442,7 +434,7 @@ where
                 Poll::Ready(Ok(())) => {}
                 Poll::Ready(Err(err)) => {
                     if let Ok(payload) = err.try_into_panic() {
-                        tasks.panic.get_or_insert(payload);
+                        tasks.panic = Some(payload);
                     }
                 }
             }
@@ -565,7 +557,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn errors_of_aborted_task_items_are_kept_in_order() {
+    async fn aborted_task_items_add_no_errors() {
         let group = Group::<u64>::new(Mode::FailFast);
         let mut fan = FanOut::tasks(&group, None);
         for i in 0..4u64 {

@@ -12,7 +12,7 @@ use super::driver::{Group, Stopped};
 /// A tokio task that is aborted when its handle is dropped, so dropping
 /// the group's future never leaves a task running.
 #[derive(Debug)]
-pub(crate) struct AbortOnDrop<T>(pub(crate) JoinHandle<T>);
+struct AbortOnDrop<T>(JoinHandle<T>);
 
 impl<T> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {
@@ -23,31 +23,14 @@ impl<T> Drop for AbortOnDrop<T> {
 impl<T> AbortOnDrop<T> {
     /// Polls the task: its value, `Stopped` when it was aborted, and the
     /// task's own panic resumed here (the driver catches it).
-    pub(crate) fn poll_task(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, Stopped>> {
-        self.poll_outcome(cx).map(|outcome| match outcome {
-            Outcome::Value(value) => Ok(value),
-            Outcome::Aborted => Err(Stopped),
-            Outcome::Panicked(payload) => resume_unwind(payload),
+    fn poll_task(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, Stopped>> {
+        Pin::new(&mut self.0).poll(cx).map(|joined| {
+            joined.map_err(|err| match err.try_into_panic() {
+                Ok(payload) => resume_unwind(payload),
+                Err(_) => Stopped,
+            })
         })
     }
-
-    /// Polls the task, handing a panic back instead of resuming it.
-    pub(crate) fn poll_outcome(&mut self, cx: &mut Context<'_>) -> Poll<Outcome<T>> {
-        Pin::new(&mut self.0).poll(cx).map(|joined| match joined {
-            Ok(value) => Outcome::Value(value),
-            Err(err) => match err.try_into_panic() {
-                Ok(payload) => Outcome::Panicked(payload),
-                Err(_) => Outcome::Aborted,
-            },
-        })
-    }
-}
-
-/// How a task ended.
-pub(crate) enum Outcome<T> {
-    Value(T),
-    Aborted,
-    Panicked(Box<dyn std::any::Any + Send + 'static>),
 }
 
 /// Waits for the task of a `#[spawn]` branch, aborting it once the group
