@@ -1138,3 +1138,44 @@ async fn every_task_child_error_is_kept_and_the_first_cancels_the_rest() {
     assert!(err.iter().all(|e| e % 5 == 0));
     assert_eq!(alive.count(), 0);
 }
+
+#[tokio::test]
+async fn a_task_child_refused_while_a_limited_group_cancels_has_a_finished_handle() {
+    type Slot = Arc<std::sync::Mutex<Option<taskgroup::Handle<(), &'static str>>>>;
+    struct SpawnOnDrop<'g> {
+        tg: &'g TaskGroup<'g, &'static str>,
+        slot: Slot,
+    }
+    impl Drop for SpawnOnDrop<'_> {
+        fn drop(&mut self) {
+            let h = self.tg.spawn_task(async { Ok(()) });
+            *self.slot.lock().unwrap() = Some(h);
+        }
+    }
+    let slot: Slot = Arc::default();
+    let tg = TaskGroup::<&'static str>::builder().limit(2).build();
+    let r = tg
+        .run(async {
+            let g = SpawnOnDrop {
+                tg: &tg,
+                slot: Arc::clone(&slot),
+            };
+            tg.spawn(async move {
+                let _g = g;
+                std::future::pending::<Result<(), &'static str>>().await
+            });
+            tg.spawn(async {
+                tokio::task::yield_now().await;
+                Err::<(), _>("boom")
+            });
+            std::future::pending::<Result<(), &'static str>>().await
+        })
+        .await;
+    assert!(r.is_err());
+    let h = slot
+        .lock()
+        .unwrap()
+        .take()
+        .expect("spawned while cancelling");
+    assert!(h.is_finished(), "a refused child's handle is finished");
+}

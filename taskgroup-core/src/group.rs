@@ -606,7 +606,7 @@ impl<'a, E> TaskGroup<'a, E> {
         E: Send + 'static,
     {
         let tasks = Arc::clone(&self.task_set().tasks);
-        let mut st = lock(&self.state);
+        let st = lock(&self.state);
         if st.phase != Phase::Running {
             let phase = st.phase;
             drop(st);
@@ -614,12 +614,14 @@ impl<'a, E> TaskGroup<'a, E> {
             // Cancelling: the child is dropped without ever running.
             return Handle::cancelled(name);
         }
-        // Spawning under the lock: a cancellation that takes `aborts` sees
-        // every task started before it, and none starts after it.
+        // Counted under the lock, so the group cannot finish before this
+        // task ends; spawned outside it, because tokio may drop the future
+        // (and run the user's `Drop`) right there when it is shutting down.
+        // A cancellation that began in between is caught by `track_task`.
         tasks.started();
-        let join = tokio::spawn(task_future(tasks, child));
-        st.aborts.push(join.abort_handle());
         drop(st);
+        let join = tokio::spawn(task_future(tasks, child));
+        self.track_task(join.abort_handle());
         Handle::task(join, name)
     }
 
@@ -633,9 +635,8 @@ impl<'a, E> TaskGroup<'a, E> {
         E: Send + 'static,
     {
         let shared = Shared::new(name);
-        if !self.check_open() {
-            return Handle::new(shared);
-        }
+        // A group that is not running refuses it in `push`, which drops the
+        // child: its handle then finishes, cancelled.
         let tasks = Arc::clone(&self.task_set().tasks);
         let child = self.traced(self.wrap(&shared, fut), shared.name());
         let start: TaskStart<'a> = match self.tree_node() {
@@ -655,7 +656,10 @@ impl<'a, E> TaskGroup<'a, E> {
         E: Send + 'static,
     {
         self.tasks.get_or_init(|| {
-            let wake = SlotWaker::idle(TASKS, &self.ready);
+            // Not queued: the driver does not push this slot itself, the
+            // first report does.
+            let wake = SlotWaker::new(TASKS, &self.ready);
+            wake.clear();
             let tasks = Arc::new(Tasks {
                 count: AtomicUsize::new(0),
                 notify_each: self.options.limit.is_some(),
@@ -740,15 +744,6 @@ impl<'a, E> TaskGroup<'a, E> {
                 }
             }
         })
-    }
-
-    /// Panics on a group that is not running; returns false while it is
-    /// cancelling (a new child is then cancelled before it starts).
-    #[track_caller]
-    fn check_open(&self) -> bool {
-        let phase = lock(&self.state).phase;
-        refuse(phase);
-        phase == Phase::Running
     }
 
     /// Queues a new child for the driver; panics on a group that is not
@@ -1485,9 +1480,8 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
         self.cancel_new(incoming);
     }
 
-    /// Cancels children that were spawned but not admitted: tasks already
-    /// running are aborted and kept in a slot so the group awaits them;
-    /// the others are dropped without ever being polled.
+    /// Cancels children that were spawned but not admitted: each is
+    /// dropped without ever being polled, a panic in its drop caught.
     fn cancel_new(&mut self, children: Vec<NewChild<'a, E>>) {
         for child in children {
             if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(child))) {

@@ -109,16 +109,6 @@ impl SlotWaker {
         })
     }
 
-    /// A waker for a slot the driver does not push itself: its first wake
-    /// queues it.
-    pub(crate) fn idle(idx: usize, ready: &Arc<ReadyQueue>) -> Arc<Self> {
-        Arc::new(SlotWaker {
-            idx,
-            queued: AtomicBool::new(false),
-            ready: Arc::clone(ready),
-        })
-    }
-
     /// Called by the driver right before polling the slot.
     pub(crate) fn clear(&self) {
         self.queued.store(false, Ordering::Release);
