@@ -56,31 +56,68 @@ async fn static_try_join_8() -> u32 {
     a + b + c + d + e + f + g + h
 }
 
+/// The local fan-out of case 2 over `n` children, by each contender.
+mod local {
+    use super::*;
+
+    pub(crate) async fn taskgroup_for(n: u32) -> u64 {
+        let v = taskgroup! { let v = for i in 0..n { yield_once(i)? }; }.unwrap();
+        v.into_iter().map(u64::from).sum()
+    }
+
+    pub(crate) async fn taskgroup_spawn(n: u32) -> u64 {
+        common::taskgroup_spawn((0..n).map(yield_once)).await
+    }
+
+    /// Values in input order, as the other entries give them.
+    pub(crate) async fn futures_unordered(n: u32) -> u64 {
+        let mut set: FuturesUnordered<_> = (0..n)
+            .map(|i| async move { (i, yield_once(i).await) })
+            .collect();
+        let mut values = vec![0u32; n as usize];
+        while let Some((i, r)) = set.next().await {
+            values[i as usize] = r.unwrap();
+        }
+        values.into_iter().map(u64::from).sum()
+    }
+
+    pub(crate) async fn futures_concurrency(n: u32) -> u64 {
+        let futs: Vec<_> = (0..n).map(yield_once).collect();
+        let v = futs.try_join().await.unwrap();
+        v.into_iter().map(u64::from).sum()
+    }
+}
+
 async fn local_taskgroup_for() -> u64 {
-    let v = taskgroup! { let v = for i in 0..N { yield_once(i)? }; }.unwrap();
-    v.into_iter().map(u64::from).sum()
+    local::taskgroup_for(N).await
 }
 
 async fn local_taskgroup_spawn() -> u64 {
-    common::taskgroup_spawn((0..N).map(yield_once)).await
+    local::taskgroup_spawn(N).await
 }
 
-/// Values in input order, as the other entries give them.
 async fn local_futures_unordered() -> u64 {
-    let mut set: FuturesUnordered<_> = (0..N)
-        .map(|i| async move { (i, yield_once(i).await) })
-        .collect();
-    let mut values = vec![0u32; N as usize];
-    while let Some((i, r)) = set.next().await {
-        values[i as usize] = r.unwrap();
-    }
-    values.into_iter().map(u64::from).sum()
+    local::futures_unordered(N).await
 }
 
 async fn local_futures_concurrency() -> u64 {
-    let futs: Vec<_> = (0..N).map(yield_once).collect();
-    let v = futs.try_join().await.unwrap();
-    v.into_iter().map(u64::from).sum()
+    local::futures_concurrency(N).await
+}
+
+async fn local_taskgroup_for_100() -> u64 {
+    local::taskgroup_for(100).await
+}
+
+async fn local_taskgroup_spawn_100() -> u64 {
+    local::taskgroup_spawn(100).await
+}
+
+async fn local_futures_unordered_100() -> u64 {
+    local::futures_unordered(100).await
+}
+
+async fn local_futures_concurrency_100() -> u64 {
+    local::futures_concurrency(100).await
 }
 
 async fn task_taskgroup_spawn_for() -> u64 {
@@ -137,7 +174,8 @@ fn main() {
         entries!(case.as_str(), rounds;
             static_taskgroup_2, static_try_join_2, static_taskgroup_8, static_try_join_8,
             local_taskgroup_for, local_taskgroup_spawn, local_futures_unordered,
-            local_futures_concurrency,
+            local_futures_concurrency, local_taskgroup_for_100, local_taskgroup_spawn_100,
+            local_futures_unordered_100, local_futures_concurrency_100,
             task_taskgroup_spawn_for, task_taskgroup_spawn_task, task_join_set,
             task_vec_join_handle,
             fail_taskgroup_spawn_for, fail_taskgroup_spawn_task, fail_join_set_abort_all,
