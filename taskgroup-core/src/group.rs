@@ -1087,6 +1087,13 @@ impl<E> Drop for Driver<'_, '_, E> {
         }
         drop(incoming);
         leave_orphans(orphans);
+        // Children still in their slots are dropped (as the field would
+        // be) and the slots' wakers go back to this thread's pool.
+        for Slot { child, wake, waker } in std::mem::take(&mut self.slots) {
+            drop(child);
+            drop(waker);
+            SlotWaker::recycle(wake);
+        }
     }
 }
 

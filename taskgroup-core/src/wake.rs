@@ -6,6 +6,7 @@
 //! index on the ready queue, so the driver polls exactly the children that
 //! were woken: no O(N) scan per wake.
 
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Wake, Waker};
@@ -96,17 +97,55 @@ pub(crate) struct SlotWaker {
     /// Set when the slot is in the ready queue, so repeated wakes before
     /// the next poll enqueue it once.
     queued: AtomicBool,
-    ready: Arc<ReadyQueue>,
+    /// `None` while the waker waits in [`POOL`] for its next group.
+    ready: Option<Arc<ReadyQueue>>,
+}
+
+/// How many idle slot wakers a thread keeps for its next groups.
+const POOL_CAP: usize = 1024;
+
+thread_local! {
+    /// Slot wakers of finished groups that nobody else holds, reused by
+    /// the next group on this thread: a group that runs N local children
+    /// would otherwise allocate N wakers, every time it runs. Bounded by
+    /// [`POOL_CAP`] (48 KiB per thread).
+    static POOL: RefCell<Vec<Arc<SlotWaker>>> = const { RefCell::new(Vec::new()) };
 }
 
 impl SlotWaker {
     pub(crate) fn new(idx: usize, ready: &Arc<ReadyQueue>) -> Arc<Self> {
+        let pooled = POOL.try_with(|pool| pool.borrow_mut().pop()).ok().flatten();
+        if let Some(mut waker) = pooled
+            && let Some(inner) = Arc::get_mut(&mut waker)
+        {
+            inner.idx = idx;
+            *inner.queued.get_mut() = true;
+            inner.ready = Some(Arc::clone(ready));
+            return waker;
+        }
         Arc::new(SlotWaker {
             idx,
             // Born queued: the driver pushes a new slot itself.
             queued: AtomicBool::new(true),
-            ready: Arc::clone(ready),
+            ready: Some(Arc::clone(ready)),
         })
+    }
+
+    /// Puts a waker of a group that is done with it in this thread's pool,
+    /// if nobody else holds it (a child may have kept a clone: then it is
+    /// only dropped) and the pool has room.
+    pub(crate) fn recycle(mut waker: Arc<Self>) {
+        let Some(inner) = Arc::get_mut(&mut waker) else {
+            return;
+        };
+        // Let go of the group's queue (and through it the driver's waker).
+        inner.ready = None;
+        let _ = POOL.try_with(|pool| {
+            let mut pool = pool.borrow_mut();
+            if pool.len() < POOL_CAP {
+                pool.push(waker);
+            }
+        });
     }
 
     /// Called by the driver right before polling the slot.
@@ -126,8 +165,10 @@ impl Wake for SlotWaker {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        if !self.queued.swap(true, Ordering::AcqRel) {
-            self.ready.push(self.idx);
+        if !self.queued.swap(true, Ordering::AcqRel)
+            && let Some(ready) = &self.ready
+        {
+            ready.push(self.idx);
         }
     }
 }
@@ -161,4 +202,72 @@ pub(crate) fn with_local<T: 'static, R>(
     let previous = restore.previous.take().unwrap_or_else(|| unreachable!());
     let last = key.with(|cell| cell.replace(previous));
     (out, last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pooled() -> usize {
+        POOL.with(|pool| pool.borrow().len())
+    }
+
+    fn taken(ready: &ReadyQueue) -> Vec<usize> {
+        let mut buf = Vec::new();
+        ready.take(&mut buf);
+        buf
+    }
+
+    #[test]
+    fn a_recycled_waker_wakes_its_next_group_only() {
+        let first = ReadyQueue::new();
+        let waker = SlotWaker::new(3, &first);
+        let addr = Arc::as_ptr(&waker);
+        SlotWaker::recycle(waker);
+        assert_eq!(pooled(), 1);
+
+        let second = ReadyQueue::new();
+        let reused = SlotWaker::new(7, &second);
+        assert_eq!(Arc::as_ptr(&reused), addr, "the pooled waker is reused");
+        assert_eq!(pooled(), 0);
+        // Born queued, like a new one: the first wake after the driver
+        // cleared it enqueues the new index in the new queue.
+        reused.clear();
+        Waker::from(Arc::clone(&reused)).wake();
+        assert_eq!(taken(&second), [7]);
+        assert!(taken(&first).is_empty());
+    }
+
+    #[test]
+    fn a_waker_someone_still_holds_is_not_pooled() {
+        let ready = ReadyQueue::new();
+        let waker = SlotWaker::new(1, &ready);
+        waker.clear();
+        // A child kept a clone of its waker past its group.
+        let kept = Waker::from(Arc::clone(&waker));
+        SlotWaker::recycle(waker);
+        assert_eq!(pooled(), 0);
+
+        let other = ReadyQueue::new();
+        let fresh = SlotWaker::new(1, &other);
+        fresh.clear();
+        kept.wake();
+        // The stale wake reaches the old group's queue, never the new one.
+        assert_eq!(taken(&ready), [1]);
+        assert!(taken(&other).is_empty());
+    }
+
+    #[test]
+    fn the_pool_keeps_at_most_its_cap() {
+        let ready = ReadyQueue::new();
+        let wakers: Vec<_> = (0..POOL_CAP + 5)
+            .map(|i| SlotWaker::new(i, &ready))
+            .collect();
+        for waker in wakers {
+            SlotWaker::recycle(waker);
+        }
+        assert_eq!(pooled(), POOL_CAP);
+        // The pooled wakers let go of the group's queue.
+        assert_eq!(Arc::strong_count(&ready), 1);
+    }
 }
