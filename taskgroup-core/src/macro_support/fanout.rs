@@ -231,29 +231,29 @@ where
     /// output carries the index back); it starts at once when the limit
     /// leaves room, else when the group polls the fan-out.
     pub fn push_with(&mut self, item: impl FnOnce(usize) -> F) {
-        // Room now: no queue, no move.
-        let room = !self.stopped && self.queued.is_empty() && self.running < self.limit;
         let index = self.pushed;
         self.pushed += 1;
+        let fut = item(index);
+        // Room now: no queue, no move. A task is not spawned once the
+        // group is stopping (a local item is dropped with the fan-out).
+        let room = !self.stopped
+            && self.queued.is_empty()
+            && self.running < self.limit
+            && (self.tasks.is_none() || !self.group.stopping());
+        if room {
+            self.start(index, fut);
+        } else {
+            self.queued.push_back((index, fut));
+        }
+    }
+
+    /// Starts item `index` now.
+    #[inline]
+    fn start(&mut self, index: usize, fut: F) {
+        self.running += 1;
         match &mut self.tasks {
-            None => {
-                let fut = item(index);
-                if room {
-                    self.running += 1;
-                    self.local.push(fut);
-                } else {
-                    self.queued.push_back((index, fut));
-                }
-            }
-            Some(tasks) => {
-                let fut = item(index);
-                if room && !self.group.stopping() {
-                    self.running += 1;
-                    tasks.start(index, fut);
-                } else {
-                    self.queued.push_back((index, fut));
-                }
-            }
+            None => self.local.push(fut),
+            Some(tasks) => tasks.start(index, fut),
         }
     }
 
@@ -264,11 +264,7 @@ where
             let Some((index, fut)) = self.queued.pop_front() else {
                 break;
             };
-            self.running += 1;
-            match &mut self.tasks {
-                None => self.local.push(fut),
-                Some(tasks) => tasks.start(index, fut),
-            }
+            self.start(index, fut);
             started = true;
         }
         started
