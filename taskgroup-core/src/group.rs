@@ -160,38 +160,48 @@ fn orphan<E: Send + 'static>(tasks: &Arc<Tasks<E>>, mut list: TaskList) -> Orpha
     }))
 }
 
-/// A task child's future before it runs, and its end: dropping it (however
-/// the task ends, or if it never runs) drops the child's future first,
-/// catching a panic of that drop, then counts the task as ended.
-struct TaskEnd<F, E: 'static> {
-    fut: Option<F>,
-    tasks: Arc<Tasks<E>>,
-}
+pin_project_lite::pin_project! {
+    /// The future of a task child's tokio task: runs the child (catching
+    /// its panic) and reports its error or panic to the group; its value
+    /// (or, supervising, its error) is the task's output, read by the
+    /// child's handle. The child is dropped as soon as it finishes; however
+    /// the task ends (or if it never runs), dropping this future drops the
+    /// child first, catching a panic of that drop, then counts the task as
+    /// ended. The child's future is stored once, inline.
+    struct TaskFuture<F, E> {
+        #[pin]
+        fut: Option<F>,
+        tasks: Arc<Tasks<E>>,
+    }
 
-impl<F, E> Drop for TaskEnd<F, E> {
-    fn drop(&mut self) {
-        if let Some(fut) = self.fut.take() {
-            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(fut))) {
-                self.tasks.report(Report::Panicked(payload));
-            }
+    impl<F, E> PinnedDrop for TaskFuture<F, E> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            drop_child(this.fut, this.tasks);
+            this.tasks.ended();
         }
-        self.tasks.ended();
     }
 }
 
-/// The running child future of a task, pinned inside the task's own
-/// future; dropped (catching a panic) as soon as it finishes or when the
-/// task is aborted.
-struct TaskBody<'p, F, E> {
-    fut: Pin<&'p mut Option<F>>,
-    tasks: &'p Tasks<E>,
+/// Drops a task child's future, reporting a panic of its drop.
+fn drop_child<F, E>(mut fut: Pin<&mut Option<F>>, tasks: &Tasks<E>) {
+    if fut.is_some()
+        && let Err(payload) = catch_unwind(AssertUnwindSafe(|| fut.set(None)))
+    {
+        tasks.report(Report::Panicked(payload));
+    }
 }
 
-impl<F: Future, E> Future for TaskBody<'_, F, E> {
-    type Output = Result<F::Output, Panic>;
+impl<F, T, E> Future for TaskFuture<F, E>
+where
+    F: Future<Output = Result<T, E>>,
+{
+    type Output = TaskOutput<T, E>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let Some(fut) = self.fut.as_mut().as_pin_mut() else {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let Some(fut) = this.fut.as_mut().as_pin_mut() else {
+            // Polled after it returned: tokio never does.
             return Poll::Pending;
         };
         let out = match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
@@ -199,56 +209,9 @@ impl<F: Future, E> Future for TaskBody<'_, F, E> {
             Ok(Poll::Ready(v)) => Ok(v),
             Err(payload) => Err(payload),
         };
-        self.drop_fut();
-        Poll::Ready(out)
-    }
-}
-
-impl<F, E> TaskBody<'_, F, E> {
-    fn drop_fut(&mut self) {
-        if self.fut.is_some() {
-            let mut fut = self.fut.as_mut();
-            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| fut.set(None))) {
-                self.tasks.report(Report::Panicked(payload));
-            }
-        }
-    }
-}
-
-impl<F, E> Drop for TaskBody<'_, F, E> {
-    fn drop(&mut self) {
-        self.drop_fut();
-    }
-}
-
-/// The future of a task child's tokio task: runs the child and reports its
-/// error or panic to the group; its value (or, supervising, its error) is
-/// the task's output, read by the child's handle.
-fn task_future<F, T, E>(
-    tasks: Arc<Tasks<E>>,
-    fut: F,
-) -> impl Future<Output = TaskOutput<T, E>> + Send + 'static
-where
-    F: Future<Output = Result<T, E>> + Send + 'static,
-    T: Send + 'static,
-    E: Send + 'static,
-{
-    // Not moved into a local: an upvar is dropped after the locals (so
-    // after the child's future) and a local would store the future again.
-    let mut end = TaskEnd {
-        fut: Some(fut),
-        tasks,
-    };
-    async move {
-        // Kept small: a task future over about 128 bytes is moved with
-        // `memcpy` at every stage change.
-        let out = TaskBody {
-            fut: pin!(end.fut.take()),
-            tasks: &end.tasks,
-        }
-        .await;
-        let tasks = &*end.tasks;
-        match out {
+        drop_child(this.fut, this.tasks);
+        let tasks = &**this.tasks;
+        Poll::Ready(match out {
             Ok(Ok(v)) => {
                 if tasks.race {
                     tasks.report(Report::Won);
@@ -266,7 +229,20 @@ where
                 tasks.report(Report::Panicked(payload));
                 None
             }
-        }
+        })
+    }
+}
+
+/// The future of a task child's tokio task.
+fn task_future<F, T, E>(tasks: Arc<Tasks<E>>, fut: F) -> TaskFuture<F, E>
+where
+    F: Future<Output = Result<T, E>> + Send + 'static,
+    T: Send + 'static,
+    E: Send + 'static,
+{
+    TaskFuture {
+        fut: Some(fut),
+        tasks,
     }
 }
 
