@@ -49,6 +49,7 @@ pub struct Group<E> {
 
 impl<E> Group<E> {
     /// A group of the given mode without a deadline.
+    #[inline]
     pub fn new(mode: Mode) -> Self {
         Self::make(mode, None)
     }
@@ -58,6 +59,7 @@ impl<E> Group<E> {
         Self::make(mode, Some(on_timeout))
     }
 
+    #[inline]
     fn make(mode: Mode, on_timeout: Option<fn(TimedOut) -> E>) -> Self {
         Group {
             mode,
@@ -122,6 +124,7 @@ impl<E> Group<E> {
     }
 
     /// Every error recorded, once the branches are gone.
+    #[inline]
     pub fn into_errors(self) -> Option<ErrorGroup<E>> {
         let errors = self.errors.into_inner().unwrap_or_else(|p| p.into_inner());
         ErrorGroup::from_errors(errors)
@@ -357,6 +360,7 @@ impl Driver {
     /// A driver for `total` branches that runs at most `limit` of them at
     /// once (a branch only waits for earlier ones, which start first, so a
     /// limit never deadlocks); `deps` when some branch waits for another.
+    #[inline]
     pub fn new(total: u32, limit: Option<usize>, deps: bool) -> Self {
         let limit = limit.map_or(0, |n| u32::try_from(n.max(1)).unwrap_or(u32::MAX));
         Driver {
@@ -464,6 +468,7 @@ impl Driver {
 
 /// Ends a group once its branches are dropped: resumes the first panic,
 /// else hands back the errors.
+#[inline]
 pub fn finish<E>(panic: Option<Panic>, group: Group<E>) -> Option<ErrorGroup<E>> {
     if let Some(payload) = panic {
         resume_unwind(payload);
