@@ -82,15 +82,16 @@ async fn expanded(id: u32) -> Result<String, ErrorGroup<io::Error>> {
             // 3 branches; `true`: some branch waits for another, so a pass
             // that saw a branch finish is followed by another.
             let mut driver = rt::Driver::new(3, limit, true);
-            // Each pass shows the driver every branch in order: it polls
-            // the unfinished ones, cancels on the first error and catches
-            // panics. `true` in `branch` would mark a `#[spawn]` branch,
-            // which is aborted and awaited on cancel. `None`: no timeout.
+            // Each pass shows the driver every branch in order, with its
+            // index: it polls the unfinished ones, cancels on the first
+            // error and catches panics. `true` in `branch` would mark a
+            // `#[spawn]` branch, which is aborted and awaited on cancel.
+            // `None`: no timeout.
             let panic = std::future::poll_fn(|cx| {
                 driver.poll(cx, &group, None, &mut |pass| {
-                    pass.branch(false, user.as_mut());
-                    pass.branch(false, posts.as_mut());
-                    pass.branch(false, visits.as_mut());
+                    pass.branch(0, false, user.as_mut());
+                    pass.branch(1, false, posts.as_mut());
+                    pass.branch(2, false, visits.as_mut());
                 })
             })
             .await;

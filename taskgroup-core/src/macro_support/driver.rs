@@ -218,7 +218,7 @@ pub struct Pass<'p, 'c> {
     cx: &'p mut Context<'c>,
     stop: &'p AtomicBool,
     op: Op,
-    /// The index of the next branch shown.
+    /// One past the index of the last branch shown.
     index: usize,
     /// Some branch finished in this pass.
     progressed: bool,
@@ -236,39 +236,112 @@ impl std::fmt::Debug for Pass<'_, '_> {
     }
 }
 
+impl<'p, 'c> Pass<'p, 'c> {
+    #[inline]
+    fn new(
+        driver: &'p mut Driver,
+        cx: &'p mut Context<'c>,
+        stop: &'p AtomicBool,
+        plain: bool,
+    ) -> Self {
+        Pass {
+            driver,
+            cx,
+            stop,
+            op: Op::Poll { from: 0 },
+            index: 0,
+            progressed: false,
+            plain,
+            cancel_began: false,
+        }
+    }
+
+    /// Ends a pass whose walk returned `caught`, then runs the passes that
+    /// must follow it, if any.
+    fn after(
+        mut self,
+        caught: std::thread::Result<()>,
+        visit: &mut dyn FnMut(&mut Pass<'_, '_>),
+    ) -> Poll<Option<Panic>> {
+        let again = self.end(caught, visit);
+        let Pass {
+            driver, cx, stop, ..
+        } = self;
+        match driver.settle() {
+            Poll::Pending if again => driver.poll_passes(cx, stop, visit),
+            settled => settled,
+        }
+    }
+
+    /// Ends a pass whose walk returned `caught`: a branch that panicked is
+    /// dropped and the walk goes on after it. True when another pass must
+    /// follow.
+    fn end(
+        &mut self,
+        mut caught: std::thread::Result<()>,
+        visit: &mut dyn FnMut(&mut Pass<'_, '_>),
+    ) -> bool {
+        while let Err(payload) = caught {
+            // The last branch shown panicked (in its poll or its drop):
+            // drop it, keep the panic, cancel the rest and go on with the
+            // branches after it.
+            let at = self.index - 1;
+            self.driver.keep_panic(payload);
+            self.plain = false;
+            self.op = Op::Drop { at };
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| visit(self))) {
+                self.driver.keep_panic(payload);
+            }
+            if !self.driver.cancelling {
+                self.begin_cancel();
+            }
+            self.progressed = true;
+            self.op = Op::Poll { from: at + 1 };
+            caught = catch_unwind(AssertUnwindSafe(|| visit(self)));
+        }
+        self.cancel_began || (self.progressed && self.driver.repass)
+    }
+}
+
 impl Pass<'_, '_> {
-    /// Shows the pass the next branch; `task` when it runs a tokio task
-    /// (cancelling it aborts the task and waits for it, so it stays).
+    /// Shows the pass branch `index` (the branches are shown in order,
+    /// from 0); `task` when it runs a tokio task (cancelling it aborts the
+    /// task and waits for it, so it stays).
     ///
     /// Only the poll itself is generic: what to do with a branch outside a
     /// plain pass is decided by [`Pass::act`], compiled once.
     #[inline]
-    pub fn branch<F: Future>(&mut self, task: bool, branch: Pin<&mut Branch<F>>) {
-        if let Some(ready) = self.poll_one(task, branch) {
+    pub fn branch<F: Future>(&mut self, index: usize, task: bool, branch: Pin<&mut Branch<F>>) {
+        if let Some(ready) = self.poll_one(index, task, branch) {
             self.polled(ready);
         }
     }
 
-    /// Shows the pass a branch that is the user's own future of a
+    /// Shows the pass branch `index`, the user's own future of a
     /// `Result<T, X>`: an `Err` is taken out and handed back, for the
     /// caller to record with [`Group::fail`] and then tell [`Pass::failed`].
+    ///
+    /// Such a future cannot reach the group, so polling it never makes the
+    /// group stop: unlike [`Pass::branch`] there is no stop flag to check.
     // `always`: without it LLVM keeps it out of line once the branch has
     // a few more lines, and the plain pass pays a call per branch.
     #[inline(always)]
-    pub fn try_branch<F, T, X>(&mut self, mut branch: Pin<&mut Branch<F>>) -> Option<X>
+    pub fn try_branch<F, T, X>(
+        &mut self,
+        index: usize,
+        mut branch: Pin<&mut Branch<F>>,
+    ) -> Option<X>
     where
         F: Future<Output = Result<T, X>>,
     {
-        let ready = self.poll_one(false, branch.as_mut())?;
-        let mut error = None;
-        if ready
-            && matches!(branch.as_mut().output_mut(), Some(Err(_)))
-            && let Some(Err(e)) = branch.take_output()
-        {
-            error = Some(e);
+        if self.poll_one(index, false, branch.as_mut())? {
+            self.driver.done += 1;
+            self.progressed = true;
+            if matches!(branch.as_mut().output_mut(), Some(Err(_))) {
+                return branch.take_output().and_then(Result::err);
+            }
         }
-        self.polled(ready);
-        error
+        None
     }
 
     /// A branch's error was recorded (direct branches are fail-fast only):
@@ -281,9 +354,14 @@ impl Pass<'_, '_> {
 
     /// Polls, skips or drops one branch: `Some(ready)` when it was polled.
     #[inline]
-    fn poll_one<F: Future>(&mut self, task: bool, mut branch: Pin<&mut Branch<F>>) -> Option<bool> {
-        let i = self.index;
-        self.index += 1;
+    fn poll_one<F: Future>(
+        &mut self,
+        i: usize,
+        task: bool,
+        mut branch: Pin<&mut Branch<F>>,
+    ) -> Option<bool> {
+        // A constant store: cheaper than counting.
+        self.index = i + 1;
         if !matches!(*branch, MaybeDone::Future(_)) {
             // Finished. Or, in the pass that drops a branch that panicked,
             // the one whose finished future panicked while it was being
@@ -386,12 +464,18 @@ impl Driver {
     /// Polls the branches `visit` shows to a [`Pass`], in order. `Ready`
     /// carries the first panic, to be resumed by the caller once the
     /// branches have been dropped.
-    pub fn poll<E>(
+    ///
+    /// The common pass (no limit, nothing cancelling) runs here, where
+    /// `visit` is known and can be inlined; whatever follows it (a panic, a
+    /// cancellation, another pass) goes to code compiled once, which sees
+    /// `visit` as a `dyn FnMut`.
+    #[inline]
+    pub fn poll<E, V: FnMut(&mut Pass<'_, '_>)>(
         &mut self,
         cx: &mut Context<'_>,
         group: &Group<E>,
         deadline: Option<Pin<&mut Sleep>>,
-        visit: &mut dyn FnMut(&mut Pass<'_, '_>),
+        visit: &mut V,
     ) -> Poll<Option<Panic>> {
         #[cfg(feature = "tracing")]
         let _entered = group.span.enter();
@@ -401,7 +485,18 @@ impl Driver {
         {
             group.time_out();
         }
-        self.poll_passes(cx, &group.stop, visit)
+        let stop = &group.stop;
+        // Without a limit every branch is started: `start_more` has
+        // nothing to do and the pass is plain unless the group stops.
+        if self.limit != 0 || self.cancelling || stop.load(Ordering::Acquire) {
+            return self.poll_passes(cx, stop, visit);
+        }
+        let mut pass = Pass::new(self, cx, stop, true);
+        let caught = catch_unwind(AssertUnwindSafe(|| visit(&mut pass)));
+        if caught.is_ok() && !pass.cancel_began && !(pass.progressed && pass.driver.repass) {
+            return pass.driver.settle();
+        }
+        pass.after(caught, visit)
     }
 
     fn poll_passes(
@@ -419,42 +514,23 @@ impl Driver {
                 }
             }
             let plain = !self.cancelling && self.started == self.total;
-            let mut pass = Pass {
-                driver: self,
-                cx,
-                stop,
-                op: Op::Poll { from: 0 },
-                index: 0,
-                progressed: false,
-                plain,
-                cancel_began: false,
-            };
-            while let Err(payload) = catch_unwind(AssertUnwindSafe(|| visit(&mut pass))) {
-                // The last branch shown panicked (in its poll or its
-                // drop): drop it, keep the panic, cancel the rest and go
-                // on with the branches after it.
-                let at = pass.index - 1;
-                pass.driver.keep_panic(payload);
-                pass.plain = false;
-                pass.op = Op::Drop { at };
-                pass.index = 0;
-                if let Err(payload) = catch_unwind(AssertUnwindSafe(|| visit(&mut pass))) {
-                    pass.driver.keep_panic(payload);
-                }
-                if !pass.driver.cancelling {
-                    pass.begin_cancel();
-                }
-                pass.progressed = true;
-                pass.op = Op::Poll { from: at + 1 };
-                pass.index = 0;
+            let mut pass = Pass::new(self, cx, stop, plain);
+            let caught = catch_unwind(AssertUnwindSafe(|| visit(&mut pass)));
+            let again = pass.end(caught, visit);
+            match self.settle() {
+                Poll::Pending if again => {}
+                settled => return settled,
             }
-            let again = pass.cancel_began || (pass.progressed && pass.driver.repass);
-            if self.done == self.total {
-                return Poll::Ready(self.panic.take());
-            }
-            if !again {
-                return Poll::Pending;
-            }
+        }
+    }
+
+    /// `Ready` once every branch is done, else `Pending`.
+    #[inline]
+    fn settle(&mut self) -> Poll<Option<Panic>> {
+        if self.done == self.total {
+            Poll::Ready(self.panic.take())
+        } else {
+            Poll::Pending
         }
     }
 

@@ -341,7 +341,7 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, id: usize) -> TokenStream {
                 }
             }));
         });
-        visits.push(quote!(__tg_pass.branch(false, #b.as_mut());));
+        visits.push(quote!(__tg_pass.branch(#i, false, #b.as_mut());));
         outputs.push(if waited_for {
             quote!((),)
         } else {

@@ -12,8 +12,8 @@
 //!         let b0 = pin!(branch(async { deps; let v = FUT.await…; Ok(v) }));
 //!         let b1 = pin!(branch(FUT.into_future())); // a plain `let x = FUT?;`
 //!         let panic = poll_fn(|cx| driver.poll(cx, &group, deadline, &mut |pass| {
-//!             pass.branch(task?, b0.as_mut());
-//!             if let Some(e) = pass.try_branch(b1.as_mut()) { pass.failed(group.fail(e)) }
+//!             pass.branch(0, task?, b0.as_mut());
+//!             if let Some(e) = pass.try_branch(1, b1.as_mut()) { pass.failed(group.fail(e)) }
 //!         })).await;
 //!         (panic, (output(b0.as_mut()), …))    // the values of the branches
 //!     };                                       // every branch dropped here
@@ -181,24 +181,29 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
     let pass = id("__tg_pass");
     let panic = id("__tg_panic");
     let values = id("__tg_values");
-    let visits = g.branches.iter().zip(&pins).enumerate().map(|(i, (b, pin))| {
-        let task = b.spawn;
-        match direct[i] {
-            Some(Direct::Fails) => {
-                // `err` is placed at the user's future: a branch whose
-                // error type differs from the group's is reported there.
-                let span = b.fut().span();
-                let (group, err) = (located(&n.group, span), located(&n.err, span));
-                let fail = quote_spanned!(span=> #group.fail(#err));
-                quote! {
-                    if let ::core::option::Option::Some(#err) = #pass.try_branch(#pin.as_mut()) {
-                        #pass.failed(#fail);
+    let visits = g
+        .branches
+        .iter()
+        .zip(&pins)
+        .enumerate()
+        .map(|(i, (b, pin))| {
+            let task = b.spawn;
+            match direct[i] {
+                Some(Direct::Fails) => {
+                    // `err` is placed at the user's future: a branch whose
+                    // error type differs from the group's is reported there.
+                    let span = b.fut().span();
+                    let (group, err) = (located(&n.group, span), located(&n.err, span));
+                    let fail = quote_spanned!(span=> #group.fail(#err));
+                    quote! {
+                        if let ::core::option::Option::Some(#err) = #pass.try_branch(#i, #pin.as_mut()) {
+                            #pass.failed(#fail);
+                        }
                     }
                 }
+                _ => quote!(#pass.branch(#i, #task, #pin.as_mut());),
             }
-            _ => quote!(#pass.branch(#task, #pin.as_mut());),
-        }
-    });
+        });
     // The outputs of the branches whose binding is not in a slot.
     let outputs = pins.iter().enumerate().map(|(i, pin)| match direct[i] {
         _ if mode == Mode::Race || g.waited_for(i) => quote!((),),
