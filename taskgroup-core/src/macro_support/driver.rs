@@ -465,17 +465,18 @@ impl Driver {
     /// carries the first panic, to be resumed by the caller once the
     /// branches have been dropped.
     ///
-    /// The common pass (no limit, nothing cancelling) runs here, where
-    /// `visit` is known and can be inlined; whatever follows it (a panic, a
-    /// cancellation, another pass) goes to code compiled once, which sees
-    /// `visit` as a `dyn FnMut`.
+    /// The common pass (no limit, nothing cancelling) runs here, inlined
+    /// in the caller, where `visit` is a known closure that LLVM calls
+    /// directly; whatever follows that pass (a panic, a cancellation,
+    /// another pass) goes to code compiled once. `visit` stays a
+    /// `dyn FnMut`: generic, this would be compiled once per group.
     #[inline]
-    pub fn poll<E, V: FnMut(&mut Pass<'_, '_>)>(
+    pub fn poll<E>(
         &mut self,
         cx: &mut Context<'_>,
         group: &Group<E>,
         deadline: Option<Pin<&mut Sleep>>,
-        visit: &mut V,
+        visit: &mut dyn FnMut(&mut Pass<'_, '_>),
     ) -> Poll<Option<Panic>> {
         #[cfg(feature = "tracing")]
         let _entered = group.span.enter();
