@@ -470,7 +470,7 @@ impl Driver {
     /// directly; whatever follows that pass (a panic, a cancellation,
     /// another pass) goes to code compiled once. `visit` stays a
     /// `dyn FnMut`: generic, this would be compiled once per group.
-    #[inline]
+    #[inline(always)]
     pub fn poll<E>(
         &mut self,
         cx: &mut Context<'_>,
