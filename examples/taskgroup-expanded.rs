@@ -109,7 +109,7 @@ async fn expanded(id: u32) -> Result<String, ErrorGroup<io::Error>> {
         match errors {
             None => Ok({
                 let user = slot_user.take();
-                let posts = rt::take(values.1);
+                let posts = rt::take_ok(values.1);
                 let visits = rt::take(values.2);
                 format!("{user}: {} posts, {visits} visits", posts.len())
             }),

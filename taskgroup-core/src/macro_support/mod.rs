@@ -14,7 +14,7 @@ mod task;
 
 pub use concurrent::{Acquire, Exit, FnResult, Permit, Permits, exit_all, exit_first};
 pub use driver::{
-    Branch, Driver, Group, Mode, Pass, Stopped, branch, finish, output, take, traced,
+    Branch, Driver, Group, Mode, Pass, Stopped, branch, finish, output, take, take_ok, traced,
 };
 pub use fanout::{FanOut, item};
 pub use slot::{Slot, Wait};

@@ -387,7 +387,7 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, id: usize) -> TokenStream {
             quote!(#my_slot.take())
         } else {
             let i = syn::Index::from(i);
-            quote!(#krate::__private::take(__tg_values.#i))
+            quote!(#krate::__private::take_ok(__tg_values.#i))
         };
         restores.extend(quote! {
             #(#attrs)*

@@ -18,7 +18,7 @@
 //!         (panic, (output(b0.as_mut()), …))    // the values of the branches
 //!     };                                       // every branch dropped here
 //!     let errors = finish(panic, group);       // resumes a panic
-//!     match errors { None => Ok({ let x = take(values.0); TAIL }), Some(e) => Err(e) }
+//!     match errors { None => Ok({ let x = take_ok(values.0); TAIL }), Some(e) => Err(e) }
 //!     // then the `except*` arms, inline
 //! }
 //! ```
@@ -525,8 +525,13 @@ fn take(g: &GroupInput, i: usize) -> TokenStream {
         quote!(#s.take())
     } else {
         let values = id("__tg_values");
+        let take = match direct(g, i) {
+            // Its output is the binding; the others' are a `Result`.
+            Some(Direct::Value) => quote!(take),
+            _ => quote!(take_ok),
+        };
         let i = syn::Index::from(i);
-        quote!(#p::take(#values.#i))
+        quote!(#p::#take(#values.#i))
     }
 }
 
