@@ -87,7 +87,7 @@ async fn expanded(id: u32) -> Result<String, ErrorGroup<io::Error>> {
             // error and catches panics. `true` in `branch` would mark a
             // `#[spawn]` branch, which is aborted and awaited on cancel.
             // `None`: no timeout.
-            let panic = std::future::poll_fn(|cx| {
+            std::future::poll_fn(|cx| {
                 driver.poll(cx, &group, None, &mut |pass| {
                     pass.branch(0, false, user.as_mut());
                     pass.branch(1, false, posts.as_mut());
@@ -96,7 +96,7 @@ async fn expanded(id: u32) -> Result<String, ErrorGroup<io::Error>> {
             })
             .await;
             (
-                panic,
+                driver.into_panic(),
                 (
                     (),
                     rt::output(posts.as_mut()),

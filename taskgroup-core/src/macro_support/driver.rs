@@ -276,7 +276,7 @@ impl<'p, 'c> Pass<'p, 'c> {
         mut self,
         caught: std::thread::Result<()>,
         visit: &mut dyn FnMut(&mut Pass<'_, '_>),
-    ) -> Poll<Option<Panic>> {
+    ) -> Poll<()> {
         let again = self.end(caught, visit);
         let Pass {
             driver, cx, stop, ..
@@ -475,9 +475,9 @@ impl Driver {
         }
     }
 
-    /// Polls the branches `visit` shows to a [`Pass`], in order. `Ready`
-    /// carries the first panic, to be resumed by the caller once the
-    /// branches have been dropped.
+    /// Polls the branches `visit` shows to a [`Pass`], in order, until all
+    /// are done; then [`Driver::into_panic`] hands over the first panic, to
+    /// be resumed by the caller once the branches have been dropped.
     ///
     /// The common pass (no limit, nothing cancelling) runs here, inlined
     /// in the caller, where `visit` is a known closure that LLVM calls
@@ -491,7 +491,7 @@ impl Driver {
         group: &Group<E>,
         deadline: Option<Pin<&mut Sleep>>,
         visit: &mut dyn FnMut(&mut Pass<'_, '_>),
-    ) -> Poll<Option<Panic>> {
+    ) -> Poll<()> {
         #[cfg(feature = "tracing")]
         let _entered = group.span.enter();
         if !self.cancelling
@@ -519,7 +519,7 @@ impl Driver {
         cx: &mut Context<'_>,
         stop: &AtomicBool,
         visit: &mut dyn FnMut(&mut Pass<'_, '_>),
-    ) -> Poll<Option<Panic>> {
+    ) -> Poll<()> {
         loop {
             if !self.cancelling {
                 if stop.load(Ordering::Acquire) {
@@ -541,12 +541,18 @@ impl Driver {
 
     /// `Ready` once every branch is done, else `Pending`.
     #[inline]
-    fn settle(&mut self) -> Poll<Option<Panic>> {
+    fn settle(&mut self) -> Poll<()> {
         if self.done == self.total {
-            Poll::Ready(self.panic.take())
+            Poll::Ready(())
         } else {
             Poll::Pending
         }
+    }
+
+    /// The first panic of a branch, once the driver is done.
+    #[inline]
+    pub fn into_panic(self) -> Option<Panic> {
+        self.panic
     }
 
     fn keep_panic(&mut self, payload: Panic) {

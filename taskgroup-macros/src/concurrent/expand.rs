@@ -406,7 +406,7 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, id: usize) -> TokenStream {
         let (__tg_panic, __tg_values) = {
             #branches
             let mut __tg_driver = #krate::__private::Driver::new(#total, ::core::option::Option::None, #deps);
-            let __tg_panic = ::core::future::poll_fn(|__tg_cx| {
+            ::core::future::poll_fn(|__tg_cx| {
                 __tg_driver.poll(
                     __tg_cx,
                     &__tg_group,
@@ -415,7 +415,7 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, id: usize) -> TokenStream {
                 )
             })
             .await;
-            (__tg_panic, (#(#outputs)*))
+            (__tg_driver.into_panic(), (#(#outputs)*))
         };
         if let ::core::option::Option::Some(__tg_errors) =
             #krate::__private::finish(__tg_panic, __tg_group)

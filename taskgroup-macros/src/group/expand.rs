@@ -11,11 +11,11 @@
 //!     let (panic, values) = {
 //!         let b0 = pin!(branch(async { deps; let v = FUT.await…; Ok(v) }));
 //!         let b1 = pin!(branch(FUT.into_future())); // a plain `let x = FUT?;`
-//!         let panic = poll_fn(|cx| driver.poll(cx, &group, deadline, &mut |pass| {
+//!         poll_fn(|cx| driver.poll(cx, &group, deadline, &mut |pass| {
 //!             pass.branch(0, task?, b0.as_mut());
 //!             if let Some(e) = pass.try_branch(1, b1.as_mut()) { pass.failed(group.fail(e)) }
 //!         })).await;
-//!         (panic, (output(b0.as_mut()), …))    // the values of the branches
+//!         (driver.into_panic(), (output(b0.as_mut()), …)) // the branches' values
 //!     };                                       // every branch dropped here
 //!     let errors = finish(panic, group);       // resumes a panic
 //!     match errors { None => Ok({ let x = take_ok(values.0); TAIL }), Some(e) => Err(e) }
@@ -242,11 +242,11 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
                 #deadline_decl
                 #(#branch_decls)*
                 let mut #driver = #p::Driver::new(#total, #limit, #deps);
-                let #panic = ::core::future::poll_fn(|#cx| {
+                ::core::future::poll_fn(|#cx| {
                     #driver.poll(#cx, &#group, #deadline, &mut |#pass| { #(#visits)* })
                 })
                 .await;
-                (#panic, (#(#outputs)*))
+                (#driver.into_panic(), (#(#outputs)*))
             };
             let #errors = #p::finish(#panic, #group);
             #result
