@@ -41,7 +41,6 @@ pub struct Group<E> {
     /// that ends a race, or the driver's own cancelling: the branches stop.
     stop: AtomicBool,
     on_timeout: Option<fn(TimedOut) -> E>,
-    name: Option<Box<str>>,
     /// Entered while the driver polls, so the branches' events nest in it.
     #[cfg(feature = "tracing")]
     span: tracing::Span,
@@ -66,25 +65,23 @@ impl<E> Group<E> {
             errors: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
             on_timeout,
-            name: None,
             #[cfg(feature = "tracing")]
             span: tracing::info_span!("taskgroup", name = ""),
         }
     }
 
-    /// Names the group (`name = …;`), for debugging.
+    /// Names the group (`name = …;`): the name of its span with the
+    /// `tracing` feature. The group does not keep it otherwise: a field
+    /// to drop would make every group's future costlier to drop.
+    #[cfg_attr(not(feature = "tracing"), allow(unused_mut))]
     pub fn named(mut self, name: impl AsRef<str>) -> Self {
-        self.name = Some(name.as_ref().into());
         #[cfg(feature = "tracing")]
         {
             self.span = tracing::info_span!("taskgroup", name = name.as_ref());
         }
+        #[cfg(not(feature = "tracing"))]
+        let _ = name.as_ref();
         self
-    }
-
-    /// The name given with `name = …;`.
-    pub fn name(&self) -> Option<&str> {
-        self.name.as_deref()
     }
 
     /// Records an error; in fail-fast mode the group starts cancelling.
@@ -134,7 +131,6 @@ impl<E> Group<E> {
 impl<E> std::fmt::Debug for Group<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Group")
-            .field("name", &self.name)
             .field("mode", &self.mode)
             .field("errors", &lock(&self.errors).len())
             .finish()
