@@ -11,10 +11,15 @@
 //!     let (panic, values) = {
 //!         let b0 = pin!(branch(async { deps; let v = FUT.await…; Ok(v) }));
 //!         let b1 = pin!(branch(FUT.into_future())); // a plain `let x = FUT?;`
-//!         poll_fn(|cx| driver.poll(cx, &group, deadline, &mut |pass| {
-//!             pass.branch(0, task?, b0.as_mut());
-//!             if let Some(e) = pass.try_branch(1, b1.as_mut()) { pass.failed(group.fail(e)) }
-//!         })).await;
+//!         let mut visit = {                    // shows the branches to a pass
+//!             let mut b0 = b0.as_mut(); …      // (the `Pin`s themselves)
+//!             let group = &group;              // (if some branch can fail)
+//!             move |pass| {
+//!                 pass.branch(0, task?, b0.as_mut());
+//!                 if let Some(e) = pass.try_branch(1, b1.as_mut()) { pass.failed(group.fail(e)) }
+//!             }
+//!         };
+//!         poll_fn(|cx| driver.poll(cx, &group, deadline, &mut visit)).await;
 //!         (driver.into_panic(), (output(b0.as_mut()), …)) // the branches' values
 //!     };                                       // every branch dropped here
 //!     let errors = finish(panic, group);       // resumes a panic
@@ -179,6 +184,13 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
     let driver = id("__tg_driver");
     let cx = id("__tg_cx");
     let pass = id("__tg_pass");
+    let visit = id("__tg_visit");
+    // The closure that shows the branches is `move`: it borrows the group
+    // only to record the errors of the user's own futures.
+    let group_ref = direct
+        .iter()
+        .any(|d| matches!(d, Some(Direct::Fails)))
+        .then(|| quote!(let #group = &#group;));
     let panic = id("__tg_panic");
     let values = id("__tg_values");
     let visits = g
@@ -242,10 +254,14 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
                 #deadline_decl
                 #(#branch_decls)*
                 let mut #driver = #p::Driver::new(#total, #limit, #deps);
-                ::core::future::poll_fn(|#cx| {
-                    #driver.poll(#cx, &#group, #deadline, &mut |#pass| { #(#visits)* })
-                })
-                .await;
+                // Made once, not on every poll, and holding each branch's
+                // `Pin<&mut _>` itself: one load less per branch polled.
+                let mut #visit = {
+                    #(let mut #pins = #pins.as_mut();)*
+                    #group_ref
+                    move |#pass: &mut #p::Pass<'_, '_>| { #(#visits)* }
+                };
+                ::core::future::poll_fn(|#cx| #driver.poll(#cx, &#group, #deadline, &mut #visit)).await;
                 (#driver.into_panic(), (#(#outputs)*))
             };
             let #errors = #p::finish(#panic, #group);
