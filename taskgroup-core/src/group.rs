@@ -37,7 +37,7 @@ use crate::error::{ErrorGroup, TimedOut};
 use crate::handle::{CompletionGuard, Handle, Shared, TaskOutput, handle_alive};
 use crate::options::{Builder, Mode, Options};
 use crate::tree::{self, GroupNode};
-use crate::wake::{BODY, ReadyQueue, SlotWaker, lock, with_local};
+use crate::wake::{BODY, ReadyQueue, SlotWaker, WakerPool, lock, with_local};
 
 /// The slot index that tells the driver new children are waiting.
 const INCOMING: usize = usize::MAX - 1;
@@ -1033,6 +1033,8 @@ struct Driver<'g, 'a, E> {
     fresh: Vec<usize>,
     body_wake: Arc<SlotWaker>,
     body_waker: Waker,
+    /// Where the slots' wakers come from and go back to.
+    wakers: WakerPool,
     body_done: bool,
     errors: Vec<E>,
     panic: Option<Panic>,
@@ -1068,7 +1070,7 @@ impl<E> Drop for Driver<'_, '_, E> {
         for Slot { child, wake, waker } in std::mem::take(&mut self.slots) {
             drop(child);
             drop(waker);
-            SlotWaker::recycle(wake);
+            self.wakers.recycle(wake);
         }
     }
 }
@@ -1089,6 +1091,7 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
             fresh: Vec::new(),
             body_waker: Waker::from(Arc::clone(&body_wake)),
             body_wake,
+            wakers: WakerPool::take(),
             body_done: false,
             errors: Vec::new(),
             panic: None,
@@ -1415,7 +1418,7 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
             }
             None => {
                 let idx = self.slots.len();
-                let wake = SlotWaker::new(idx, &self.group.ready);
+                let wake = self.wakers.waker(idx, &self.group.ready);
                 self.slots.push(Slot {
                     child: Some(child),
                     waker: Waker::from(Arc::clone(&wake)),

@@ -112,10 +112,25 @@ thread_local! {
     static POOL: RefCell<Vec<Arc<SlotWaker>>> = const { RefCell::new(Vec::new()) };
 }
 
-impl SlotWaker {
-    pub(crate) fn new(idx: usize, ready: &Arc<ReadyQueue>) -> Arc<Self> {
-        let pooled = POOL.try_with(|pool| pool.borrow_mut().pop()).ok().flatten();
-        if let Some(mut waker) = pooled
+/// The slot wakers one driver may reuse: this thread's idle ones, taken
+/// when the driver starts (one thread-local access per group, not per
+/// child) and given back, with the driver's own, when it ends.
+pub(crate) struct WakerPool {
+    spare: Vec<Arc<SlotWaker>>,
+}
+
+impl WakerPool {
+    pub(crate) fn take() -> Self {
+        let spare = POOL
+            .try_with(|pool| std::mem::take(&mut *pool.borrow_mut()))
+            .unwrap_or_default();
+        WakerPool { spare }
+    }
+
+    /// A waker for slot `idx` that wakes into `ready`, reused if one is
+    /// spare.
+    pub(crate) fn waker(&mut self, idx: usize, ready: &Arc<ReadyQueue>) -> Arc<SlotWaker> {
+        if let Some(mut waker) = self.spare.pop()
             && let Some(inner) = Arc::get_mut(&mut waker)
         {
             inner.idx = idx;
@@ -123,29 +138,47 @@ impl SlotWaker {
             inner.ready = Some(Arc::clone(ready));
             return waker;
         }
+        SlotWaker::new(idx, ready)
+    }
+
+    /// Keeps the waker of a slot the driver is done with, if nobody else
+    /// holds it (a child may have kept a clone: then it is only dropped)
+    /// and there is room.
+    pub(crate) fn recycle(&mut self, mut waker: Arc<SlotWaker>) {
+        if self.spare.len() >= POOL_CAP {
+            return;
+        }
+        if let Some(inner) = Arc::get_mut(&mut waker) {
+            // Let go of the group's queue (and through it the driver's waker).
+            inner.ready = None;
+            self.spare.push(waker);
+        }
+    }
+}
+
+impl Drop for WakerPool {
+    fn drop(&mut self) {
+        let mut spare = std::mem::take(&mut self.spare);
+        // A nested group may have given its wakers back meanwhile: the
+        // thread keeps the larger set.
+        let _ = POOL.try_with(|pool| {
+            let mut pool = pool.borrow_mut();
+            if pool.len() < spare.len() {
+                std::mem::swap(&mut *pool, &mut spare);
+            }
+        });
+        drop(spare);
+    }
+}
+
+impl SlotWaker {
+    pub(crate) fn new(idx: usize, ready: &Arc<ReadyQueue>) -> Arc<Self> {
         Arc::new(SlotWaker {
             idx,
             // Born queued: the driver pushes a new slot itself.
             queued: AtomicBool::new(true),
             ready: Some(Arc::clone(ready)),
         })
-    }
-
-    /// Puts a waker of a group that is done with it in this thread's pool,
-    /// if nobody else holds it (a child may have kept a clone: then it is
-    /// only dropped) and the pool has room.
-    pub(crate) fn recycle(mut waker: Arc<Self>) {
-        let Some(inner) = Arc::get_mut(&mut waker) else {
-            return;
-        };
-        // Let go of the group's queue (and through it the driver's waker).
-        inner.ready = None;
-        let _ = POOL.try_with(|pool| {
-            let mut pool = pool.borrow_mut();
-            if pool.len() < POOL_CAP {
-                pool.push(waker);
-            }
-        });
     }
 
     /// Called by the driver right before polling the slot.
@@ -221,15 +254,18 @@ mod tests {
     #[test]
     fn a_recycled_waker_wakes_its_next_group_only() {
         let first = ReadyQueue::new();
-        let waker = SlotWaker::new(3, &first);
+        let mut wakers = WakerPool::take();
+        let waker = wakers.waker(3, &first);
         let addr = Arc::as_ptr(&waker);
-        SlotWaker::recycle(waker);
+        wakers.recycle(waker);
+        drop(wakers);
         assert_eq!(pooled(), 1);
 
         let second = ReadyQueue::new();
-        let reused = SlotWaker::new(7, &second);
+        let mut wakers = WakerPool::take();
+        assert_eq!(pooled(), 0, "a driver takes the thread's idle wakers");
+        let reused = wakers.waker(7, &second);
         assert_eq!(Arc::as_ptr(&reused), addr, "the pooled waker is reused");
-        assert_eq!(pooled(), 0);
         // Born queued, like a new one: the first wake after the driver
         // cleared it enqueues the new index in the new queue.
         reused.clear();
@@ -241,15 +277,17 @@ mod tests {
     #[test]
     fn a_waker_someone_still_holds_is_not_pooled() {
         let ready = ReadyQueue::new();
-        let waker = SlotWaker::new(1, &ready);
+        let mut wakers = WakerPool::take();
+        let waker = wakers.waker(1, &ready);
         waker.clear();
         // A child kept a clone of its waker past its group.
         let kept = Waker::from(Arc::clone(&waker));
-        SlotWaker::recycle(waker);
+        wakers.recycle(waker);
+        drop(wakers);
         assert_eq!(pooled(), 0);
 
         let other = ReadyQueue::new();
-        let fresh = SlotWaker::new(1, &other);
+        let fresh = WakerPool::take().waker(1, &other);
         fresh.clear();
         kept.wake();
         // The stale wake reaches the old group's queue, never the new one.
@@ -258,14 +296,20 @@ mod tests {
     }
 
     #[test]
-    fn the_pool_keeps_at_most_its_cap() {
+    fn the_pool_keeps_at_most_its_cap_and_the_larger_set() {
         let ready = ReadyQueue::new();
-        let wakers: Vec<_> = (0..POOL_CAP + 5)
-            .map(|i| SlotWaker::new(i, &ready))
-            .collect();
+        let mut outer = WakerPool::take();
+        let wakers: Vec<_> = (0..POOL_CAP + 5).map(|i| outer.waker(i, &ready)).collect();
+        // A nested group gives back fewer wakers first.
+        let mut inner = WakerPool::take();
+        let few = inner.waker(0, &ready);
+        inner.recycle(few);
+        drop(inner);
+        assert_eq!(pooled(), 1);
         for waker in wakers {
-            SlotWaker::recycle(waker);
+            outer.recycle(waker);
         }
+        drop(outer);
         assert_eq!(pooled(), POOL_CAP);
         // The pooled wakers let go of the group's queue.
         assert_eq!(Arc::strong_count(&ready), 1);
