@@ -182,6 +182,42 @@ async fn every_error_is_kept_in_order() {
     assert_eq!(errors.into_vec(), ["first", "second"]);
 }
 
+#[tokio::test]
+async fn a_spawn_branch_behind_the_first_failure_is_never_started() {
+    // The first branch fails in the group's first pass, before the
+    // `#[spawn]` branch after it was ever polled: that branch must be
+    // dropped as it is, not started (its expression run, its task
+    // spawned) only to be aborted.
+    let started = AtomicUsize::new(0);
+    let r = taskgroup! {
+        let bad = async { Err::<u8, _>("bad") }?;
+        #[spawn] let task = {
+            started.fetch_add(1, Ordering::SeqCst);
+            async { Ok::<u8, &str>(1) }
+        }?;
+    };
+    assert_eq!(r.unwrap_err().into_vec(), ["bad"]);
+    assert_eq!(started.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_spawn_branch_is_not_started_after_the_timeout() {
+    // Under a limit of 1 the `#[spawn]` branch waits for the first one;
+    // the deadline passes first, so it is dropped without ever running.
+    let started = AtomicUsize::new(0);
+    let r = taskgroup! {
+        timeout = ms(10);
+        limit = 1;
+        let slow = after(1000, Ok::<(), TimedOut>(()))?;
+        #[spawn] let task = {
+            started.fetch_add(1, Ordering::SeqCst);
+            async { Ok::<u8, TimedOut>(1) }
+        }?;
+    };
+    assert!(r.is_err());
+    assert_eq!(started.load(Ordering::SeqCst), 0);
+}
+
 #[derive(Debug, PartialEq)]
 enum AppError {
     Io(String),

@@ -197,6 +197,10 @@ pub struct Driver {
     limit: u32,
     /// Branches `0..started` have been started.
     started: u32,
+    /// Branches `0..polled` have been polled at least once (or finished):
+    /// cancelling drops a task branch beyond it as it is, since it never
+    /// ran its expression or spawned its task.
+    polled: u32,
     /// How many branches finished, were dropped or panicked.
     done: u32,
     /// How many branches the group has.
@@ -303,11 +307,14 @@ impl<'p, 'c> Pass<'p, 'c> {
                 self.driver.keep_panic(payload);
             }
             if !self.driver.cancelling {
-                self.begin_cancel();
+                self.begin_cancel(at + 1);
             }
             self.progressed = true;
             self.op = Op::Poll { from: at + 1 };
             caught = catch_unwind(AssertUnwindSafe(|| visit(self)));
+        }
+        if !self.driver.cancelling {
+            self.driver.every_started_polled();
         }
         self.cancel_began || (self.progressed && self.driver.repass)
     }
@@ -358,7 +365,7 @@ impl Pass<'_, '_> {
     /// cancel the others.
     pub fn failed(&mut self, _: Stopped) {
         if !self.driver.cancelling {
-            self.begin_cancel();
+            self.begin_cancel(self.index);
         }
     }
 
@@ -410,8 +417,8 @@ impl Pass<'_, '_> {
             Op::Poll { .. } => {}
         }
         if self.driver.cancelling {
-            // A task branch that never started has no task to wait for.
-            if !task || i >= self.driver.started as usize {
+            // A task branch that was never polled has no task to wait for.
+            if !task || i >= self.driver.polled as usize {
                 self.driver.done += 1;
                 return Act::Drop;
             }
@@ -432,11 +439,18 @@ impl Pass<'_, '_> {
             self.progressed = true;
         }
         if self.stop.load(Ordering::Acquire) && !self.driver.cancelling {
-            self.begin_cancel();
+            self.begin_cancel(self.index);
         }
     }
 
-    fn begin_cancel(&mut self) {
+    /// Starts cancelling in this pass, after it polled the branches before
+    /// `upto` (those it was meant to poll: every started one).
+    #[cold]
+    fn begin_cancel(&mut self, upto: usize) {
+        let upto = u32::try_from(upto)
+            .unwrap_or(u32::MAX)
+            .min(self.driver.started);
+        self.driver.polled = self.driver.polled.max(upto);
         self.plain = false;
         self.driver.cancelling = true;
         self.stop.store(true, Ordering::Release);
@@ -455,6 +469,7 @@ impl Driver {
             cancelling: false,
             panic: None,
             started: if limit == 0 { total } else { 0 },
+            polled: 0,
             limit,
             done: 0,
             total,
@@ -505,6 +520,7 @@ impl Driver {
         let mut pass = Pass::new(self, cx, stop, true);
         let caught = catch_unwind(AssertUnwindSafe(|| visit(&mut pass)));
         if caught.is_ok() && !pass.cancel_began && !(pass.progressed && pass.driver.repass) {
+            pass.driver.every_started_polled();
             return pass.driver.settle();
         }
         pass.after(caught, visit)
@@ -533,6 +549,13 @@ impl Driver {
                 settled => return settled,
             }
         }
+    }
+
+    /// A pass went through without cancelling: it polled every started
+    /// branch that had not finished.
+    #[inline]
+    fn every_started_polled(&mut self) {
+        self.polled = self.started;
     }
 
     /// `Ready` once every branch is done, else `Pending`.
