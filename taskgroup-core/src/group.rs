@@ -1378,6 +1378,12 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
             return;
         }
         let limited = self.group.options.limit.is_some();
+        if !limited {
+            // Grown once for the whole batch, not doubling child by child.
+            let new = incoming.len().saturating_sub(self.free.len());
+            self.slots.reserve(new);
+            self.fresh.reserve(incoming.len());
+        }
         for child in incoming {
             if limited {
                 self.waiting.push_back(child);
