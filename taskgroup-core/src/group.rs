@@ -1396,10 +1396,19 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
         }
     }
 
+    /// Starts children the limit held back, if there is room.
+    // Inline: called at every child's end, with nothing waiting unless
+    // the group has a limit.
+    #[inline]
     fn start_waiting(&mut self) {
         if self.cancelling || self.waiting.is_empty() {
             return;
         }
+        self.start_more_waiting();
+    }
+
+    /// Starts waiting children while the limit leaves room.
+    fn start_more_waiting(&mut self) {
         let limit = self.group.options.limit.unwrap_or(usize::MAX);
         let tasks = || self.group.tasks.get().map_or(0, |set| set.tasks.running());
         while self.live + tasks() < limit {
