@@ -88,73 +88,13 @@ mod local {
     }
 }
 
-async fn local_taskgroup_for() -> u64 {
-    local::taskgroup_for(N).await
-}
-
-async fn local_taskgroup_spawn() -> u64 {
-    local::taskgroup_spawn(N).await
-}
-
-async fn local_futures_unordered() -> u64 {
-    local::futures_unordered(N).await
-}
-
-async fn local_futures_concurrency() -> u64 {
-    local::futures_concurrency(N).await
-}
-
-async fn local_taskgroup_for_100() -> u64 {
-    local::taskgroup_for(100).await
-}
-
-async fn local_taskgroup_spawn_100() -> u64 {
-    local::taskgroup_spawn(100).await
-}
-
-async fn local_futures_unordered_100() -> u64 {
-    local::futures_unordered(100).await
-}
-
-async fn local_futures_concurrency_100() -> u64 {
-    local::futures_concurrency(100).await
-}
-
-async fn task_taskgroup_spawn_for() -> u64 {
-    spawned::taskgroup_macro_spawn_for(N).await
-}
-
-async fn task_taskgroup_spawn_task() -> u64 {
-    spawned::taskgroup_spawn_task(N).await
-}
-
-async fn task_join_set() -> u64 {
-    spawned::join_set(N).await
-}
-
-async fn task_vec_join_handle() -> u64 {
-    spawned::vec_join_handle(N).await
-}
-
-async fn fail_taskgroup_spawn_for() -> usize {
-    fail_task::taskgroup_macro_spawn_for(N, FAIL).await
-}
-
-async fn fail_taskgroup_spawn_task() -> usize {
-    fail_task::taskgroup_spawn_task(N, FAIL).await
-}
-
-async fn fail_join_set_abort_all() -> usize {
-    fail_task::join_set_abort_all(N, FAIL).await
-}
-
 macro_rules! entries {
-    ($case:expr, $rounds:expr; $($name:ident),* $(,)?) => {
+    ($case:expr, $rounds:expr; $($name:literal => $run:expr),* $(,)?) => {
         match $case {
             "empty" => {}
-            $(stringify!($name) => {
+            $($name => {
                 for _ in 0..$rounds {
-                    black_box($name().await);
+                    black_box($run.await);
                 }
             })*
             other => panic!("unknown case `{other}`"),
@@ -172,13 +112,25 @@ fn main() {
     let rounds: u32 = args.next().map_or(1, |r| r.parse().expect("ROUNDS"));
     common::current_thread().block_on(async {
         entries!(case.as_str(), rounds;
-            static_taskgroup_2, static_try_join_2, static_taskgroup_8, static_try_join_8,
-            local_taskgroup_for, local_taskgroup_spawn, local_futures_unordered,
-            local_futures_concurrency, local_taskgroup_for_100, local_taskgroup_spawn_100,
-            local_futures_unordered_100, local_futures_concurrency_100,
-            task_taskgroup_spawn_for, task_taskgroup_spawn_task, task_join_set,
-            task_vec_join_handle,
-            fail_taskgroup_spawn_for, fail_taskgroup_spawn_task, fail_join_set_abort_all,
+            "static_taskgroup_2" => static_taskgroup_2(),
+            "static_try_join_2" => static_try_join_2(),
+            "static_taskgroup_8" => static_taskgroup_8(),
+            "static_try_join_8" => static_try_join_8(),
+            "local_taskgroup_for" => local::taskgroup_for(N),
+            "local_taskgroup_spawn" => local::taskgroup_spawn(N),
+            "local_futures_unordered" => local::futures_unordered(N),
+            "local_futures_concurrency" => local::futures_concurrency(N),
+            "local_taskgroup_for_100" => local::taskgroup_for(100),
+            "local_taskgroup_spawn_100" => local::taskgroup_spawn(100),
+            "local_futures_unordered_100" => local::futures_unordered(100),
+            "local_futures_concurrency_100" => local::futures_concurrency(100),
+            "task_taskgroup_spawn_for" => spawned::taskgroup_macro_spawn_for(N),
+            "task_taskgroup_spawn_task" => spawned::taskgroup_spawn_task(N),
+            "task_join_set" => spawned::join_set(N),
+            "task_vec_join_handle" => spawned::vec_join_handle(N),
+            "fail_taskgroup_spawn_for" => fail_task::taskgroup_macro_spawn_for(N, FAIL),
+            "fail_taskgroup_spawn_task" => fail_task::taskgroup_spawn_task(N, FAIL),
+            "fail_join_set_abort_all" => fail_task::join_set_abort_all(N, FAIL),
         );
     });
 }
