@@ -598,20 +598,24 @@ mod tests {
         let join = tokio::spawn(async move {
             let group = Group::<&str>::new(Mode::FailFast);
             let mut fan = FanOut::tasks(&group, None);
+            struct PanicOnDrop;
+            impl Drop for PanicOnDrop {
+                fn drop(&mut self) {
+                    panic!("dropped item");
+                }
+            }
             for i in 0..2u64 {
+                // Item 1 is aborted after item 0 fails and panics while it
+                // is dropped. It holds its bomb from the start: on the
+                // multi-thread runtime it may be aborted before its first
+                // poll, and a bomb made inside the block would not exist.
+                let bomb = (i == 1).then_some(PanicOnDrop);
                 fan.push_with(|index| async move {
-                    struct PanicOnDrop;
-                    impl Drop for PanicOnDrop {
-                        fn drop(&mut self) {
-                            panic!("dropped item");
-                        }
-                    }
+                    let _bomb = bomb;
                     if i == 0 {
                         tokio::task::yield_now().await;
                         return (index, Err("item 0"));
                     }
-                    // Aborted after item 0 fails: panics while it is dropped.
-                    let _bomb = PanicOnDrop;
                     sleep(10_000).await;
                     (index, Ok(()))
                 });
