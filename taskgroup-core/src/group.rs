@@ -1514,3 +1514,46 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wake::pooled;
+
+    async fn three_children(tg: &TaskGroup<'_, ()>) {
+        for _ in 0..3 {
+            tg.spawn(async {
+                tokio::task::yield_now().await;
+                Ok(())
+            });
+        }
+    }
+
+    #[test]
+    fn a_finished_group_leaves_its_slot_wakers_to_the_next_one() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let tg = TaskGroup::new();
+            tg.run(async {
+                three_children(&tg).await;
+                Ok(())
+            })
+            .await
+        })
+        .unwrap();
+        assert_eq!(pooled(), 3, "the three slots' wakers are pooled");
+        rt.block_on(async {
+            let tg = TaskGroup::new();
+            tg.run(async {
+                assert_eq!(pooled(), 0, "a running group holds the pool");
+                three_children(&tg).await;
+                Ok(())
+            })
+            .await
+        })
+        .unwrap();
+        assert_eq!(pooled(), 3, "reused, not added to");
+    }
+}

@@ -237,13 +237,15 @@ pub(crate) fn with_local<T: 'static, R>(
     (out, last)
 }
 
+/// How many idle slot wakers this thread keeps (for tests).
+#[cfg(test)]
+pub(crate) fn pooled() -> usize {
+    POOL.with(|pool| pool.borrow().len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn pooled() -> usize {
-        POOL.with(|pool| pool.borrow().len())
-    }
 
     fn taken(ready: &ReadyQueue) -> Vec<usize> {
         let mut buf = Vec::new();
