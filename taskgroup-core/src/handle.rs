@@ -8,7 +8,7 @@ use std::task::{Context, Poll, Waker};
 
 use tokio::task::JoinHandle;
 
-use crate::wake::lock;
+use crate::util::lock;
 
 /// What a child left for its handle.
 enum Slot<T, E> {

@@ -6,12 +6,17 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod driver;
 mod error;
 mod group;
 mod handle;
 mod options;
+mod orphans;
 mod race;
+mod state;
+mod task_child;
 mod tree;
+mod util;
 mod wake;
 
 #[doc(hidden)]

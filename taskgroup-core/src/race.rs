@@ -5,10 +5,11 @@ use std::future::Future;
 use std::panic::resume_unwind;
 use std::sync::{Arc, Mutex};
 
+use crate::driver::{RunEnd, run_until};
 use crate::error::ErrorGroup;
-use crate::group::{End, TaskGroup};
+use crate::group::TaskGroup;
 use crate::options::{Builder, Options};
-use crate::wake::lock;
+use crate::util::lock;
 
 /// A group of contestants of one type: the first to succeed wins and the
 /// others are cancelled (Java's `anySuccessfulResultOrThrow`, a happy-eyeballs
@@ -157,13 +158,13 @@ impl<'a, T, E> Race<'a, T, E> {
     where
         B: Future<Output = Result<(), E>>,
     {
-        match self.group.run_until(body).await {
-            End::Won => Ok(lock(&self.winner)
+        match run_until(&self.group.state, body).await {
+            RunEnd::Won => Ok(lock(&self.winner)
                 .take()
                 .expect("a race that was won has its winner")),
-            End::Failed(errors) => Err(errors),
-            End::Panicked(payload) => resume_unwind(payload),
-            End::Value(()) | End::Empty => panic!(
+            RunEnd::Failed(errors) => Err(errors),
+            RunEnd::Panicked(payload) => resume_unwind(payload),
+            RunEnd::Value(()) | RunEnd::Empty => panic!(
                 "taskgroup: a race ended with no contestant; spawn at least one with \
                  `Race::spawn` from the body passed to `Race::run`"
             ),

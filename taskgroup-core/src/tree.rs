@@ -19,7 +19,7 @@ use std::time::Duration;
 // tokio's clock, so ages follow a paused test clock too.
 use tokio::time::Instant;
 
-use crate::wake::{lock, with_local};
+use crate::util::{lock, with_local};
 
 static RECORDING: AtomicBool = AtomicBool::new(false);
 static ROOTS: Mutex<Vec<Weak<GroupNode>>> = Mutex::new(Vec::new());

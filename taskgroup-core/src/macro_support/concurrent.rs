@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::task::{Context, Poll};
 
 use crate::error::ErrorGroup;
-use crate::wake::lock;
+use crate::util::lock;
 
 /// How a branch of a `#[concurrent]` fn left early: a `return` (the fn's
 /// value) or a `?` (the fn's error).

@@ -10,8 +10,8 @@ use futures_util::future::MaybeDone;
 use tokio::time::Sleep;
 
 use crate::error::{ErrorGroup, TimedOut};
-use crate::group::Panic;
-use crate::wake::lock;
+use crate::util::Panic;
+use crate::util::lock;
 
 /// What the group does when a branch fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

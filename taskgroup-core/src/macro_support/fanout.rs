@@ -18,8 +18,8 @@ use futures_util::stream::{FuturesUnordered, Stream};
 use tokio::task::JoinHandle;
 
 use super::driver::{Group, Mode, Stopped};
-use crate::group::Panic;
-use crate::wake::lock;
+use crate::util::Panic;
+use crate::util::lock;
 
 /// Starts a task item (set for `#[spawn] for`).
 type Spawn<F, T, E> = fn(F, Reporter<T, E>) -> JoinHandle<()>;

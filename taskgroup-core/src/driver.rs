@@ -1,0 +1,596 @@
+//! The driver of a `TaskGroup`: `run`'s own future. It admits spawned
+//! children into slots, polls the ones that were woken, and decides what
+//! each child's end does to the group.
+
+use std::collections::VecDeque;
+use std::future::{Future, poll_fn};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::{Pin, pin};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+use tokio::time::Sleep;
+
+use crate::error::{ErrorGroup, TimedOut};
+use crate::orphans::{self, Orphan};
+use crate::state::{GroupState, INCOMING, LocalFut, NewChild, Phase, TASKS};
+use crate::task_child::Report;
+use crate::tree::{self, GroupNode};
+use crate::util::{Panic, lock};
+use crate::wake::{BODY, SlotWaker, WakerPool};
+
+/// A child the driver polls.
+pub(crate) enum Child<'a, E> {
+    Local(LocalFut<'a, E>),
+    /// The aborted tasks of a dropped nested group, awaited here.
+    Orphan(Orphan),
+}
+
+/// The driver, shared by `run` and `Race::run`.
+/// Runs `body` as the group's body and drives every child until all are
+/// done: `run`'s own future, shared by `TaskGroup::run` and `Race::run`.
+pub(crate) async fn run_until<E, B, T>(group: &GroupState<'_, E>, body: B) -> RunEnd<T, E>
+where
+    B: Future<Output = Result<T, E>>,
+{
+    group.start();
+    let _close = CloseGuard { group };
+    let name = group.options.name.as_deref();
+    // Kept alive by `run`'s future: the node leaves the tree with it.
+    let _tree_node = tree::recording().then(|| {
+        let node = GroupNode::start(name);
+        let _ = group.tree.set(Arc::downgrade(&node));
+        node
+    });
+    let mut driver = Driver::new(group);
+    let mut body = pin!(Some(body));
+    let mut timer = pin!(group.options.timeout.map(|(d, _)| tokio::time::sleep(d)));
+    let mut value = None;
+    let drive =
+        poll_fn(|cx| driver.poll(cx, body.as_mut(), timer.as_mut().as_pin_mut(), &mut value));
+    #[cfg(feature = "tracing")]
+    let drive = {
+        use tracing::Instrument;
+        let span = tracing::info_span!("taskgroup", name = name.unwrap_or(""));
+        let _ = group.span.set(span.clone());
+        drive.instrument(span)
+    };
+    drive.await;
+    driver.finish(value)
+}
+
+/// Closes the group when `run` ends or its future is dropped: no child may
+/// be spawned after this, and children spawned while the driver was being
+/// dropped are dropped here (cancelled, never polled).
+pub(crate) struct CloseGuard<'g, 'a, E> {
+    group: &'g GroupState<'a, E>,
+}
+
+impl<E> Drop for CloseGuard<'_, '_, E> {
+    fn drop(&mut self) {
+        loop {
+            let leftover = {
+                let mut st = lock(&self.group.locked);
+                st.phase = Phase::Finished;
+                std::mem::take(&mut *st.incoming)
+            };
+            if leftover.is_empty() {
+                break;
+            }
+            drop(leftover);
+        }
+    }
+}
+
+/// How a run ended.
+pub(crate) enum RunEnd<T, E> {
+    Value(T),
+    Failed(ErrorGroup<E>),
+    Panicked(Panic),
+    /// A race child succeeded.
+    Won,
+    /// A race ended with no contestant at all.
+    Empty,
+}
+
+pub(crate) struct Slot<'a, E> {
+    child: Option<Child<'a, E>>,
+    wake: Arc<SlotWaker>,
+    waker: Waker,
+}
+
+/// How one child poll ended.
+pub(crate) enum Outcome<E> {
+    Done,
+    Failed(E),
+    Panicked(Panic),
+    /// The aborted tasks of a dropped nested group ended.
+    Aborted,
+}
+
+pub(crate) struct Driver<'g, 'a, E> {
+    group: &'g GroupState<'a, E>,
+    slots: Vec<Slot<'a, E>>,
+    free: Vec<usize>,
+    /// Occupied slots.
+    live: usize,
+    /// Children waiting for the limit, in spawn order.
+    waiting: VecDeque<NewChild<'a, E>>,
+    /// Slots taken from the ready queue; those before `batch_pos` are done.
+    batch: Vec<usize>,
+    batch_pos: usize,
+    /// Slots of children just admitted, to poll after the batch.
+    fresh: Vec<usize>,
+    body_wake: Arc<SlotWaker>,
+    body_waker: Waker,
+    /// Where the slots' wakers come from and go back to.
+    wakers: WakerPool,
+    body_done: bool,
+    errors: Vec<E>,
+    panic: Option<Panic>,
+    cancelling: bool,
+    won: bool,
+}
+
+/// When `run`'s future is dropped mid-way, the group must refuse new
+/// children before the running ones are dropped: a child's `Drop` that
+/// spawns would otherwise start a task that outlives the group.
+impl<E> Drop for Driver<'_, '_, E> {
+    fn drop(&mut self) {
+        let incoming = self.group.begin_cancel();
+        // Task children cannot be awaited here: hand them, aborted, to the
+        // enclosing group (if one is polling on this thread) to await.
+        let mut orphans = Vec::new();
+        for slot in &mut self.slots {
+            match slot.child.take() {
+                Some(Child::Orphan(o)) => orphans.push(o),
+                other => slot.child = other,
+            }
+        }
+        if let Some(set) = self.group.tasks.get() {
+            let mut list = std::mem::take(&mut lock(&self.group.locked).aborts);
+            if !list.all_finished() {
+                orphans.push((set.orphan)(&set.tasks, list));
+            }
+        }
+        drop(incoming);
+        orphans::leave(orphans);
+        // Children still in their slots are dropped (as the field would
+        // be) and the slots' wakers go back to this thread's pool.
+        for Slot { child, wake, waker } in std::mem::take(&mut self.slots) {
+            drop(child);
+            drop(waker);
+            self.wakers.recycle(wake);
+        }
+    }
+}
+
+impl<'g, 'a, E> Driver<'g, 'a, E> {
+    fn new(group: &'g GroupState<'a, E>) -> Self {
+        let body_wake = SlotWaker::new(BODY, &group.ready);
+        // The body is polled first.
+        group.ready.push(BODY);
+        Driver {
+            group,
+            slots: Vec::new(),
+            free: Vec::new(),
+            live: 0,
+            waiting: VecDeque::new(),
+            batch: Vec::new(),
+            batch_pos: 0,
+            fresh: Vec::new(),
+            body_waker: Waker::from(Arc::clone(&body_wake)),
+            body_wake,
+            wakers: WakerPool::take(),
+            body_done: false,
+            errors: Vec::new(),
+            panic: None,
+            cancelling: false,
+            won: false,
+        }
+    }
+
+    fn poll<B, T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        body: Pin<&mut Option<B>>,
+        timer: Option<Pin<&mut Sleep>>,
+        value: &mut Option<T>,
+    ) -> Poll<()>
+    where
+        B: Future<Output = Result<T, E>>,
+    {
+        // Collect the tasks of nested groups dropped while we poll.
+        let (mut done, orphans) = orphans::collect(|| self.poll_inner(cx, body, timer, value));
+        if !orphans.is_empty() {
+            for o in orphans {
+                self.insert_child(Child::Orphan(o));
+            }
+            // They must finish before the group does, and be polled.
+            done = Poll::Pending;
+            cx.waker().wake_by_ref();
+        }
+        done
+    }
+
+    fn poll_inner<B, T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut body: Pin<&mut Option<B>>,
+        timer: Option<Pin<&mut Sleep>>,
+        value: &mut Option<T>,
+    ) -> Poll<()>
+    where
+        B: Future<Output = Result<T, E>>,
+    {
+        if let Some(timer) = timer {
+            if !self.cancelling && timer.poll(cx).is_ready() {
+                let (_, convert) = self
+                    .group
+                    .options
+                    .timeout
+                    .expect("a timer implies a timeout");
+                self.errors.push(convert(TimedOut::new()));
+                self.cancel(body.as_mut());
+            }
+        }
+        // Let every ready child run about twice before yielding to the
+        // runtime, so a child that keeps waking itself cannot starve others.
+        let mut budget = 2 * (self.live + 64);
+        loop {
+            if self.batch_pos == self.batch.len() {
+                self.batch.clear();
+                self.batch_pos = 0;
+                if self.fresh.is_empty() {
+                    self.group.ready.take(&mut self.batch);
+                } else {
+                    std::mem::swap(&mut self.batch, &mut self.fresh);
+                }
+            }
+            if self.batch.is_empty() {
+                if self.body_done && self.live == 0 && self.waiting.is_empty() && self.tasks_idle()
+                {
+                    if self.take_reports(body.as_mut()) {
+                        // A late error, panic or win: look again.
+                        continue;
+                    }
+                    if !self.group.tasks_complete() {
+                        cx.waker().wake_by_ref();
+                        return Poll::Pending;
+                    }
+                    if self.group.try_finish() {
+                        return Poll::Ready(());
+                    }
+                    // A child spawned while we were looking: admit it.
+                    self.admit();
+                    continue;
+                }
+                if self.group.ready.sleep(cx.waker()) {
+                    return Poll::Pending;
+                }
+                continue;
+            }
+            let batch = std::mem::take(&mut self.batch);
+            let start = self.batch_pos;
+            let mut pos = start;
+            let mut out_of_budget = false;
+            while let Some(&idx) = batch.get(pos) {
+                // Once tokio's cooperative budget for this task is spent,
+                // every tokio resource a child polls (a JoinHandle, a socket)
+                // answers Pending and wakes at once: polling on would spin.
+                // Keep the rest of the batch for the next poll (pushing it
+                // back on the queue would cost O(rest) per yield, O(N^2) for
+                // N task children) and yield to the runtime.
+                if !tokio::task::coop::has_budget_remaining() {
+                    out_of_budget = true;
+                    break;
+                }
+                pos += 1;
+                match idx {
+                    BODY => self.poll_body(body.as_mut(), value),
+                    INCOMING => self.admit(),
+                    TASKS => self.poll_tasks(body.as_mut()),
+                    idx => self.poll_child(idx, body.as_mut()),
+                }
+            }
+            self.batch = batch;
+            self.batch_pos = pos;
+            budget = budget.saturating_sub(pos - start);
+            if budget == 0 || out_of_budget {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+        }
+    }
+
+    fn poll_body<B, T>(&mut self, mut body: Pin<&mut Option<B>>, value: &mut Option<T>)
+    where
+        B: Future<Output = Result<T, E>>,
+    {
+        let Some(fut) = body.as_mut().as_pin_mut() else {
+            return;
+        };
+        self.body_wake.clear();
+        let mut cx = Context::from_waker(&self.body_waker);
+        match catch_unwind(AssertUnwindSafe(|| fut.poll(&mut cx))) {
+            Ok(Poll::Pending) => {}
+            Ok(Poll::Ready(Ok(v))) => {
+                *value = Some(v);
+                self.drop_body(body);
+            }
+            Ok(Poll::Ready(Err(e))) => {
+                self.drop_body(body.as_mut());
+                self.errors.push(e);
+                self.cancel(body);
+            }
+            Err(payload) => {
+                self.drop_body(body.as_mut());
+                self.record_panic(payload);
+                self.cancel(body);
+            }
+        }
+    }
+
+    fn drop_body<B>(&mut self, mut body: Pin<&mut Option<B>>) {
+        self.body_done = true;
+        if body.as_ref().is_some() {
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| body.set(None))) {
+                self.record_panic(payload);
+            }
+        }
+    }
+
+    fn record_panic(&mut self, payload: Panic) {
+        #[cfg(feature = "tracing")]
+        tracing::debug!("a child panicked");
+        // The first panic is the one resumed; later ones happened while
+        // cancelling and are dropped with their unwinding already done.
+        if self.panic.is_none() {
+            self.panic = Some(payload);
+        }
+    }
+
+    fn poll_child<B>(&mut self, idx: usize, body: Pin<&mut Option<B>>) {
+        let Some(slot) = self.slots.get_mut(idx) else {
+            return;
+        };
+        // Clear the queued mark first, even for an empty slot: a stale wake
+        // of a finished child must not leave the mark set, or the next child
+        // put in this slot would never be queued. (A stale wake for a reused
+        // slot is harmless: at worst one spurious poll.)
+        slot.wake.clear();
+        let Some(child) = slot.child.as_mut() else {
+            return;
+        };
+        let mut cx = Context::from_waker(&slot.waker);
+        let outcome = match child {
+            Child::Local(fut) => {
+                match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx))) {
+                    Ok(Poll::Pending) => return,
+                    Ok(Poll::Ready(Ok(()))) => Outcome::Done,
+                    Ok(Poll::Ready(Err(e))) => Outcome::Failed(e),
+                    Err(payload) => Outcome::Panicked(payload),
+                }
+            }
+            Child::Orphan(fut) => match fut.as_mut().poll(&mut cx) {
+                Poll::Pending => return,
+                Poll::Ready(()) => Outcome::Aborted,
+            },
+        };
+        let finished = slot.child.take();
+        self.free.push(idx);
+        self.live -= 1;
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(finished))) {
+            self.record_panic(payload);
+            self.cancel(body);
+            return;
+        }
+        self.child_done(outcome, body);
+    }
+
+    /// Whether no task child is running (if some are, the last one wakes
+    /// the driver).
+    fn tasks_idle(&self) -> bool {
+        self.group.tasks.get().is_none_or(|set| set.tasks.idle())
+    }
+
+    /// Handles what task children reported; false if there was nothing.
+    fn take_reports<B>(&mut self, mut body: Pin<&mut Option<B>>) -> bool {
+        let Some(set) = self.group.tasks.get() else {
+            return false;
+        };
+        let reports = set.tasks.take_reports();
+        if reports.is_empty() {
+            return false;
+        }
+        for report in reports {
+            let outcome = match report {
+                Report::Failed(e) => Outcome::Failed(e),
+                Report::Panicked(payload) => Outcome::Panicked(payload),
+                Report::Won => Outcome::Done,
+            };
+            self.child_done(outcome, body.as_mut());
+        }
+        true
+    }
+
+    /// Task children reported, or ended (with a limit, a slot is free).
+    fn poll_tasks<B>(&mut self, body: Pin<&mut Option<B>>) {
+        if let Some(set) = self.group.tasks.get() {
+            set.wake.clear();
+        }
+        self.take_reports(body);
+        self.start_waiting();
+    }
+
+    fn child_done<B>(&mut self, outcome: Outcome<E>, body: Pin<&mut Option<B>>) {
+        match outcome {
+            Outcome::Done => {
+                if self.group.options.race && !self.cancelling {
+                    self.won = true;
+                    self.cancel(body);
+                    return;
+                }
+            }
+            Outcome::Failed(e) => {
+                self.errors.push(e);
+                // A race fails only when every contestant did.
+                if !self.group.options.race {
+                    self.cancel(body);
+                    return;
+                }
+            }
+            Outcome::Panicked(payload) => {
+                self.record_panic(payload);
+                self.cancel(body);
+                return;
+            }
+            Outcome::Aborted => {}
+        }
+        self.start_waiting();
+    }
+
+    /// Moves newly spawned children into slots (or the waiting line).
+    fn admit(&mut self) {
+        let incoming = self.group.take_incoming();
+        if self.cancelling {
+            self.cancel_new(incoming);
+            return;
+        }
+        let limited = self.group.options.limit.is_some();
+        if !limited {
+            // Grown once for the whole batch, not doubling child by child.
+            let new = incoming.len().saturating_sub(self.free.len());
+            self.slots.reserve(new);
+            self.fresh.reserve(incoming.len());
+        }
+        for child in incoming {
+            if limited {
+                self.waiting.push_back(child);
+            } else {
+                self.insert(child);
+            }
+        }
+        if limited {
+            self.start_waiting();
+        }
+    }
+
+    /// Starts children the limit held back, if there is room.
+    // Inline: called at every child's end, with nothing waiting unless
+    // the group has a limit.
+    #[inline]
+    fn start_waiting(&mut self) {
+        if self.cancelling || self.waiting.is_empty() {
+            return;
+        }
+        self.start_more_waiting();
+    }
+
+    /// Starts waiting children while the limit leaves room.
+    fn start_more_waiting(&mut self) {
+        let limit = self.group.options.limit.unwrap_or(usize::MAX);
+        let tasks = || self.group.tasks.get().map_or(0, |set| set.tasks.running());
+        while self.live + tasks() < limit {
+            match self.waiting.pop_front() {
+                Some(child) => self.insert(child),
+                None => break,
+            }
+        }
+    }
+
+    fn insert(&mut self, child: NewChild<'a, E>) {
+        match child {
+            NewChild::Local(fut) => self.insert_child(Child::Local(fut)),
+            NewChild::Deferred(start) => self.group.track_task(start()),
+        }
+    }
+
+    fn insert_child(&mut self, child: Child<'a, E>) {
+        let idx = match self.free.pop() {
+            Some(idx) => {
+                let slot = &mut self.slots[idx];
+                slot.child = Some(child);
+                if !slot.wake.mark_queued() {
+                    // Already queued by a stale wake: it will be polled.
+                    self.live += 1;
+                    return;
+                }
+                idx
+            }
+            None => {
+                let idx = self.slots.len();
+                let wake = self.wakers.waker(idx, &self.group.ready);
+                self.slots.push(Slot {
+                    child: Some(child),
+                    waker: Waker::from(Arc::clone(&wake)),
+                    wake,
+                });
+                idx
+            }
+        };
+        self.live += 1;
+        // Polled by this driver without a trip through the locked queue.
+        self.fresh.push(idx);
+    }
+
+    /// Cancels the body and every child: local children are dropped now,
+    /// task children aborted (and still awaited by the driver).
+    fn cancel<B>(&mut self, body: Pin<&mut Option<B>>) {
+        if self.cancelling {
+            return;
+        }
+        self.cancelling = true;
+        #[cfg(feature = "tracing")]
+        tracing::debug!(running = self.live, "group cancelling");
+        let incoming = self.group.begin_cancel();
+        self.drop_body(body);
+        let mut dropped: Vec<Child<'a, E>> = Vec::new();
+        for (idx, slot) in self.slots.iter_mut().enumerate() {
+            match &slot.child {
+                Some(Child::Local(_)) => {
+                    dropped.extend(slot.child.take());
+                    self.free.push(idx);
+                    self.live -= 1;
+                }
+                Some(Child::Orphan(_)) | None => {}
+            }
+        }
+        let waiting: Vec<_> = self.waiting.drain(..).collect();
+        // Drop user futures only now that our own state is consistent: a
+        // drop may spawn (refused: the group is cancelling) or panic.
+        for child in dropped {
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(child))) {
+                self.record_panic(payload);
+            }
+        }
+        self.cancel_new(waiting);
+        self.cancel_new(incoming);
+    }
+
+    /// Cancels children that were spawned but not admitted: each is
+    /// dropped without ever being polled, a panic in its drop caught.
+    fn cancel_new(&mut self, children: Vec<NewChild<'a, E>>) {
+        for child in children {
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(child))) {
+                self.record_panic(payload);
+            }
+        }
+    }
+
+    fn finish<T>(&mut self, value: Option<T>) -> RunEnd<T, E> {
+        if let Some(payload) = self.panic.take() {
+            return RunEnd::Panicked(payload);
+        }
+        if self.won {
+            return RunEnd::Won;
+        }
+        if let Some(errors) = ErrorGroup::from_errors(std::mem::take(&mut self.errors)) {
+            return RunEnd::Failed(errors);
+        }
+        match value {
+            Some(v) if !self.group.options.race => RunEnd::Value(v),
+            _ => RunEnd::Empty,
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! What a running `TaskGroup` shares between its public API (spawning,
+//! from the body and any child, on any thread) and its driver: the phase,
+//! the queue of children not yet admitted, the task children, and the
+//! options. Everything a child can borrow lives in `run`'s future, which
+//! is dropped before the group, so children may borrow the group itself:
+//! the only child storage here is `incoming`, kept in a `ManuallyDrop` so
+//! the group has no drop glue that could touch a borrow, and emptied by a
+//! guard in `run` before `run` returns or is dropped.
+
+use std::future::Future;
+use std::mem::ManuallyDrop;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::task::Waker;
+
+use tokio::task::AbortHandle;
+
+use crate::options::{Mode, Options};
+use crate::orphans::{Orphan, orphan};
+use crate::task_child::{TaskList, Tasks, TasksInner};
+use crate::tree::GroupNode;
+use crate::util::lock;
+use crate::wake::{ReadyQueue, SlotWaker};
+
+/// The slot index that tells the driver new children are waiting.
+pub(crate) const INCOMING: usize = usize::MAX - 1;
+/// The slot index that tells the driver a task child reported something
+/// (an error, a panic, a race win) or that the last one finished.
+pub(crate) const TASKS: usize = usize::MAX - 2;
+
+pub(crate) type LocalFut<'a, E> = Pin<Box<dyn Future<Output = Result<(), E>> + Send + 'a>>;
+/// Starts a deferred task child (made where the `Send + 'static` bounds
+/// hold) and returns its abort handle.
+pub(crate) type TaskStart<'a> = Box<dyn FnOnce() -> AbortHandle + Send + 'a>;
+
+/// A group's task children, made by the first `spawn_task`.
+pub(crate) struct TaskSet<E> {
+    pub(crate) tasks: Arc<Tasks<E>>,
+    /// The driver's waker for `TASKS`.
+    pub(crate) wake: Arc<SlotWaker>,
+    /// Makes the orphan that awaits these tasks (where `E: Send + 'static`).
+    pub(crate) orphan: fn(&Arc<Tasks<E>>, TaskList) -> Orphan,
+}
+
+/// A child as spawned, before the driver admits it.
+pub(crate) enum NewChild<'a, E> {
+    Local(LocalFut<'a, E>),
+    /// A task child that starts when the limit lets it.
+    Deferred(TaskStart<'a>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    NotStarted,
+    Running,
+    Cancelling,
+    Finished,
+}
+
+pub(crate) struct Locked<'a, E> {
+    pub(crate) phase: Phase,
+    // No drop glue: see the module docs. Always empty once `run` is over.
+    pub(crate) incoming: ManuallyDrop<Vec<NewChild<'a, E>>>,
+    /// The running task children, to abort on cancellation.
+    pub(crate) aborts: TaskList,
+}
+
+/// The part of a `TaskGroup` that its driver sees.
+pub(crate) struct GroupState<'a, E> {
+    pub(crate) locked: Mutex<Locked<'a, E>>,
+    /// Set while an `INCOMING` marker is queued, so spawns queue one marker.
+    pub(crate) has_incoming: AtomicBool,
+    pub(crate) ready: Arc<ReadyQueue>,
+    /// The task children, once there has been one.
+    pub(crate) tasks: OnceLock<TaskSet<E>>,
+    pub(crate) options: Options<E>,
+    /// The group's node in the live tree (see `record_tree`).
+    pub(crate) tree: OnceLock<std::sync::Weak<GroupNode>>,
+    /// The group's span while it runs: the parent of its children's spans.
+    #[cfg(feature = "tracing")]
+    pub(crate) span: OnceLock<tracing::Span>,
+}
+
+impl<'a, E> GroupState<'a, E> {
+    pub(crate) fn new(options: Options<E>) -> Self {
+        GroupState {
+            locked: Mutex::new(Locked {
+                phase: Phase::NotStarted,
+                incoming: ManuallyDrop::new(Vec::new()),
+                aborts: TaskList::default(),
+            }),
+            has_incoming: AtomicBool::new(false),
+            ready: ReadyQueue::new(),
+            tasks: OnceLock::new(),
+            options,
+            tree: OnceLock::new(),
+            #[cfg(feature = "tracing")]
+            span: OnceLock::new(),
+        }
+    }
+
+    /// The group's task children, made at the first `spawn_task`.
+    pub(crate) fn task_set(&self) -> &TaskSet<E>
+    where
+        E: Send + 'static,
+    {
+        self.tasks.get_or_init(|| {
+            // Not queued: the driver does not push this slot itself, the
+            // first report does.
+            let wake = SlotWaker::new(TASKS, &self.ready);
+            wake.clear();
+            let tasks = Arc::new(Tasks {
+                count: AtomicUsize::new(0),
+                notify_each: self.options.limit.is_some(),
+                race: self.options.race,
+                supervise: self.options.mode == Mode::Supervise,
+                inner: Mutex::new(TasksInner {
+                    reports: Vec::new(),
+                    waker: Some(Waker::from(Arc::clone(&wake))),
+                }),
+            });
+            TaskSet {
+                tasks,
+                wake,
+                orphan: orphan::<E>,
+            }
+        })
+    }
+
+    /// The group's node in the live tree, while it is being recorded.
+    pub(crate) fn tree_node(&self) -> Option<Arc<GroupNode>> {
+        self.tree.get().and_then(std::sync::Weak::upgrade)
+    }
+
+    /// Queues a new child for the driver; panics on a group that is not
+    /// running, and cancels the child at once (never polled) in a group
+    /// that is cancelling.
+    #[track_caller]
+    pub(crate) fn push(&self, child: NewChild<'a, E>) {
+        let rejected = {
+            let mut st = lock(&self.locked);
+            if st.phase == Phase::Running {
+                st.incoming.push(child);
+                None
+            } else {
+                Some((st.phase, child))
+            }
+        };
+        match rejected {
+            Some((phase, child)) => {
+                drop(child);
+                refuse(phase);
+            }
+            None => {
+                if !self.has_incoming.swap(true, Ordering::AcqRel) {
+                    self.ready.push(INCOMING);
+                }
+            }
+        }
+    }
+
+    /// Keeps a task the driver started, to abort it on cancellation.
+    pub(crate) fn track_task(&self, task: AbortHandle) {
+        let mut st = lock(&self.locked);
+        if st.phase != Phase::Running {
+            task.abort();
+        }
+        st.aborts.push(task);
+    }
+
+    pub(crate) fn take_incoming(&self) -> Vec<NewChild<'a, E>> {
+        self.has_incoming.store(false, Ordering::Release);
+        let mut st = lock(&self.locked);
+        std::mem::take(&mut *st.incoming)
+    }
+
+    pub(crate) fn start(&self) {
+        let mut st = lock(&self.locked);
+        if st.phase != Phase::NotStarted {
+            drop(st);
+            panic!(
+                "taskgroup: `run` called twice on one group; a group runs one body \
+                 (make a new TaskGroup, or spawn more children from the body)"
+            );
+        }
+        st.phase = Phase::Running;
+    }
+
+    /// Enters the cancelling phase, aborts every task child and returns the
+    /// children that were waiting to be admitted, to be dropped outside
+    /// the lock.
+    pub(crate) fn begin_cancel(&self) -> Vec<NewChild<'a, E>> {
+        let mut st = lock(&self.locked);
+        if st.phase == Phase::Running {
+            st.phase = Phase::Cancelling;
+        }
+        // Kept, to wait for their completion. `abort` runs no user code.
+        st.aborts.abort_all();
+        std::mem::take(&mut *st.incoming)
+    }
+
+    /// Whether every task child has completed (after the count of running
+    /// ones reached zero: each ends a few instructions before it completes).
+    pub(crate) fn tasks_complete(&self) -> bool {
+        self.tasks.get().is_none() || lock(&self.locked).aborts.all_finished()
+    }
+
+    /// Marks the group finished if no child is waiting to be admitted and
+    /// no task child is running.
+    pub(crate) fn try_finish(&self) -> bool {
+        let mut st = lock(&self.locked);
+        let tasks_done = self.tasks.get().is_none_or(|t| t.tasks.running() == 0);
+        if st.incoming.is_empty() && tasks_done {
+            st.phase = Phase::Finished;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Panics for a spawn into a group that is not running.
+#[track_caller]
+pub(crate) fn refuse(phase: Phase) {
+    match phase {
+        Phase::NotStarted => panic!(
+            "taskgroup: spawn before `run`: a group starts children only while it runs; \
+             spawn from inside the body passed to `TaskGroup::run` (or from a child)"
+        ),
+        Phase::Finished => panic!(
+            "taskgroup: spawn into a group that has finished: its `run` already returned, \
+             so the child could never be awaited; spawn from inside the body or a child"
+        ),
+        Phase::Running | Phase::Cancelling => {}
+    }
+}
