@@ -1179,3 +1179,19 @@ async fn a_task_child_refused_while_a_limited_group_cancels_has_a_finished_handl
         .expect("spawned while cancelling");
     assert!(h.is_finished(), "a refused child's handle is finished");
 }
+
+#[test]
+#[should_panic(
+    expected = "`limit` must be at least 1 (a group with limit 0 could never run a child)"
+)]
+fn a_zero_limit_is_refused_by_the_builder() {
+    let _ = TaskGroup::<()>::builder().limit(0);
+}
+
+#[test]
+#[should_panic(expected = "call `build_race::<T>()` instead of `build()`")]
+fn race_mode_makes_a_race_not_a_task_group() {
+    let _ = TaskGroup::<()>::builder()
+        .mode(taskgroup::Mode::Race)
+        .build();
+}

@@ -899,3 +899,19 @@ async fn the_first_panic_of_spawned_items_is_resumed_not_one_caused_by_the_abort
     let payload = join.await.unwrap_err().into_panic();
     assert_eq!(payload.downcast_ref::<&str>(), Some(&"first"));
 }
+
+/// A limit computed at run time is checked when the group starts, with
+/// the builder's message (a literal `0` is a compile error).
+#[tokio::test]
+#[should_panic(
+    expected = "`limit` must be at least 1 (a group with limit 0 could never run a child)"
+)]
+async fn a_zero_limit_at_run_time_is_refused_like_the_builders() {
+    let zero = std::hint::black_box(0usize);
+    let _ = taskgroup! {
+        limit = zero;
+        let a = ok_after(1, 1)?;
+        let b = ok_after(1, 2)?;
+        (a, b)
+    };
+}

@@ -13,6 +13,7 @@ use tokio::time::Sleep;
 
 use crate::error::{ErrorGroup, TimedOut};
 use crate::orphans::{self, Orphan};
+use crate::policy::{self, FirstPanic, Mode, Verdict};
 use crate::state::{GroupState, INCOMING, LocalFut, NewChild, Phase, TASKS};
 use crate::task_child::Report;
 use crate::tree::{self, GroupNode};
@@ -127,7 +128,7 @@ pub(crate) struct Driver<'g, 'a, E> {
     wakers: WakerPool,
     body_done: bool,
     errors: Vec<E>,
-    panic: Option<Panic>,
+    panic: FirstPanic,
     cancelling: bool,
     won: bool,
 }
@@ -184,7 +185,7 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
             wakers: WakerPool::take(),
             body_done: false,
             errors: Vec::new(),
-            panic: None,
+            panic: FirstPanic::default(),
             cancelling: false,
             won: false,
         }
@@ -231,7 +232,7 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
                     .timeout
                     .expect("a timer implies a timeout");
                 self.errors.push(convert(TimedOut::new()));
-                self.cancel(body.as_mut());
+                self.decide(policy::ON_TIMEOUT, body.as_mut());
             }
         }
         // Let every ready child run about twice before yielding to the
@@ -281,7 +282,7 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
                 // Keep the rest of the batch for the next poll (pushing it
                 // back on the queue would cost O(rest) per yield, O(N^2) for
                 // N task children) and yield to the runtime.
-                if !tokio::task::coop::has_budget_remaining() {
+                if policy::budget_spent() {
                     out_of_budget = true;
                     break;
                 }
@@ -321,12 +322,12 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
             Ok(Poll::Ready(Err(e))) => {
                 self.drop_body(body.as_mut());
                 self.errors.push(e);
-                self.cancel(body);
+                self.decide(policy::ON_BODY_ERROR, body);
             }
             Err(payload) => {
                 self.drop_body(body.as_mut());
                 self.record_panic(payload);
-                self.cancel(body);
+                self.decide(policy::ON_PANIC, body);
             }
         }
     }
@@ -343,11 +344,7 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
     fn record_panic(&mut self, payload: Panic) {
         #[cfg(feature = "tracing")]
         tracing::debug!("a child panicked");
-        // The first panic is the one resumed; later ones happened while
-        // cancelling and are dropped with their unwinding already done.
-        if self.panic.is_none() {
-            self.panic = Some(payload);
-        }
+        self.panic.keep(payload);
     }
 
     fn poll_child<B>(&mut self, idx: usize, body: Pin<&mut Option<B>>) {
@@ -424,30 +421,36 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
     }
 
     fn child_done<B>(&mut self, outcome: Outcome<E>, body: Pin<&mut Option<B>>) {
-        match outcome {
+        let mode = self.group.options.mode;
+        let verdict = match outcome {
+            // A value after the group began cancelling changes nothing.
+            Outcome::Done if self.cancelling => Verdict::GoOn,
             Outcome::Done => {
-                if self.group.options.race && !self.cancelling {
-                    self.won = true;
-                    self.cancel(body);
-                    return;
-                }
+                let verdict = mode.on_value();
+                self.won = verdict == Verdict::Cancel;
+                verdict
             }
             Outcome::Failed(e) => {
                 self.errors.push(e);
-                // A race fails only when every contestant did.
-                if !self.group.options.race {
-                    self.cancel(body);
-                    return;
-                }
+                mode.on_error()
             }
             Outcome::Panicked(payload) => {
                 self.record_panic(payload);
-                self.cancel(body);
-                return;
+                policy::ON_PANIC
             }
-            Outcome::Aborted => {}
+            Outcome::Aborted => Verdict::GoOn,
+        };
+        self.decide(verdict, body);
+    }
+
+    /// Carries out what the policy decided: cancel everything, or let the
+    /// next waiting children start in the room a finished one left.
+    #[inline]
+    fn decide<B>(&mut self, verdict: Verdict, body: Pin<&mut Option<B>>) {
+        match verdict {
+            Verdict::Cancel => self.cancel(body),
+            Verdict::GoOn => self.start_waiting(),
         }
-        self.start_waiting();
     }
 
     /// Moves newly spawned children into slots (or the waiting line).
@@ -491,7 +494,7 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
     fn start_more_waiting(&mut self) {
         let limit = self.group.options.limit.unwrap_or(usize::MAX);
         let tasks = || self.group.tasks.get().map_or(0, |set| set.tasks.running());
-        while self.live + tasks() < limit {
+        while policy::room(limit, self.live + tasks()) > 0 {
             match self.waiting.pop_front() {
                 Some(child) => self.insert(child),
                 None => break,
@@ -589,7 +592,7 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
             return RunEnd::Failed(errors);
         }
         match value {
-            Some(v) if !self.group.options.race => RunEnd::Value(v),
+            Some(v) if self.group.options.mode != Mode::Race => RunEnd::Value(v),
             _ => RunEnd::Empty,
         }
     }

@@ -19,7 +19,8 @@ use futures_util::FutureExt;
 use crate::driver::{RunEnd, run_until};
 use crate::error::ErrorGroup;
 use crate::handle::{CompletionGuard, Handle, Shared, handle_alive};
-use crate::options::{Builder, Mode, Options};
+use crate::options::{Builder, Options};
+use crate::policy::Mode;
 use crate::state::{GroupState, NewChild, Phase, TaskStart, refuse};
 use crate::task_child::{start_deferred, task_future};
 use crate::util::lock;
@@ -339,7 +340,7 @@ impl<'a, E> TaskGroup<'a, E> {
         F: Future<Output = Result<T, E>>,
     {
         let guard = CompletionGuard::new(shared);
-        let supervise = self.state.options.mode == Mode::Supervise;
+        let supervise = self.state.options.mode.error_to_handle();
         // A combinator, not an async block: an async block would store the
         // child's future twice (the captured one and the one it awaits).
         // The guard is dropped after the child's future when cancelled.
@@ -402,6 +403,28 @@ impl<'a, E> TaskGroup<'a, E> {
             RunEnd::Panicked(payload) => resume_unwind(payload),
             RunEnd::Won | RunEnd::Empty => unreachable!("only a race group can win"),
         }
+    }
+}
+
+impl<E> Builder<E> {
+    /// Makes the group.
+    ///
+    /// # Panics
+    /// If the mode is [`Mode::Race`]: a race's value is its winner's, so
+    /// it is made by [`build_race`](Builder::build_race) instead.
+    ///
+    /// ```
+    /// let tg = taskgroup::TaskGroup::<()>::builder().build();
+    /// # drop(tg);
+    /// ```
+    #[track_caller]
+    pub fn build<'a>(self) -> TaskGroup<'a, E> {
+        assert!(
+            self.options.mode != Mode::Race,
+            "taskgroup: `Mode::Race` makes a `Race`, whose value is its winner's: \
+             call `build_race::<T>()` instead of `build()`"
+        );
+        TaskGroup::with_options(self.options)
     }
 }
 

@@ -4,25 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::error::TimedOut;
-use crate::group::TaskGroup;
-use crate::race::Race;
-
-/// What a group does when a child fails.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum Mode {
-    /// The first error cancels every other child and the body (the default;
-    /// Python's `TaskGroup`, Trio's nursery).
-    #[default]
-    FailFast,
-    /// Nothing is cancelled on error: every child runs to its end and its
-    /// `Result` goes to its handle ([`Handle::result`](crate::Handle::result));
-    /// the group fails only through its body (Kotlin's `supervisorScope`).
-    /// A child whose handle was dropped has nobody to take its error, so the
-    /// error is dropped with it, as an ignored `Result` is: keep the handle
-    /// of every child whose failure matters.
-    Supervise,
-}
+use crate::policy::{Mode, check_limit};
 
 /// A group's deadline and how it becomes the group's error.
 pub(crate) type Deadline<E> = (Duration, fn(TimedOut) -> E);
@@ -32,8 +14,6 @@ pub(crate) struct Options<E> {
     pub(crate) limit: Option<usize>,
     pub(crate) name: Option<Box<str>>,
     pub(crate) mode: Mode,
-    /// Set by [`Builder::build_race`]: the first success ends the group.
-    pub(crate) race: bool,
 }
 
 impl<E> Default for Options<E> {
@@ -43,7 +23,6 @@ impl<E> Default for Options<E> {
             limit: None,
             name: None,
             mode: Mode::FailFast,
-            race: false,
         }
     }
 }
@@ -59,7 +38,7 @@ impl<E> fmt::Debug for Options<E> {
     }
 }
 
-/// Configures a [`TaskGroup`]: made by [`TaskGroup::builder`].
+/// Configures a [`TaskGroup`](crate::TaskGroup): made by [`TaskGroup::builder`](crate::TaskGroup::builder).
 ///
 /// ```
 /// use std::time::Duration;
@@ -82,7 +61,7 @@ impl<E> fmt::Debug for Options<E> {
 /// # }
 /// ```
 pub struct Builder<E> {
-    options: Options<E>,
+    pub(crate) options: Options<E>,
 }
 
 impl<E> fmt::Debug for Builder<E> {
@@ -111,7 +90,7 @@ impl<E> Builder<E> {
     }
 
     /// A deadline for the whole group, counted from the first poll of
-    /// [`run`](TaskGroup::run). When it passes, every child and the body are
+    /// [`run`](crate::TaskGroup::run). When it passes, every child and the body are
     /// cancelled and the group fails with [`TimedOut`], converted into `E`.
     ///
     /// ```
@@ -144,12 +123,9 @@ impl<E> Builder<E> {
     /// let tg = taskgroup::TaskGroup::<()>::builder().limit(8).build();
     /// # drop(tg);
     /// ```
+    #[track_caller]
     pub fn limit(mut self, limit: usize) -> Self {
-        assert!(
-            limit > 0,
-            "taskgroup: `limit` must be at least 1 (a group with limit 0 could never run a child)"
-        );
-        self.options.limit = Some(limit);
+        self.options.limit = Some(check_limit(limit));
         self
     }
 
@@ -184,32 +160,5 @@ impl<E> Builder<E> {
     /// ```
     pub fn supervise(self) -> Self {
         self.mode(Mode::Supervise)
-    }
-
-    /// Makes the group.
-    ///
-    /// ```
-    /// let tg = taskgroup::TaskGroup::<()>::builder().build();
-    /// # drop(tg);
-    /// ```
-    pub fn build<'a>(self) -> TaskGroup<'a, E> {
-        TaskGroup::with_options(self.options)
-    }
-
-    /// Makes a [`Race`] instead: a group of contestants of one type whose
-    /// first success wins and cancels the others (Java's
-    /// `anySuccessfulResultOrThrow`). The race fails only when every
-    /// contestant failed, with every error. The mode set with
-    /// [`mode`](Builder::mode) does not apply to a race.
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// let race = taskgroup::TaskGroup::<std::io::Error>::builder()
-    ///     .timeout(Duration::from_secs(2))
-    ///     .build_race::<String>();
-    /// # drop(race);
-    /// ```
-    pub fn build_race<'a, T>(self) -> Race<'a, T, E> {
-        Race::with_options(self.options)
     }
 }

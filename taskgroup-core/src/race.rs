@@ -9,6 +9,7 @@ use crate::driver::{RunEnd, run_until};
 use crate::error::ErrorGroup;
 use crate::group::TaskGroup;
 use crate::options::{Builder, Options};
+use crate::policy::Mode;
 use crate::util::lock;
 
 /// A group of contestants of one type: the first to succeed wins and the
@@ -78,8 +79,7 @@ impl<'a, T, E> Race<'a, T, E> {
     }
 
     pub(crate) fn with_options(mut options: Options<E>) -> Self {
-        options.race = true;
-        options.mode = crate::options::Mode::FailFast;
+        options.mode = Mode::Race;
         Race {
             group: TaskGroup::with_options(options),
             winner: Arc::new(Mutex::new(None)),
@@ -169,6 +169,25 @@ impl<'a, T, E> Race<'a, T, E> {
                  `Race::spawn` from the body passed to `Race::run`"
             ),
         }
+    }
+}
+
+impl<E> Builder<E> {
+    /// Makes a [`Race`] instead: a group of contestants of one type whose
+    /// first success wins and cancels the others (Java's
+    /// `anySuccessfulResultOrThrow`). The race fails only when every
+    /// contestant failed, with every error. The mode set with
+    /// [`mode`](Builder::mode) does not apply to a race.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let race = taskgroup::TaskGroup::<std::io::Error>::builder()
+    ///     .timeout(Duration::from_secs(2))
+    ///     .build_race::<String>();
+    /// # drop(race);
+    /// ```
+    pub fn build_race<'a, T>(self) -> Race<'a, T, E> {
+        Race::with_options(self.options)
     }
 }
 

@@ -16,7 +16,7 @@ use std::task::Waker;
 
 use tokio::task::AbortHandle;
 
-use crate::options::{Mode, Options};
+use crate::options::Options;
 use crate::orphans::{Orphan, orphan};
 use crate::task_child::{TaskList, Tasks, TasksInner};
 use crate::tree::GroupNode;
@@ -113,8 +113,7 @@ impl<'a, E> GroupState<'a, E> {
             let tasks = Arc::new(Tasks {
                 count: AtomicUsize::new(0),
                 notify_each: self.options.limit.is_some(),
-                race: self.options.race,
-                supervise: self.options.mode == Mode::Supervise,
+                mode: self.options.mode,
                 inner: Mutex::new(TasksInner {
                     reports: Vec::new(),
                     waker: Some(Waker::from(Arc::clone(&wake))),

@@ -10,6 +10,7 @@ use std::task::{Context, Poll, Waker};
 use tokio::task::AbortHandle;
 
 use crate::handle::TaskOutput;
+use crate::policy::{Mode, Verdict};
 use crate::util::{Panic, lock};
 
 /// `Tasks::count` holds twice the number of running task children; this
@@ -25,8 +26,8 @@ pub(crate) struct Tasks<E> {
     pub(crate) count: AtomicUsize,
     /// Wake the driver at every end, not only the last (a limit's next child).
     pub(crate) notify_each: bool,
-    pub(crate) race: bool,
-    pub(crate) supervise: bool,
+    /// The group's mode: what a value or an error does.
+    pub(crate) mode: Mode,
     pub(crate) inner: Mutex<TasksInner<E>>,
 }
 
@@ -144,12 +145,12 @@ where
         let tasks = &**this.tasks;
         Poll::Ready(match out {
             Ok(Ok(v)) => {
-                if tasks.race {
+                if tasks.mode.on_value() == Verdict::Cancel {
                     tasks.report(Report::Won);
                 }
                 Some(Ok(v))
             }
-            Ok(Err(e)) if tasks.supervise => Some(Err(e)),
+            Ok(Err(e)) if tasks.mode.error_to_handle() => Some(Err(e)),
             Ok(Err(e)) => {
                 #[cfg(feature = "tracing")]
                 tracing::debug!("child failed");

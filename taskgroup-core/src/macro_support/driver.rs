@@ -10,19 +10,9 @@ use futures_util::future::MaybeDone;
 use tokio::time::Sleep;
 
 use crate::error::{ErrorGroup, TimedOut};
+use crate::policy::{FirstPanic, Mode, Verdict, room};
 use crate::util::Panic;
 use crate::util::lock;
-
-/// What the group does when a branch fails.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// The first error cancels the other branches.
-    FailFast,
-    /// Errors go to the branch's binding; nothing is cancelled.
-    Supervise,
-    /// The first success cancels the others; errors only pile up.
-    Race,
-}
 
 /// A branch stopped without a value: it failed (its error is already in
 /// the [`Group`]) or it saw the group cancelling.
@@ -84,10 +74,11 @@ impl<E> Group<E> {
         self
     }
 
-    /// Records an error; in fail-fast mode the group starts cancelling.
+    /// Records an error; the group starts cancelling if its mode says so
+    /// (fail-fast).
     pub fn fail(&self, error: E) -> Stopped {
         lock(&self.errors).push(error);
-        if self.mode == Mode::FailFast {
+        if self.mode.on_error() == Verdict::Cancel {
             self.stop.store(true, Ordering::Release);
         }
         Stopped
@@ -98,9 +89,11 @@ impl<E> Group<E> {
         self.mode
     }
 
-    /// Records the success that ends a race.
+    /// Records a branch's success: in a race, the win that ends it.
     pub fn win(&self) {
-        self.stop.store(true, Ordering::Release);
+        if self.mode.on_value() == Verdict::Cancel {
+            self.stop.store(true, Ordering::Release);
+        }
     }
 
     /// True once the branches should stop: the driver is cancelling, or a
@@ -191,7 +184,7 @@ pub fn take_ok<T, X>(value: Option<Result<T, X>>) -> T {
 #[derive(Debug)]
 pub struct Driver {
     cancelling: bool,
-    panic: Option<Panic>,
+    panic: FirstPanic,
     /// `limit = N;`: at most N branches run at once, started in order
     /// (0: no limit). The counts are `u32` to keep the group's future small.
     limit: u32,
@@ -464,10 +457,11 @@ impl Driver {
     /// limit never deadlocks); `deps` when some branch waits for another.
     #[inline]
     pub fn new(total: u32, limit: Option<usize>, deps: bool) -> Self {
-        let limit = limit.map_or(0, |n| u32::try_from(n.max(1)).unwrap_or(u32::MAX));
+        // `limit` passed `__private::limit`, which refuses zero.
+        let limit = limit.map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX));
         Driver {
             cancelling: false,
-            panic: None,
+            panic: FirstPanic::default(),
             started: if limit == 0 { total } else { 0 },
             polled: 0,
             limit,
@@ -481,7 +475,7 @@ impl Driver {
         if self.limit != 0 {
             // Every branch done so far was started (none were cancelled).
             let running = self.started - self.done;
-            let room = self.limit.saturating_sub(running);
+            let room = room(self.limit as usize, running as usize) as u32;
             self.started = self.started.saturating_add(room).min(self.total);
         }
     }
@@ -571,14 +565,11 @@ impl Driver {
     /// The first panic of a branch, once the driver is done.
     #[inline]
     pub fn into_panic(self) -> Option<Panic> {
-        self.panic
+        self.panic.into_inner()
     }
 
     fn keep_panic(&mut self, payload: Panic) {
-        // Later panics are side effects of the first: keep the original.
-        if self.panic.is_none() {
-            self.panic = Some(payload);
-        }
+        self.panic.keep(payload);
     }
 }
 

@@ -17,7 +17,8 @@ use futures_util::FutureExt;
 use futures_util::stream::{FuturesUnordered, Stream};
 use tokio::task::JoinHandle;
 
-use super::driver::{Group, Mode, Stopped};
+use super::driver::{Group, Stopped};
+use crate::policy::{self, Verdict};
 use crate::util::Panic;
 use crate::util::lock;
 
@@ -221,7 +222,8 @@ where
             pushed: 0,
             queued: VecDeque::new(),
             tasks,
-            limit: limit.unwrap_or(usize::MAX).max(1),
+            // `limit` passed `__private::limit`, which refuses zero.
+            limit: limit.unwrap_or(usize::MAX),
             running: 0,
             stopped: false,
         }
@@ -238,7 +240,7 @@ where
         // group is stopping (a local item is dropped with the fan-out).
         let room = !self.stopped
             && self.queued.is_empty()
-            && self.running < self.limit
+            && policy::room(self.limit, self.running) > 0
             && (self.tasks.is_none() || !self.group.stopping());
         if room {
             self.start(index, fut);
@@ -260,7 +262,7 @@ where
     /// Starts queued items up to the limit; true if any started.
     fn start_queued(&mut self) -> bool {
         let mut started = false;
-        while !self.stopped && self.running < self.limit {
+        while !self.stopped && policy::room(self.limit, self.running) > 0 {
             let Some((index, fut)) = self.queued.pop_front() else {
                 break;
             };
@@ -296,10 +298,10 @@ where
         }
     }
 
-    /// Records a failed item: the group cancels unless it supervises.
+    /// Records a failed item; the policy says whether the fan-out stops.
     fn fail(&mut self, error: E) {
         self.group.fail(error);
-        if self.group.mode() != Mode::Supervise {
+        if self.group.mode().on_item_error() == Verdict::Cancel {
             self.stop();
         }
     }
@@ -327,7 +329,7 @@ where
             }
             self.start_queued();
             while !self.local.is_empty() {
-                if !tokio::task::coop::has_budget_remaining() {
+                if policy::budget_spent() {
                     // The task's coop budget is spent: every child would now
                     // answer Pending and wake itself later (deferred), and
                     // FuturesUnordered would go through all of its ready
@@ -383,7 +385,10 @@ where
                     if self.running == 0 && self.queued.is_empty() {
                         break;
                     }
-                    if self.stopped || self.running >= self.limit || self.queued.is_empty() {
+                    if self.stopped
+                        || policy::room(self.limit, self.running) == 0
+                        || self.queued.is_empty()
+                    {
                         // Sleep until an error, a panic, the last task, or
                         // (items queued) any task.
                         r.expect = started;
@@ -500,6 +505,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::policy::Mode;
 
     /// Counts the items whose future has been dropped.
     struct Dropped(Arc<AtomicUsize>);

@@ -14,13 +14,14 @@ mod task;
 
 pub use concurrent::{Acquire, Exit, FnResult, Permit, Permits, exit_all, exit_first};
 pub use driver::{
-    Branch, Driver, Group, Mode, Pass, Stopped, branch, finish, output, take, take_ok, traced,
+    Branch, Driver, Group, Pass, Stopped, branch, finish, output, take, take_ok, traced,
 };
 pub use fanout::{FanOut, item};
 pub use slot::{Slot, Wait};
 pub use task::{Join, join};
 
 pub use crate::error::{ErrorGroup, TimedOut};
+pub use crate::policy::Mode;
 
 use std::time::Duration;
 use tokio::time::Sleep;
@@ -30,10 +31,11 @@ pub fn deadline(after: Duration) -> Sleep {
     tokio::time::sleep(after)
 }
 
-/// The value of a group with `limit = …;`.
+/// The value of a group with `limit = …;` that is not a literal (a literal
+/// `0` is a compile error): zero is refused as `Builder::limit` refuses it.
+#[track_caller]
 pub fn limit(n: usize) -> usize {
-    // A limit of zero would never start anything: treat it as one.
-    n.max(1)
+    crate::policy::check_limit(n)
 }
 
 /// Keeps the value of the first `except*` arm that ran.

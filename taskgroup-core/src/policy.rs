@@ -1,0 +1,226 @@
+//! The group rules, decided here once for every scheduler: the
+//! `TaskGroup` driver (`driver.rs`), the static branches of `taskgroup!`
+//! and `#[concurrent]` (`macro_support/driver.rs`) and the `for` fan-out
+//! (`macro_support/fanout.rs`). None of them decides on its own what an
+//! outcome does; each asks this module.
+//!
+//! | outcome | fail-fast | supervise | race |
+//! |---|---|---|---|
+//! | a child's value | goes to its handle | goes to its handle | wins: the others are cancelled |
+//! | a child's error | kept; cancels the rest | belongs to its handle | kept; the race goes on |
+//! | a fan-out item's error | kept; stops the fan-out | kept; the fan-out goes on | kept; stops the fan-out |
+//! | the body's error | kept; cancels the rest | kept; cancels the rest | kept; cancels the rest |
+//! | a panic | cancels the rest; the first is resumed | same | same |
+//! | the timeout | `TimedOut` kept; cancels the rest | same | same |
+//!
+//! Also here: how a limit admits children, and when a scheduler that polls
+//! many children yields to tokio's cooperative budget.
+
+use crate::util::Panic;
+
+/// What a group does when a child fails or succeeds.
+///
+/// ```
+/// use taskgroup::{Mode, TaskGroup};
+///
+/// let tg = TaskGroup::<()>::builder().mode(Mode::Supervise).build();
+/// assert_eq!(tg.mode(), Mode::Supervise);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Mode {
+    /// The first error cancels every other child and the body (the default;
+    /// Python's `TaskGroup`, Trio's nursery).
+    #[default]
+    FailFast,
+    /// Nothing is cancelled on error: every child runs to its end and its
+    /// `Result` goes to its handle ([`Handle::result`](crate::Handle::result));
+    /// the group fails only through its body (Kotlin's `supervisorScope`).
+    /// A child whose handle was dropped has nobody to take its error, so the
+    /// error is dropped with it, as an ignored `Result` is: keep the handle
+    /// of every child whose failure matters.
+    Supervise,
+    /// The first success wins and cancels the others; errors cancel
+    /// nothing, and the group fails only when every child failed (Java's
+    /// `anySuccessfulResultOrThrow`). A race's value is its winner's, so a
+    /// group in this mode is a [`Race`](crate::Race), made by
+    /// [`Builder::build_race`](crate::Builder::build_race) or
+    /// `mode = race;` in `taskgroup!`.
+    Race,
+}
+
+/// What the group does after an outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Nothing more: the others go on.
+    GoOn,
+    /// Cancel every other child (and the body).
+    Cancel,
+}
+
+impl Mode {
+    /// A child finished with a value: in a race it has won.
+    #[inline]
+    pub(crate) fn on_value(self) -> Verdict {
+        match self {
+            Mode::Race => Verdict::Cancel,
+            Mode::FailFast | Mode::Supervise => Verdict::GoOn,
+        }
+    }
+
+    /// A child failed and its error was kept by the group.
+    #[inline]
+    pub(crate) fn on_error(self) -> Verdict {
+        match self {
+            Mode::FailFast => Verdict::Cancel,
+            // A race fails only when every contestant did; a supervisor
+            // lets every child run to its end.
+            Mode::Supervise | Mode::Race => Verdict::GoOn,
+        }
+    }
+
+    /// Whether a child's error belongs to its handle (or the binding of a
+    /// `taskgroup!` branch) instead of the group.
+    #[inline]
+    pub(crate) fn error_to_handle(self) -> bool {
+        self == Mode::Supervise
+    }
+
+    /// An item of a `for` fan-out failed: the fan-out is one branch, and it
+    /// fails as a whole unless the group supervises (then every item runs
+    /// to its end and each error is kept).
+    #[inline]
+    pub(crate) fn on_item_error(self) -> Verdict {
+        match self {
+            Mode::Supervise => Verdict::GoOn,
+            Mode::FailFast | Mode::Race => Verdict::Cancel,
+        }
+    }
+}
+
+/// The body of a `TaskGroup` failed: in every mode the group fails with
+/// its error and cancels the children.
+pub(crate) const ON_BODY_ERROR: Verdict = Verdict::Cancel;
+
+/// A child or the body panicked: in every mode the others are cancelled,
+/// and the payload is resumed once they are gone.
+pub(crate) const ON_PANIC: Verdict = Verdict::Cancel;
+
+/// The group's deadline passed: in every mode the group fails with
+/// `TimedOut` (converted into its error type) and cancels everything.
+pub(crate) const ON_TIMEOUT: Verdict = Verdict::Cancel;
+
+/// The first panic of a group, resumed once every other child is gone.
+/// Later panics happened while cancelling (often because of the first)
+/// and are dropped with their unwinding already done, as
+/// `std::thread::scope` does.
+#[derive(Default)]
+pub(crate) struct FirstPanic(Option<Panic>);
+
+impl FirstPanic {
+    /// Keeps `payload` if it is the group's first panic.
+    #[inline]
+    pub(crate) fn keep(&mut self, payload: Panic) {
+        if self.0.is_none() {
+            self.0 = Some(payload);
+        }
+    }
+
+    #[inline]
+    pub(crate) fn take(&mut self) -> Option<Panic> {
+        self.0.take()
+    }
+
+    #[inline]
+    pub(crate) fn into_inner(self) -> Option<Panic> {
+        self.0
+    }
+}
+
+impl std::fmt::Debug for FirstPanic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "FirstPanic(Some(..))"
+        } else {
+            "FirstPanic(None)"
+        })
+    }
+}
+
+/// The message of the panic for a limit of zero, in the builder and for a
+/// run-time limit in the macros (a literal `0` is a compile error there).
+pub(crate) const ZERO_LIMIT: &str =
+    "taskgroup: `limit` must be at least 1 (a group with limit 0 could never run a child)";
+
+/// Checks a group's limit: zero is refused, the same way everywhere.
+#[inline]
+#[track_caller]
+pub(crate) fn check_limit(limit: usize) -> usize {
+    assert!(limit > 0, "{ZERO_LIMIT}");
+    limit
+}
+
+/// How many more children a limit admits while `running` run. Children
+/// are admitted in the order they were spawned; one that waits for a slot
+/// never overtakes an earlier one.
+#[inline]
+pub(crate) fn room(limit: usize, running: usize) -> usize {
+    limit.saturating_sub(running)
+}
+
+/// Whether a scheduler polling many children should stop and yield to the
+/// runtime: once tokio's cooperative budget for this task is spent, every
+/// tokio resource a child polls (a `JoinHandle`, a socket) answers
+/// `Pending` and wakes at once, so polling on would only spin.
+#[inline]
+pub(crate) fn budget_spent() -> bool {
+    !tokio::task::coop::has_budget_remaining()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_fail_fast_cancels_on_a_child_error() {
+        assert_eq!(Mode::FailFast.on_error(), Verdict::Cancel);
+        assert_eq!(Mode::Supervise.on_error(), Verdict::GoOn);
+        assert_eq!(Mode::Race.on_error(), Verdict::GoOn);
+    }
+
+    #[test]
+    fn only_a_race_cancels_on_a_value() {
+        assert_eq!(Mode::Race.on_value(), Verdict::Cancel);
+        assert_eq!(Mode::FailFast.on_value(), Verdict::GoOn);
+        assert_eq!(Mode::Supervise.on_value(), Verdict::GoOn);
+    }
+
+    #[test]
+    fn a_fan_out_goes_on_after_an_item_error_only_when_supervising() {
+        assert_eq!(Mode::Supervise.on_item_error(), Verdict::GoOn);
+        assert_eq!(Mode::FailFast.on_item_error(), Verdict::Cancel);
+        assert_eq!(Mode::Race.on_item_error(), Verdict::Cancel);
+    }
+
+    #[test]
+    fn the_first_panic_is_kept() {
+        let mut first = FirstPanic::default();
+        first.keep(Box::new("first"));
+        first.keep(Box::new("second"));
+        let payload = first.take().unwrap();
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"first"));
+        assert!(first.take().is_none());
+    }
+
+    #[test]
+    #[should_panic(expected = "`limit` must be at least 1")]
+    fn a_zero_limit_is_refused() {
+        check_limit(0);
+    }
+
+    #[test]
+    fn room_never_underflows() {
+        assert_eq!(room(4, 1), 3);
+        assert_eq!(room(2, 5), 0);
+    }
+}
