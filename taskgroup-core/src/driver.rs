@@ -15,7 +15,7 @@ use crate::error::{ErrorGroup, TimedOut};
 use crate::orphans::{self, Orphan};
 use crate::policy::{self, FirstPanic, Mode, Verdict};
 use crate::state::{GroupState, INCOMING, LocalFut, NewChild, Phase, TASKS};
-use crate::task_child::Report;
+use crate::task_child::TaskReport;
 use crate::tree::{self, GroupNode};
 use crate::util::{Panic, lock};
 use crate::wake::{BODY, SlotWaker, WakerPool};
@@ -94,14 +94,14 @@ pub(crate) enum RunEnd<T, E> {
     Empty,
 }
 
-pub(crate) struct Slot<'a, E> {
+pub(crate) struct ChildSlot<'a, E> {
     child: Option<Child<'a, E>>,
     wake: Arc<SlotWaker>,
     waker: Waker,
 }
 
 /// How one child poll ended.
-pub(crate) enum Outcome<E> {
+pub(crate) enum ChildEnd<E> {
     Done,
     Failed(E),
     Panicked(Panic),
@@ -111,7 +111,7 @@ pub(crate) enum Outcome<E> {
 
 pub(crate) struct Driver<'g, 'a, E> {
     group: &'g GroupState<'a, E>,
-    slots: Vec<Slot<'a, E>>,
+    slots: Vec<ChildSlot<'a, E>>,
     free: Vec<usize>,
     /// Occupied slots.
     live: usize,
@@ -158,7 +158,7 @@ impl<E> Drop for Driver<'_, '_, E> {
         orphans::leave(orphans);
         // Children still in their slots are dropped (as the field would
         // be) and the slots' wakers go back to this thread's pool.
-        for Slot { child, wake, waker } in std::mem::take(&mut self.slots) {
+        for ChildSlot { child, wake, waker } in std::mem::take(&mut self.slots) {
             drop(child);
             drop(waker);
             self.wakers.recycle(wake);
@@ -364,14 +364,14 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
             Child::Local(fut) => {
                 match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx))) {
                     Ok(Poll::Pending) => return,
-                    Ok(Poll::Ready(Ok(()))) => Outcome::Done,
-                    Ok(Poll::Ready(Err(e))) => Outcome::Failed(e),
-                    Err(payload) => Outcome::Panicked(payload),
+                    Ok(Poll::Ready(Ok(()))) => ChildEnd::Done,
+                    Ok(Poll::Ready(Err(e))) => ChildEnd::Failed(e),
+                    Err(payload) => ChildEnd::Panicked(payload),
                 }
             }
             Child::Orphan(fut) => match fut.as_mut().poll(&mut cx) {
                 Poll::Pending => return,
-                Poll::Ready(()) => Outcome::Aborted,
+                Poll::Ready(()) => ChildEnd::Aborted,
             },
         };
         let finished = slot.child.take();
@@ -402,9 +402,9 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
         }
         for report in reports {
             let outcome = match report {
-                Report::Failed(e) => Outcome::Failed(e),
-                Report::Panicked(payload) => Outcome::Panicked(payload),
-                Report::Won => Outcome::Done,
+                TaskReport::Failed(e) => ChildEnd::Failed(e),
+                TaskReport::Panicked(payload) => ChildEnd::Panicked(payload),
+                TaskReport::Won => ChildEnd::Done,
             };
             self.child_done(outcome, body.as_mut());
         }
@@ -420,25 +420,25 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
         self.start_waiting();
     }
 
-    fn child_done<B>(&mut self, outcome: Outcome<E>, body: Pin<&mut Option<B>>) {
+    fn child_done<B>(&mut self, outcome: ChildEnd<E>, body: Pin<&mut Option<B>>) {
         let mode = self.group.options.mode;
         let verdict = match outcome {
             // A value after the group began cancelling changes nothing.
-            Outcome::Done if self.cancelling => Verdict::GoOn,
-            Outcome::Done => {
+            ChildEnd::Done if self.cancelling => Verdict::GoOn,
+            ChildEnd::Done => {
                 let verdict = mode.on_value();
                 self.won = verdict == Verdict::Cancel;
                 verdict
             }
-            Outcome::Failed(e) => {
+            ChildEnd::Failed(e) => {
                 self.errors.push(e);
                 mode.on_error()
             }
-            Outcome::Panicked(payload) => {
+            ChildEnd::Panicked(payload) => {
                 self.record_panic(payload);
                 policy::ON_PANIC
             }
-            Outcome::Aborted => Verdict::GoOn,
+            ChildEnd::Aborted => Verdict::GoOn,
         };
         self.decide(verdict, body);
     }
@@ -524,7 +524,7 @@ impl<'g, 'a, E> Driver<'g, 'a, E> {
             None => {
                 let idx = self.slots.len();
                 let wake = self.wakers.waker(idx, &self.group.ready);
-                self.slots.push(Slot {
+                self.slots.push(ChildSlot {
                     child: Some(child),
                     waker: Waker::from(Arc::clone(&wake)),
                     wake,

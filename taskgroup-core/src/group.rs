@@ -18,7 +18,7 @@ use futures_util::FutureExt;
 
 use crate::driver::{RunEnd, run_until};
 use crate::error::ErrorGroup;
-use crate::handle::{CompletionGuard, Handle, Shared, handle_alive};
+use crate::handle::{CompletionGuard, Handle, ResultCell, handle_alive};
 use crate::options::{Builder, Options};
 use crate::policy::Mode;
 use crate::state::{GroupState, NewChild, Phase, TaskStart, refuse};
@@ -218,7 +218,7 @@ impl<'a, E> TaskGroup<'a, E> {
         T: Send + 'a,
         E: Send + 'a,
     {
-        let shared = Shared::new(name);
+        let shared = ResultCell::new(name);
         // `push` checks that the group runs, in the lock it takes anyway.
         let child = Box::pin(self.traced(self.wrap(&shared, fut), shared.name()));
         match self.state.tree_node() {
@@ -289,7 +289,7 @@ impl<'a, E> TaskGroup<'a, E> {
         T: Send + 'static,
         E: Send + 'static,
     {
-        let shared = Shared::new(name);
+        let shared = ResultCell::new(name);
         // A group that is not running refuses it in `push`, which drops the
         // child: its handle then finishes, cancelled.
         let tasks = Arc::clone(&self.state.task_set().tasks);
@@ -333,7 +333,7 @@ impl<'a, E> TaskGroup<'a, E> {
     /// handle and reports only errors (or, supervising, nothing).
     fn wrap<F, T>(
         &self,
-        shared: &Arc<Shared<T, E>>,
+        shared: &Arc<ResultCell<T, E>>,
         fut: F,
     ) -> impl Future<Output = Result<(), E>> + use<F, T, E>
     where

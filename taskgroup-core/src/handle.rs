@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 use crate::util::lock;
 
 /// What a child left for its handle.
-enum Slot<T, E> {
+enum ResultState<T, E> {
     Running(Option<Waker>),
     Done(Result<T, E>),
     /// The value was taken by the handle.
@@ -22,15 +22,15 @@ enum Slot<T, E> {
     Failed,
 }
 
-pub(crate) struct Shared<T, E> {
-    slot: Mutex<Slot<T, E>>,
+pub(crate) struct ResultCell<T, E> {
+    slot: Mutex<ResultState<T, E>>,
     name: Option<Box<str>>,
 }
 
-impl<T, E> Shared<T, E> {
+impl<T, E> ResultCell<T, E> {
     pub(crate) fn new(name: Option<Box<str>>) -> Arc<Self> {
-        Arc::new(Shared {
-            slot: Mutex::new(Slot::Running(None)),
+        Arc::new(ResultCell {
+            slot: Mutex::new(ResultState::Running(None)),
             name,
         })
     }
@@ -43,8 +43,8 @@ impl<T, E> Shared<T, E> {
     pub(crate) fn complete(&self, result: Result<T, E>) {
         let waker = {
             let mut slot = lock(&self.slot);
-            match std::mem::replace(&mut *slot, Slot::Done(result)) {
-                Slot::Running(w) => w,
+            match std::mem::replace(&mut *slot, ResultState::Done(result)) {
+                ResultState::Running(w) => w,
                 _ => None,
             }
         };
@@ -56,8 +56,8 @@ impl<T, E> Shared<T, E> {
     /// The child failed and its error went to the group: the handle never
     /// gets a value.
     pub(crate) fn fail(&self) {
-        let waker = match std::mem::replace(&mut *lock(&self.slot), Slot::Failed) {
-            Slot::Running(w) => w,
+        let waker = match std::mem::replace(&mut *lock(&self.slot), ResultState::Failed) {
+            ResultState::Running(w) => w,
             _ => None,
         };
         drop(waker);
@@ -67,11 +67,11 @@ impl<T, E> Shared<T, E> {
         let waker = {
             let mut slot = lock(&self.slot);
             match &mut *slot {
-                Slot::Running(w) => {
+                ResultState::Running(w) => {
                     #[cfg(feature = "tracing")]
                     tracing::debug!("child cancelled");
                     let w = w.take();
-                    *slot = Slot::Cancelled;
+                    *slot = ResultState::Cancelled;
                     w
                 }
                 _ => None,
@@ -85,43 +85,43 @@ impl<T, E> Shared<T, E> {
     fn poll_result(&self, cx: &mut Context<'_>) -> Poll<Result<T, E>> {
         let mut slot = lock(&self.slot);
         match &mut *slot {
-            Slot::Running(w) => {
+            ResultState::Running(w) => {
                 match w {
                     Some(w) if w.will_wake(cx.waker()) => {}
                     _ => *w = Some(cx.waker().clone()),
                 }
                 Poll::Pending
             }
-            Slot::Done(_) => match std::mem::replace(&mut *slot, Slot::Taken) {
-                Slot::Done(r) => Poll::Ready(r),
+            ResultState::Done(_) => match std::mem::replace(&mut *slot, ResultState::Taken) {
+                ResultState::Done(r) => Poll::Ready(r),
                 _ => unreachable!(),
             },
-            Slot::Taken => {
+            ResultState::Taken => {
                 drop(slot);
                 panic!("taskgroup: a child handle was polled after it returned its value")
             }
             // The group is cancelling whoever awaits this handle (or has
             // already): never resolving is the only answer that cannot race
             // with that cancellation.
-            Slot::Cancelled | Slot::Failed => Poll::Pending,
+            ResultState::Cancelled | ResultState::Failed => Poll::Pending,
         }
     }
 
     fn is_finished(&self) -> bool {
-        !matches!(&*lock(&self.slot), Slot::Running(_))
+        !matches!(&*lock(&self.slot), ResultState::Running(_))
     }
 }
 
 /// Marks the handle cancelled if the child is dropped before it completes.
-pub(crate) struct CompletionGuard<T, E>(Option<Arc<Shared<T, E>>>);
+pub(crate) struct CompletionGuard<T, E>(Option<Arc<ResultCell<T, E>>>);
 
 impl<T, E> CompletionGuard<T, E> {
-    pub(crate) fn new(shared: &Arc<Shared<T, E>>) -> Self {
+    pub(crate) fn new(shared: &Arc<ResultCell<T, E>>) -> Self {
         CompletionGuard(Some(Arc::clone(shared)))
     }
 
     /// The child completed: the guard has nothing left to do on drop.
-    pub(crate) fn disarm(mut self) -> Arc<Shared<T, E>> {
+    pub(crate) fn disarm(mut self) -> Arc<ResultCell<T, E>> {
         self.0
             .take()
             .unwrap_or_else(|| unreachable!("disarmed once"))
@@ -179,12 +179,12 @@ pub(crate) type TaskOutput<T, E> = Option<Result<T, E>>;
 enum Inner<T, E> {
     /// A local child (or a task child started later by a limit) hands its
     /// value over in a shared slot.
-    Shared(Arc<Shared<T, E>>),
+    ResultCell(Arc<ResultCell<T, E>>),
     /// A task child's value is its tokio task's output: the handle awaits
     /// the `JoinHandle` itself, as a `Vec<JoinHandle>` would.
     Task(JoinHandle<TaskOutput<T, E>>),
     /// The task failed or was cancelled (its error went to the group, which
-    /// is cancelling): never resolves, see `Shared::poll_result`.
+    /// is cancelling): never resolves, see `ResultCell::poll_result`.
     Gone,
     /// The value was returned.
     Taken,
@@ -195,7 +195,7 @@ enum Inner<T, E> {
 impl<T, E> Inner<T, E> {
     fn poll_result(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, E>> {
         let out = match self {
-            Inner::Shared(shared) => return shared.poll_result(cx),
+            Inner::ResultCell(shared) => return shared.poll_result(cx),
             Inner::Named(named) => return named.0.poll_result(cx),
             Inner::Gone => return Poll::Pending,
             Inner::Taken => {
@@ -222,7 +222,7 @@ impl<T, E> Inner<T, E> {
 
     fn is_finished(&self) -> bool {
         match self {
-            Inner::Shared(shared) => shared.is_finished(),
+            Inner::ResultCell(shared) => shared.is_finished(),
             Inner::Task(join) => join.is_finished(),
             Inner::Gone | Inner::Taken => true,
             Inner::Named(named) => named.0.is_finished(),
@@ -231,7 +231,7 @@ impl<T, E> Inner<T, E> {
 
     fn name(&self) -> Option<&str> {
         match self {
-            Inner::Shared(shared) => shared.name(),
+            Inner::ResultCell(shared) => shared.name(),
             Inner::Named(named) => Some(&named.1),
             Inner::Task(_) | Inner::Gone | Inner::Taken => None,
         }
@@ -246,9 +246,9 @@ impl<T, E> Inner<T, E> {
 }
 
 impl<T, E> Handle<T, E> {
-    pub(crate) fn new(shared: Arc<Shared<T, E>>) -> Self {
+    pub(crate) fn new(shared: Arc<ResultCell<T, E>>) -> Self {
         Handle {
-            inner: Inner::Shared(shared),
+            inner: Inner::ResultCell(shared),
         }
     }
 
@@ -376,7 +376,7 @@ impl<T, E> fmt::Debug for ResultHandle<T, E> {
 
 /// Lets the child see whether anyone still holds its handle (supervise
 /// mode hands errors to live handles only).
-pub(crate) fn handle_alive<T, E>(shared: &Arc<Shared<T, E>>) -> bool {
+pub(crate) fn handle_alive<T, E>(shared: &Arc<ResultCell<T, E>>) -> bool {
     // The child's guard holds one reference; the handle (or its
     // ResultHandle) the other.
     Arc::strong_count(shared) > 1

@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
 
-use crate::task_child::{TaskList, Tasks};
+use crate::task_child::{TaskAborts, TaskChildren};
 use crate::util::{lock, with_local};
 
 /// The aborted tasks of a group whose `run` future was dropped, still to be
@@ -33,7 +33,10 @@ pub(crate) fn leave(orphans: impl IntoIterator<Item = Orphan>) {
     });
 }
 
-pub(crate) fn orphan<E: Send + 'static>(tasks: &Arc<Tasks<E>>, mut list: TaskList) -> Orphan {
+pub(crate) fn orphan<E: Send + 'static>(
+    tasks: &Arc<TaskChildren<E>>,
+    mut list: TaskAborts,
+) -> Orphan {
     let tasks = Arc::clone(tasks);
     Box::pin(std::future::poll_fn(move |cx| {
         lock(&tasks.inner).waker = Some(cx.waker().clone());

@@ -18,7 +18,7 @@ use tokio::task::AbortHandle;
 
 use crate::options::Options;
 use crate::orphans::{Orphan, orphan};
-use crate::task_child::{TaskList, Tasks, TasksInner};
+use crate::task_child::{TaskAborts, TaskChildren, TaskChildrenInner};
 use crate::tree::GroupNode;
 use crate::util::lock;
 use crate::wake::{ReadyQueue, SlotWaker};
@@ -36,11 +36,11 @@ pub(crate) type TaskStart<'a> = Box<dyn FnOnce() -> AbortHandle + Send + 'a>;
 
 /// A group's task children, made by the first `spawn_task`.
 pub(crate) struct TaskSet<E> {
-    pub(crate) tasks: Arc<Tasks<E>>,
+    pub(crate) tasks: Arc<TaskChildren<E>>,
     /// The driver's waker for `TASKS`.
     pub(crate) wake: Arc<SlotWaker>,
     /// Makes the orphan that awaits these tasks (where `E: Send + 'static`).
-    pub(crate) orphan: fn(&Arc<Tasks<E>>, TaskList) -> Orphan,
+    pub(crate) orphan: fn(&Arc<TaskChildren<E>>, TaskAborts) -> Orphan,
 }
 
 /// A child as spawned, before the driver admits it.
@@ -63,7 +63,7 @@ pub(crate) struct Locked<'a, E> {
     // No drop glue: see the module docs. Always empty once `run` is over.
     pub(crate) incoming: ManuallyDrop<Vec<NewChild<'a, E>>>,
     /// The running task children, to abort on cancellation.
-    pub(crate) aborts: TaskList,
+    pub(crate) aborts: TaskAborts,
 }
 
 /// The part of a `TaskGroup` that its driver sees.
@@ -88,7 +88,7 @@ impl<'a, E> GroupState<'a, E> {
             locked: Mutex::new(Locked {
                 phase: Phase::NotStarted,
                 incoming: ManuallyDrop::new(Vec::new()),
-                aborts: TaskList::default(),
+                aborts: TaskAborts::default(),
             }),
             has_incoming: AtomicBool::new(false),
             ready: ReadyQueue::new(),
@@ -110,11 +110,11 @@ impl<'a, E> GroupState<'a, E> {
             // first report does.
             let wake = SlotWaker::new(TASKS, &self.ready);
             wake.clear();
-            let tasks = Arc::new(Tasks {
+            let tasks = Arc::new(TaskChildren {
                 count: AtomicUsize::new(0),
                 notify_each: self.options.limit.is_some(),
                 mode: self.options.mode,
-                inner: Mutex::new(TasksInner {
+                inner: Mutex::new(TaskChildrenInner {
                     reports: Vec::new(),
                     waker: Some(Waker::from(Arc::clone(&wake))),
                 }),

@@ -13,7 +13,7 @@ use crate::handle::TaskOutput;
 use crate::policy::{Mode, Verdict};
 use crate::util::{Panic, lock};
 
-/// `Tasks::count` holds twice the number of running task children; this
+/// `TaskChildren::count` holds twice the number of running task children; this
 /// bit is set once someone waits for that number to reach zero.
 pub(crate) const WAITING: usize = 1;
 
@@ -22,32 +22,32 @@ pub(crate) const WAITING: usize = 1;
 /// error or panic through `reports`, its end through `count`. The driver is
 /// woken only for a report, for the last task to end once the driver waits
 /// for it, and (in a group with a limit) for every end.
-pub(crate) struct Tasks<E> {
+pub(crate) struct TaskChildren<E> {
     pub(crate) count: AtomicUsize,
     /// Wake the driver at every end, not only the last (a limit's next child).
     pub(crate) notify_each: bool,
     /// The group's mode: what a value or an error does.
     pub(crate) mode: Mode,
-    pub(crate) inner: Mutex<TasksInner<E>>,
+    pub(crate) inner: Mutex<TaskChildrenInner<E>>,
 }
 
-pub(crate) struct TasksInner<E> {
-    pub(crate) reports: Vec<Report<E>>,
+pub(crate) struct TaskChildrenInner<E> {
+    pub(crate) reports: Vec<TaskReport<E>>,
     /// Whom to wake: the driver (through its `TASKS` slot), or, once `run`'s
     /// future was dropped, the enclosing group awaiting the aborted tasks.
     pub(crate) waker: Option<Waker>,
 }
 
 /// What a task child tells its group, in the order it happened.
-pub(crate) enum Report<E> {
+pub(crate) enum TaskReport<E> {
     Failed(E),
     Panicked(Panic),
     /// A race contestant succeeded.
     Won,
 }
 
-impl<E> Tasks<E> {
-    pub(crate) fn report(&self, report: Report<E>) {
+impl<E> TaskChildren<E> {
+    pub(crate) fn report(&self, report: TaskReport<E>) {
         let waker = {
             let mut inner = lock(&self.inner);
             inner.reports.push(report);
@@ -87,7 +87,7 @@ impl<E> Tasks<E> {
         self.count.fetch_or(WAITING, Ordering::AcqRel) >> 1 == 0
     }
 
-    pub(crate) fn take_reports(&self) -> Vec<Report<E>> {
+    pub(crate) fn take_reports(&self) -> Vec<TaskReport<E>> {
         std::mem::take(&mut lock(&self.inner).reports)
     }
 }
@@ -103,7 +103,7 @@ pin_project_lite::pin_project! {
     pub(crate) struct TaskFuture<F, E> {
         #[pin]
         fut: Option<F>,
-        tasks: Arc<Tasks<E>>,
+        tasks: Arc<TaskChildren<E>>,
     }
 
     impl<F, E> PinnedDrop for TaskFuture<F, E> {
@@ -116,11 +116,11 @@ pin_project_lite::pin_project! {
 }
 
 /// Drops a task child's future, reporting a panic of its drop.
-pub(crate) fn drop_child<F, E>(mut fut: Pin<&mut Option<F>>, tasks: &Tasks<E>) {
+pub(crate) fn drop_child<F, E>(mut fut: Pin<&mut Option<F>>, tasks: &TaskChildren<E>) {
     if fut.is_some()
         && let Err(payload) = catch_unwind(AssertUnwindSafe(|| fut.set(None)))
     {
-        tasks.report(Report::Panicked(payload));
+        tasks.report(TaskReport::Panicked(payload));
     }
 }
 
@@ -146,7 +146,7 @@ where
         Poll::Ready(match out {
             Ok(Ok(v)) => {
                 if tasks.mode.on_value() == Verdict::Cancel {
-                    tasks.report(Report::Won);
+                    tasks.report(TaskReport::Won);
                 }
                 Some(Ok(v))
             }
@@ -154,11 +154,11 @@ where
             Ok(Err(e)) => {
                 #[cfg(feature = "tracing")]
                 tracing::debug!("child failed");
-                tasks.report(Report::Failed(e));
+                tasks.report(TaskReport::Failed(e));
                 None
             }
             Err(payload) => {
-                tasks.report(Report::Panicked(payload));
+                tasks.report(TaskReport::Panicked(payload));
                 None
             }
         })
@@ -173,7 +173,7 @@ const _: () = {
 };
 
 /// The future of a task child's tokio task.
-pub(crate) fn task_future<F, T, E>(tasks: Arc<Tasks<E>>, fut: F) -> TaskFuture<F, E>
+pub(crate) fn task_future<F, T, E>(tasks: Arc<TaskChildren<E>>, fut: F) -> TaskFuture<F, E>
 where
     F: Future<Output = Result<T, E>> + Send + 'static,
     T: Send + 'static,
@@ -187,7 +187,7 @@ where
 
 /// Starts a task child the limit held back; its value went to a shared
 /// slot, so the task's own output is dropped.
-pub(crate) fn start_deferred<F, E>(tasks: Arc<Tasks<E>>, child: F) -> AbortHandle
+pub(crate) fn start_deferred<F, E>(tasks: Arc<TaskChildren<E>>, child: F) -> AbortHandle
 where
     F: Future<Output = Result<(), E>> + Send + 'static,
     E: Send + 'static,
@@ -199,12 +199,12 @@ where
 /// Abort handles of task children. Finished tasks are swept out whenever
 /// the list has doubled since the last sweep.
 #[derive(Default)]
-pub(crate) struct TaskList {
+pub(crate) struct TaskAborts {
     pub(crate) tasks: Vec<AbortHandle>,
     pub(crate) sweep_at: usize,
 }
 
-impl TaskList {
+impl TaskAborts {
     pub(crate) fn push(&mut self, task: AbortHandle) {
         if self.tasks.len() >= self.sweep_at {
             self.tasks.retain(|t| !t.is_finished());
