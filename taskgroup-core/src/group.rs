@@ -22,7 +22,7 @@ use crate::handle::{CompletionGuard, Handle, ResultCell, handle_alive};
 use crate::options::{Builder, Options};
 use crate::policy::Mode;
 use crate::state::{GroupState, NewChild, Phase, TaskStart, refuse};
-use crate::task_child::{start_deferred, task_future};
+use crate::task_child::{self, start_deferred};
 use crate::util::lock;
 
 /// A set of concurrent children that all end before the group does.
@@ -275,7 +275,7 @@ impl<'a, E> TaskGroup<'a, E> {
         // A cancellation that began in between is caught by `track_task`.
         tasks.started();
         drop(st);
-        let join = tokio::spawn(task_future(tasks, child));
+        let join = task_child::spawn(child, tasks);
         self.state.track_task(join.abort_handle());
         Handle::task(join, name)
     }

@@ -126,6 +126,12 @@ impl FirstPanic {
         }
     }
 
+    /// Whether a panic was kept.
+    #[inline]
+    pub(crate) fn is_some(&self) -> bool {
+        self.0.is_some()
+    }
+
     #[inline]
     pub(crate) fn take(&mut self) -> Option<Panic> {
         self.0.take()

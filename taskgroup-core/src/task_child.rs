@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
-use tokio::task::AbortHandle;
+use tokio::task::{AbortHandle, JoinHandle};
 
 use crate::handle::TaskOutput;
 use crate::policy::{Mode, Verdict};
@@ -70,7 +70,7 @@ impl<E> TaskChildren<E> {
     }
 
     /// A task child's future was dropped (finished, aborted or never run).
-    pub(crate) fn ended(&self) {
+    pub(crate) fn gone(&self) {
         let before = self.count.fetch_sub(2, Ordering::AcqRel);
         if self.notify_each || before == 2 | WAITING {
             self.wake();
@@ -92,43 +92,84 @@ impl<E> TaskChildren<E> {
     }
 }
 
+/// How a task child ended, told to its reporter once the child's future
+/// has been dropped.
+pub(crate) enum TaskEnd<O> {
+    Returned(O),
+    Panicked(Panic),
+}
+
+/// Where a task child reports its end. One implementation per kind of task
+/// child: a `TaskGroup`'s `spawn_task` ([`TaskChildren`]), an item of a
+/// `#[spawn] for` (`macro_support/fanout.rs`) and a `#[spawn]` branch
+/// (`macro_support/task.rs`); [`TaskChild`] is the one future that runs
+/// them all.
+pub(crate) trait TaskReporter<O> {
+    /// What the tokio task returns, read through its `JoinHandle`.
+    type Output;
+
+    /// The child returned or panicked; its future is already dropped.
+    fn ended(&mut self, end: TaskEnd<O>) -> Self::Output;
+
+    /// Dropping the child's future panicked: after it returned, or when
+    /// its task was aborted.
+    fn drop_panicked(&mut self, payload: Panic);
+
+    /// The task's future is being dropped: the last call, made exactly
+    /// once however the task ended (returned, aborted, never polled, or
+    /// dropped by a runtime shutting down). No user code runs after it.
+    fn gone(&mut self);
+}
+
 pin_project_lite::pin_project! {
-    /// The future of a task child's tokio task: runs the child (catching
-    /// its panic) and reports its error or panic to the group; its value
-    /// (or, supervising, its error) is the task's output, read by the
-    /// child's handle. The child is dropped as soon as it finishes; however
-    /// the task ends (or if it never runs), dropping this future drops the
-    /// child first, catching a panic of that drop, then counts the task as
-    /// ended. The child's future is stored once, inline.
-    pub(crate) struct TaskFuture<F, E> {
+    /// The future of every task child's tokio task: runs the child,
+    /// catching its panic, and tells its reporter how it ended. The child
+    /// is dropped as soon as it finishes; however the task ends (or if it
+    /// never runs), dropping this future drops the child first, catching a
+    /// panic of that drop, then tells the reporter the task is gone. The
+    /// child's future is stored once, inline.
+    pub(crate) struct TaskChild<F, R>
+    where
+        F: Future,
+        R: TaskReporter<F::Output>,
+    {
         #[pin]
         fut: Option<F>,
-        tasks: Arc<TaskChildren<E>>,
+        reporter: R,
     }
 
-    impl<F, E> PinnedDrop for TaskFuture<F, E> {
+    impl<F, R> PinnedDrop for TaskChild<F, R>
+    where
+        F: Future,
+        R: TaskReporter<F::Output>,
+    {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
-            drop_child(this.fut, this.tasks);
-            this.tasks.ended();
+            drop_child(this.fut, this.reporter);
+            this.reporter.gone();
         }
     }
 }
 
 /// Drops a task child's future, reporting a panic of its drop.
-pub(crate) fn drop_child<F, E>(mut fut: Pin<&mut Option<F>>, tasks: &TaskChildren<E>) {
+fn drop_child<F, R>(mut fut: Pin<&mut Option<F>>, reporter: &mut R)
+where
+    F: Future,
+    R: TaskReporter<F::Output>,
+{
     if fut.is_some()
         && let Err(payload) = catch_unwind(AssertUnwindSafe(|| fut.set(None)))
     {
-        tasks.report(TaskReport::Panicked(payload));
+        reporter.drop_panicked(payload);
     }
 }
 
-impl<F, T, E> Future for TaskFuture<F, E>
+impl<F, R> Future for TaskChild<F, R>
 where
-    F: Future<Output = Result<T, E>>,
+    F: Future,
+    R: TaskReporter<F::Output>,
 {
-    type Output = TaskOutput<T, E>;
+    type Output = R::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
@@ -136,52 +177,70 @@ where
             // Polled after it returned: tokio never does.
             return Poll::Pending;
         };
-        let out = match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+        let end = match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
             Ok(Poll::Pending) => return Poll::Pending,
-            Ok(Poll::Ready(v)) => Ok(v),
-            Err(payload) => Err(payload),
+            Ok(Poll::Ready(out)) => TaskEnd::Returned(out),
+            Err(payload) => TaskEnd::Panicked(payload),
         };
-        drop_child(this.fut, this.tasks);
-        let tasks = &**this.tasks;
-        Poll::Ready(match out {
-            Ok(Ok(v)) => {
-                if tasks.mode.on_value() == Verdict::Cancel {
-                    tasks.report(TaskReport::Won);
-                }
-                Some(Ok(v))
-            }
-            Ok(Err(e)) if tasks.mode.error_to_handle() => Some(Err(e)),
-            Ok(Err(e)) => {
-                #[cfg(feature = "tracing")]
-                tracing::debug!("child failed");
-                tasks.report(TaskReport::Failed(e));
-                None
-            }
-            Err(payload) => {
-                tasks.report(TaskReport::Panicked(payload));
-                None
-            }
-        })
+        drop_child(this.fut, this.reporter);
+        Poll::Ready(this.reporter.ended(end))
     }
 }
 
-// The child is stored once: a task's future is the child plus two words
-// (the old async block held it twice).
+// The child is stored once: a task's future is the child plus its reporter.
 const _: () = {
     type Child = std::future::Ready<Result<[u8; 256], ()>>;
-    assert!(size_of::<TaskFuture<Child, ()>>() <= size_of::<Child>() + 16);
+    assert!(size_of::<TaskChild<Child, Arc<TaskChildren<()>>>>() <= size_of::<Child>() + 16);
 };
 
-/// The future of a task child's tokio task.
-pub(crate) fn task_future<F, T, E>(tasks: Arc<TaskChildren<E>>, fut: F) -> TaskFuture<F, E>
+/// Spawns `fut` as a task child reporting to `reporter`: the one way every
+/// kind of task child starts.
+pub(crate) fn spawn<F, R>(fut: F, reporter: R) -> JoinHandle<R::Output>
 where
-    F: Future<Output = Result<T, E>> + Send + 'static,
-    T: Send + 'static,
-    E: Send + 'static,
+    F: Future + Send + 'static,
+    R: TaskReporter<F::Output> + Send + 'static,
+    R::Output: Send + 'static,
 {
-    TaskFuture {
+    tokio::spawn(TaskChild {
         fut: Some(fut),
-        tasks,
+        reporter,
+    })
+}
+
+/// A `TaskGroup`'s task children report to the group's [`TaskChildren`]:
+/// a value (or, supervising, an error) is the task's output, read by the
+/// child's handle; an error or a panic goes to the group.
+impl<T, E> TaskReporter<Result<T, E>> for Arc<TaskChildren<E>> {
+    type Output = TaskOutput<T, E>;
+
+    fn ended(&mut self, end: TaskEnd<Result<T, E>>) -> TaskOutput<T, E> {
+        match end {
+            TaskEnd::Returned(Ok(v)) => {
+                if self.mode.on_value() == Verdict::Cancel {
+                    self.report(TaskReport::Won);
+                }
+                Some(Ok(v))
+            }
+            TaskEnd::Returned(Err(e)) if self.mode.error_to_handle() => Some(Err(e)),
+            TaskEnd::Returned(Err(e)) => {
+                #[cfg(feature = "tracing")]
+                tracing::debug!("child failed");
+                self.report(TaskReport::Failed(e));
+                None
+            }
+            TaskEnd::Panicked(payload) => {
+                self.report(TaskReport::Panicked(payload));
+                None
+            }
+        }
+    }
+
+    fn drop_panicked(&mut self, payload: Panic) {
+        self.report(TaskReport::Panicked(payload));
+    }
+
+    fn gone(&mut self) {
+        TaskChildren::gone(self);
     }
 }
 
@@ -193,7 +252,7 @@ where
     E: Send + 'static,
 {
     tasks.started();
-    tokio::spawn(task_future(tasks, child)).abort_handle()
+    spawn(child, tasks).abort_handle()
 }
 
 /// Abort handles of task children. Finished tasks are swept out whenever

@@ -2,11 +2,12 @@
 //! order, at most `limit` running at once.
 //!
 //! Local items run in futures-util's `FuturesUnordered`, so a wake costs
-//! O(1) whatever the number of items. Task items (`#[spawn] for`) report
-//! their own end: the spawned future hands its value to the fan-out under
-//! one lock and wakes the group only when it matters (an error, a panic,
-//! the last task, or room for a queued item), instead of the group polling
-//! a `JoinHandle` and a waker per task.
+//! O(1) whatever the number of items. Task items (`#[spawn] for`) are task
+//! children (`task_child.rs`) that report their own end: each hands its
+//! value, error or panic to the fan-out under one lock and wakes the group
+//! only when it matters (an error, a panic, the last task, or room for a
+//! queued item), instead of the group polling a `JoinHandle` and a waker
+//! per task.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -15,15 +16,16 @@ use std::task::{Context, Poll, Waker};
 
 use futures_util::FutureExt;
 use futures_util::stream::{FuturesUnordered, Stream};
-use tokio::task::JoinHandle;
+use tokio::task::AbortHandle;
 
 use super::driver::{Group, Stopped};
-use crate::policy::{self, Verdict};
+use crate::policy::{self, FirstPanic, Verdict};
+use crate::task_child::{self, TaskEnd, TaskReporter};
 use crate::util::Panic;
 use crate::util::lock;
 
 /// Starts a task item (set for `#[spawn] for`).
-type Spawn<F, T, E> = fn(F, Reporter<T, E>) -> JoinHandle<()>;
+type Spawn<F, T, E> = fn(F, ItemReporter<T, E>) -> AbortHandle;
 
 /// One item of a fan-out: the user's future, its output converted by
 /// `convert`, with its index. A `Map` keeps the future once, where an
@@ -38,7 +40,7 @@ pub fn item<F: Future, T, E>(
 }
 
 /// What the tasks of a `#[spawn] for` hand back, under one lock.
-struct Reports<T, E> {
+struct ItemReports<T, E> {
     /// The values, by item index, sized by the first value (so a fan-out
     /// that fails before any value allocates none).
     values: Vec<Option<T>>,
@@ -46,99 +48,110 @@ struct Reports<T, E> {
     pushed: usize,
     /// Errors, in the order they happened.
     errors: Vec<E>,
-    /// Items whose task ended without a value: a panic, or an abort. Their
-    /// `JoinHandle` tells which.
-    dropped: Vec<usize>,
-    /// Tasks that have reported (with a value, an error, or dropped).
+    /// The first panic of an item (in its poll or its drop), resumed once
+    /// every other item is gone.
+    panic: FirstPanic,
+    /// A task ended without a value or a panic while nobody aborted it
+    /// (its runtime is shutting down): the fan-out stops.
+    lost: bool,
+    /// Tasks whose future is gone.
     finished: usize,
     /// The group sleeps until this many tasks have finished.
     expect: usize,
-    /// Wake the group on every report: items wait for room to start.
+    /// Wake the group on every end: items wait for room to start.
     wake_each: bool,
-    /// Set once the group aborts its tasks: a dropped task is expected.
+    /// Set once the group aborts its tasks: a task gone without a value
+    /// is expected.
     aborting: bool,
     parent: Option<Waker>,
 }
 
-type Shared<T, E> = Arc<Mutex<Reports<T, E>>>;
+type SharedReports<T, E> = Arc<Mutex<ItemReports<T, E>>>;
 
-/// Inside each spawned item: hands its result to the fan-out, or reports
-/// it dropped (aborted or panicked) if the item's future is dropped first.
-struct Reporter<T, E> {
-    shared: Option<Shared<T, E>>,
-    index: usize,
+/// The reporter of one task item: hands its value, error or panic to the
+/// fan-out, and counts it finished when its task is gone.
+struct ItemReporter<T, E> {
+    shared: SharedReports<T, E>,
+    /// Whether the item returned or panicked (else it was aborted, or
+    /// dropped unpolled).
+    reported: bool,
 }
 
-impl<T, E> Reporter<T, E> {
-    fn report(mut self, result: Result<T, E>) {
-        if let Some(shared) = self.shared.take() {
-            send(&shared, self.index, Some(result));
-        }
-    }
-}
+impl<T, E> TaskReporter<(usize, Result<T, E>)> for ItemReporter<T, E> {
+    type Output = ();
 
-impl<T, E> Drop for Reporter<T, E> {
-    fn drop(&mut self) {
-        if let Some(shared) = self.shared.take() {
-            send(&shared, self.index, None);
-        }
-    }
-}
-
-fn send<T, E>(shared: &Mutex<Reports<T, E>>, index: usize, result: Option<Result<T, E>>) {
-    let waker = {
-        let mut r = lock(shared);
-        r.finished += 1;
-        let urgent = match result {
-            Some(Ok(value)) => {
-                if index >= r.values.len() {
-                    let len = r.pushed.max(index + 1);
-                    r.values.resize_with(len, || None);
+    fn ended(&mut self, end: TaskEnd<(usize, Result<T, E>)>) {
+        self.reported = true;
+        let waker = {
+            let mut r = lock(&self.shared);
+            match end {
+                TaskEnd::Returned((index, Ok(value))) => {
+                    if index >= r.values.len() {
+                        let len = r.pushed.max(index + 1);
+                        r.values.resize_with(len, || None);
+                    }
+                    r.values[index] = Some(value);
+                    None
                 }
-                r.values[index] = Some(value);
-                false
-            }
-            Some(Err(error)) => {
-                r.errors.push(error);
-                true
-            }
-            None => {
-                r.dropped.push(index);
-                !r.aborting
+                TaskEnd::Returned((_, Err(error))) => {
+                    r.errors.push(error);
+                    r.parent.take()
+                }
+                TaskEnd::Panicked(payload) => {
+                    r.panic.keep(payload);
+                    r.parent.take()
+                }
             }
         };
-        if urgent || r.wake_each || r.finished == r.expect {
-            r.parent.take()
-        } else {
-            None
+        // Wake outside the lock: a waker may run arbitrary code.
+        if let Some(waker) = waker {
+            waker.wake();
         }
-    };
-    // Wake outside the lock: a waker may run arbitrary code.
-    if let Some(waker) = waker {
-        waker.wake();
+    }
+
+    fn drop_panicked(&mut self, payload: Panic) {
+        let waker = {
+            let mut r = lock(&self.shared);
+            r.panic.keep(payload);
+            r.parent.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    fn gone(&mut self) {
+        let waker = {
+            let mut r = lock(&self.shared);
+            r.finished += 1;
+            let lost = !self.reported && !r.aborting;
+            r.lost |= lost;
+            if lost || r.wake_each || r.finished == r.expect {
+                r.parent.take()
+            } else {
+                None
+            }
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
     }
 }
 
 /// The task items of a `#[spawn] for`.
 struct Tasks<F, T, E> {
     spawn: Spawn<F, T, E>,
-    shared: Shared<T, E>,
+    shared: SharedReports<T, E>,
     /// One per started item, in item order.
-    handles: Vec<JoinHandle<()>>,
-    /// Items that ended without a value, whose handle is still to be
-    /// polled for a panic once every task has finished.
-    dropped: Vec<usize>,
-    /// The first panic of a task item, resumed once the other items have
-    /// been aborted and awaited.
-    panic: Option<Panic>,
+    handles: Vec<AbortHandle>,
 }
 
 impl<F, T, E> Tasks<F, T, E> {
-    /// Spawns item `index`.
-    fn start(&mut self, index: usize, fut: F) {
-        let reporter = Reporter {
-            shared: Some(Arc::clone(&self.shared)),
-            index,
+    /// Spawns the next item.
+    fn start(&mut self, fut: F) {
+        let reporter = ItemReporter {
+            shared: Arc::clone(&self.shared),
+            reported: false,
         };
         self.handles.push((self.spawn)(fut, reporter));
     }
@@ -163,7 +176,7 @@ pub struct FanOut<'g, F: Future<Output = (usize, Result<T, E>)>, T, E> {
     values: Vec<Option<T>>,
     /// Items pushed so far.
     pushed: usize,
-    queued: VecDeque<(usize, F)>,
+    queued: VecDeque<F>,
     tasks: Option<Tasks<F, T, E>>,
     limit: usize,
     /// Local items running (task items: `started - finished`).
@@ -196,13 +209,13 @@ impl<F: Future<Output = (usize, Result<T, E>)>, T, E> Drop for FanOut<'_, F, T, 
     }
 }
 
-fn spawn_item<F, T, E>(fut: F, reporter: Reporter<T, E>) -> JoinHandle<()>
+fn spawn_item<F, T, E>(fut: F, reporter: ItemReporter<T, E>) -> AbortHandle
 where
     F: Future<Output = (usize, Result<T, E>)> + Send + 'static,
     T: Send + 'static,
     E: Send + 'static,
 {
-    tokio::spawn(fut.map(move |(_, result)| reporter.report(result)))
+    task_child::spawn(fut, reporter).abort_handle()
 }
 
 impl<'g, F, T, E> FanOut<'g, F, T, E>
@@ -243,19 +256,19 @@ where
             && policy::room(self.limit, self.running) > 0
             && (self.tasks.is_none() || !self.group.stopping());
         if room {
-            self.start(index, fut);
+            self.start(fut);
         } else {
-            self.queued.push_back((index, fut));
+            self.queued.push_back(fut);
         }
     }
 
-    /// Starts item `index` now.
+    /// Starts an item now.
     #[inline]
-    fn start(&mut self, index: usize, fut: F) {
+    fn start(&mut self, fut: F) {
         self.running += 1;
         match &mut self.tasks {
             None => self.local.push(fut),
-            Some(tasks) => tasks.start(index, fut),
+            Some(tasks) => tasks.start(fut),
         }
     }
 
@@ -263,10 +276,10 @@ where
     fn start_queued(&mut self) -> bool {
         let mut started = false;
         while !self.stopped && policy::room(self.limit, self.running) > 0 {
-            let Some((index, fut)) = self.queued.pop_front() else {
+            let Some(fut) = self.queued.pop_front() else {
                 break;
             };
-            self.start(index, fut);
+            self.start(fut);
             started = true;
         }
         started
@@ -376,12 +389,14 @@ where
             let Some(tasks) = &mut self.tasks else {
                 unreachable!("taskgroup: a task fan-out without tasks")
             };
-            let (errors, dropped) = {
+            let (errors, stop) = {
                 let mut r = lock(&tasks.shared);
                 r.pushed = self.pushed;
                 let started = tasks.handles.len();
                 self.running = started - r.finished;
-                if r.errors.is_empty() && r.dropped.is_empty() {
+                // A panic, or a task its runtime dropped, stops the others.
+                let stop = !self.stopped && (r.lost || r.panic.is_some());
+                if r.errors.is_empty() && !stop {
                     if self.running == 0 && self.queued.is_empty() {
                         break;
                     }
@@ -402,51 +417,28 @@ where
                     // Room for queued items: start them.
                     continue;
                 }
-                (
-                    std::mem::take(&mut r.errors),
-                    std::mem::take(&mut r.dropped),
-                )
+                (std::mem::take(&mut r.errors), stop)
             };
-            let unexpected = !dropped.is_empty() && !self.stopped;
-            tasks.dropped.extend(dropped);
             for error in errors {
                 self.fail(error);
             }
-            // A task dropped without being aborted panicked (or its runtime
-            // is shutting down): cancel the others.
-            if unexpected {
+            if stop {
                 self.stop();
             }
         }
-        // Every task has finished: look for panics among those that ended
-        // without a value. `dropped` is in the order they ended, walked
-        // from its end, so the payload kept is the earliest panic (a later
-        // one is a side effect, e.g. a task panicking as it was aborted).
+        // Every task is gone: resume the first panic, else hand back the
+        // values. Finished tasks' handles are dropped without aborting.
         let Some(tasks) = &mut self.tasks else {
             unreachable!("taskgroup: a task fan-out without tasks")
         };
-        while let Some(&index) = tasks.dropped.last() {
-            let Some(handle) = tasks.handles.get_mut(index) else {
-                tasks.dropped.pop();
-                continue;
-            };
-            match Pin::new(handle).poll(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Ok(())) => {}
-                Poll::Ready(Err(err)) => {
-                    if let Ok(payload) = err.try_into_panic() {
-                        tasks.panic = Some(payload);
-                    }
-                }
-            }
-            tasks.dropped.pop();
-        }
-        // Finished tasks: drop their handles without aborting.
         tasks.handles = Vec::new();
-        if let Some(payload) = tasks.panic.take() {
+        let (panic, values) = {
+            let mut r = lock(&tasks.shared);
+            (r.panic.take(), std::mem::take(&mut r.values))
+        };
+        if let Some(payload) = panic {
             std::panic::resume_unwind(payload);
         }
-        let values = std::mem::take(&mut lock(&tasks.shared).values);
         Poll::Ready(self.finish(values))
     }
 }
@@ -459,11 +451,12 @@ where
 {
     /// Items run as tokio tasks (`#[spawn] for`).
     pub fn tasks(group: &'g Group<E>, limit: Option<usize>) -> Self {
-        let shared = Arc::new(Mutex::new(Reports {
+        let shared = Arc::new(Mutex::new(ItemReports {
             values: Vec::new(),
             pushed: 0,
             errors: Vec::new(),
-            dropped: Vec::new(),
+            panic: FirstPanic::default(),
+            lost: false,
             finished: 0,
             expect: usize::MAX,
             wake_each: false,
@@ -474,8 +467,6 @@ where
             spawn: spawn_item::<F, T, E>,
             shared,
             handles: Vec::new(),
-            dropped: Vec::new(),
-            panic: None,
         };
         Self::new(group, limit, Some(tasks))
     }

@@ -1,5 +1,5 @@
-//! `#[spawn]` branches: a tokio task that is aborted, and still awaited,
-//! when the group cancels.
+//! `#[spawn]` branches: a task child (`task_child.rs`) that is aborted,
+//! and still awaited, when the group cancels.
 
 use std::panic::resume_unwind;
 use std::pin::Pin;
@@ -8,6 +8,41 @@ use std::task::{Context, Poll};
 use tokio::task::JoinHandle;
 
 use super::driver::{Group, Stopped};
+use crate::task_child::{self, TaskEnd, TaskReporter};
+use crate::util::Panic;
+
+/// A `#[spawn]` branch's task hands its output to the branch through its
+/// `JoinHandle`; a panic (in its poll or its drop) is raised again inside
+/// the task, so the `JoinHandle` carries it to the branch, whose driver
+/// catches it like a panic of a local branch.
+struct BranchReporter;
+
+impl<O> TaskReporter<O> for BranchReporter {
+    type Output = O;
+
+    fn ended(&mut self, end: TaskEnd<O>) -> O {
+        match end {
+            TaskEnd::Returned(out) => out,
+            TaskEnd::Panicked(payload) => resume_unwind(payload),
+        }
+    }
+
+    fn drop_panicked(&mut self, payload: Panic) {
+        resume_unwind(payload)
+    }
+
+    fn gone(&mut self) {}
+}
+
+/// Spawns the task of a `#[spawn]` branch and waits for it, aborting it
+/// once the group stops.
+pub fn spawn_branch<F, E>(fut: F, group: &Group<E>) -> Join<'_, F::Output, E>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    join(task_child::spawn(fut, BranchReporter), group)
+}
 
 /// A tokio task that is aborted when its handle is dropped, so dropping
 /// the group's future never leaves a task running.
