@@ -5,6 +5,8 @@
 mod concurrent;
 mod deps;
 #[cfg(test)]
+mod expand_snapshots;
+#[cfg(test)]
 mod fuzz;
 mod group;
 mod krate;
