@@ -13,6 +13,12 @@
 //! The inputs are built by the facade's `tests/expand_inputs.rs`, so each
 //! snapshot pins the expansion of code that compiles.
 //!
+//! `examples/taskgroup-expanded.rs` writes the expansion of one group by
+//! hand, with comments; [`example_matches_the_expansion`] checks that its
+//! `expanded` fn is the expansion of the `taskgroup!` in `with_macro` beside
+//! it. Both are compared as printed here, so only comments and layout may
+//! differ.
+//!
 //! After a change to the generated code, rewrite the snapshots and review
 //! their diff:
 //!
@@ -124,6 +130,47 @@ fn snapshots_match_the_expansion() {
         "the expansion snapshots are out of date.\n\n{failures}\
          If the change to the generated code is intended, rewrite them with\n\
          \n    {HOW_TO_BLESS}\n\nand review the diff of tests/expand/ before committing."
+    );
+}
+
+#[test]
+fn example_matches_the_expansion() {
+    let path = workspace_root().join("examples/taskgroup-expanded.rs");
+    let file = syn::parse_file(&read(&path)).expect("the example parses");
+    let find = |name: &str| {
+        file.items
+            .iter()
+            .find_map(|item| match item {
+                Item::Fn(f) if f.sig.ident == name => Some(f.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("examples/taskgroup-expanded.rs has no fn `{name}`"))
+    };
+    let with_macro = find("with_macro");
+    let written = find("expanded");
+
+    // `expanded` as written, and `expanded` with the body of `with_macro`
+    // expanded: the signatures are the same, only the bodies may differ.
+    let mut body = with_macro.block.clone();
+    Expander.visit_block_mut(&mut body);
+    assert_ne!(
+        body.to_token_stream().to_string(),
+        with_macro.block.to_token_stream().to_string(),
+        "`with_macro` in examples/taskgroup-expanded.rs calls no `taskgroup!`"
+    );
+    let mut expected = written.clone();
+    expected.block = body;
+    let print = |f: syn::ItemFn| pretty(syn::parse_quote!(#f));
+    let (written, expected) = (print(written), print(expected));
+    assert!(
+        written == expected,
+        "`expanded` in examples/taskgroup-expanded.rs is no longer what the \
+         `taskgroup!` in `with_macro` expands to\n\
+         (- the example, + the expansion; comments are not compared):\n{}\n\
+         Edit `expanded` by hand to the expansion below and update its comments \
+         (the blessing variable does not rewrite the example, whose comments \
+         explain the code):\n\n{expected}",
+        diff(&written, &expected),
     );
 }
 
