@@ -1,20 +1,30 @@
 //! What `taskgroup!` expands to.
 //!
 //! `with_macro` is a small group: two independent branches and one that
-//! depends on the first. `expanded` is the same group written by hand with
-//! the calls the macro generates (`taskgroup::__private`, not public API:
-//! shown to explain the cost model, not to be copied). Both print the same.
+//! depends on the first. `expanded` is the same fn with the macro call
+//! replaced by what the macro generates for it, token for token, so both
+//! print the same. The calls go to `taskgroup::__private`, which is not
+//! public API: this is shown to explain the cost model, not to be copied.
+//!
+//! `expanded` is not a sketch that could drift from the macro: a test in
+//! taskgroup-macros (`expand_snapshots::example_matches_the_expansion`,
+//! part of `cargo test --workspace`) expands the `taskgroup!` in
+//! `with_macro` with the macro's own code and fails when `expanded` is not
+//! that expansion. Only the tokens are compared, so the comments here are
+//! free to explain each part. The expansion is written out here rather than
+//! `include!`d from a generated file so that it can be read, with those
+//! comments, where it runs; when the macro changes, the failing test prints
+//! the new expansion to paste in, and the comments are updated by hand.
+//! The other expansions, generated and never edited, are the snapshots in
+//! `tests/expand/*.expanded.rs`.
 //!
 //! ```text
 //! cargo run --example taskgroup-expanded
 //! ```
 
-use std::future::IntoFuture;
 use std::io;
-use std::pin::pin;
 use std::time::Duration;
 
-use taskgroup::__private as rt;
 use taskgroup::{ErrorGroup, taskgroup};
 
 async fn fetch_user(id: u32) -> Result<String, io::Error> {
@@ -45,75 +55,124 @@ async fn with_macro(id: u32) -> Result<String, ErrorGroup<io::Error>> {
 }
 
 async fn expanded(id: u32) -> Result<String, ErrorGroup<io::Error>> {
+    // The whole group is one block expression, awaited in place in the
+    // caller's future: no task and no allocation for the static branches.
+    // The generated names start with `__tg_`; in the macro they are hygienic,
+    // so the caller's code can never see or clash with them.
     {
-        // The error sink and cancel flag every branch borrows; `_` is the
+        // The error sink and cancel flag every branch borrows. `_` is the
         // branches' common error type, inferred from `fail` below.
-        let group = rt::Group::<_>::new(rt::Mode::FailFast);
-        // `limit = N;` would make this `Some(rt::limit(N))`.
-        let limit: Option<usize> = None;
-        // `user` is waited for by `posts`: it goes to a write-once cell
-        // that hands `&T` to its dependents. The other bindings are simply
-        // the outputs of their branches.
-        let slot_user = rt::Slot::new();
-        let (panic, values) = {
-            // Each branch is an async block pinned on this future's own
-            // stack: no Box, no task.
-            let mut user = pin!(rt::branch(async {
-                let value = match IntoFuture::into_future(fetch_user(id)).await {
-                    Ok(v) => v,
-                    Err(e) => return Err(group.fail(e)),
-                };
-                slot_user.set(value);
-                Ok::<(), rt::Stopped>(())
-            }));
-            let mut posts = pin!(rt::branch(async {
-                // A dependent first waits for the cell, then sees `&String`.
-                let user = slot_user.wait(&group).await?;
-                let value = match IntoFuture::into_future(fetch_posts(user)).await {
-                    Ok(v) => v,
-                    Err(e) => return Err(group.fail(e)),
-                };
-                Ok::<_, rt::Stopped>(value)
-            }));
-            // A branch that waits for nothing and that nothing waits for is
-            // the user's own future, made here, with no async block around
-            // it (a failing one is shown to the driver with `try_branch`).
-            let mut visits = pin!(rt::branch(IntoFuture::into_future(count_visits())));
-            // 3 branches; `true`: some branch waits for another, so a pass
-            // that saw a branch finish is followed by another.
-            let mut driver = rt::Driver::new(3, limit, true);
-            // Each pass shows the driver every branch in order, with its
-            // index: it polls the unfinished ones, cancels on the first
-            // error and catches panics. `true` in `branch` would mark a
-            // `#[spawn]` branch, which is aborted and awaited on cancel.
-            // `None`: no timeout.
-            std::future::poll_fn(|cx| {
-                driver.poll(cx, &group, None, &mut |pass| {
-                    pass.branch(0, false, user.as_mut());
-                    pass.branch(1, false, posts.as_mut());
-                    pass.branch(2, false, visits.as_mut());
+        let __tg_group =
+            ::taskgroup::__private::Group::<_>::new(::taskgroup::__private::Mode::FailFast);
+        // `limit = N;` would make this `Some(limit(N))`.
+        let __tg_limit: ::core::option::Option<usize> = ::core::option::Option::None;
+        // `user` (branch 0) is waited for by `posts`: its value goes to a
+        // write-once cell that hands `&T` to its dependents. The other
+        // values are simply the outputs of their branches.
+        let __tg_slot_0 = ::taskgroup::__private::Slot::new();
+        #[allow(unused_variables)]
+        let (__tg_panic, __tg_values) = {
+            // Each branch is pinned on this future's own stack. `traced`
+            // names the branch after its binding for the `tracing` feature
+            // and is the future itself without it.
+            //
+            // `user`: an async block, since its value goes to the cell. An
+            // `Err` fails the group: `fail` records it, cancels the rest and
+            // gives `Stopped`, a branch's end without a value.
+            let mut __tg_branch_0 = ::core::pin::pin!(::taskgroup::__private::branch(
+                ::taskgroup::__private::traced(&__tg_group, "user", async {
+                    #[allow(clippy::useless_conversion)]
+                    let __tg_value =
+                        match ::core::future::IntoFuture::into_future(fetch_user(id)).await {
+                            ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                            ::core::result::Result::Err(__tg_err) => {
+                                return ::core::result::Result::Err(__tg_group.fail(__tg_err));
+                            }
+                        };
+                    __tg_slot_0.set(__tg_value);
+                    ::core::result::Result::<_, ::taskgroup::__private::Stopped>::Ok(())
                 })
+            ));
+            // `posts`: first waits for the cell (or for cancellation) and
+            // sees `user` as `&String`, then runs like any other branch; its
+            // output is its value.
+            let mut __tg_branch_1 = ::core::pin::pin!(::taskgroup::__private::branch(
+                ::taskgroup::__private::traced(&__tg_group, "posts", async {
+                    #[allow(unused_variables)]
+                    let user = __tg_slot_0.wait(&__tg_group).await?;
+                    #[allow(clippy::useless_conversion)]
+                    let __tg_value =
+                        match ::core::future::IntoFuture::into_future(fetch_posts(user)).await {
+                            ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                            ::core::result::Result::Err(__tg_err) => {
+                                return ::core::result::Result::Err(__tg_group.fail(__tg_err));
+                            }
+                        };
+                    ::core::result::Result::<_, ::taskgroup::__private::Stopped>::Ok(__tg_value)
+                })
+            ));
+            // `visits` waits for nothing and nothing waits for it: the
+            // branch is the user's own future, made here, with no async
+            // block around it.
+            let mut __tg_branch_2 = ::core::pin::pin!(::taskgroup::__private::branch(
+                ::taskgroup::__private::traced(&__tg_group, "visits", {
+                    use ::core::future::IntoFuture as _;
+                    (count_visits()).into_future()
+                })
+            ));
+            // 3 branches, no limit; `true`: some branch waits for another,
+            // so a pass that saw a branch finish is followed by another.
+            let mut __tg_driver = ::taskgroup::__private::Driver::new(3u32, __tg_limit, true);
+            // What one pass of the driver sees: every branch with its index.
+            // The driver polls the unfinished ones, cancels on the first
+            // error and catches panics. `false`: not a `#[spawn]` branch
+            // (a task is aborted and awaited on cancel).
+            let mut __tg_visit = {
+                let mut __tg_branch_0 = __tg_branch_0.as_mut();
+                let mut __tg_branch_1 = __tg_branch_1.as_mut();
+                let mut __tg_branch_2 = __tg_branch_2.as_mut();
+                move |__tg_pass: &mut ::taskgroup::__private::Pass<'_, '_>| {
+                    __tg_pass.branch(0usize, false, __tg_branch_0.as_mut());
+                    __tg_pass.branch(1usize, false, __tg_branch_1.as_mut());
+                    __tg_pass.branch(2usize, false, __tg_branch_2.as_mut());
+                }
+            };
+            // Runs until every branch is done. `None`: no timeout.
+            ::core::future::poll_fn(|__tg_cx| {
+                __tg_driver.poll(
+                    __tg_cx,
+                    &__tg_group,
+                    ::core::option::Option::None,
+                    &mut __tg_visit,
+                )
             })
             .await;
+            // A panic, if a branch panicked, and the outputs of the branches
+            // whose value is not in a cell (`()` for `user`).
             (
-                driver.into_panic(),
+                __tg_driver.into_panic(),
                 (
                     (),
-                    rt::output(posts.as_mut()),
-                    visits.as_mut().take_output(),
+                    ::taskgroup::__private::output(__tg_branch_1.as_mut()),
+                    ::taskgroup::__private::Branch::take_output(__tg_branch_2.as_mut()),
                 ),
             )
         }; // the branches are dropped here, before a panic is resumed
-        let errors = rt::finish(panic, group);
-        // The tail runs inline, with owned values, only for the bindings it uses.
-        match errors {
-            None => Ok({
-                let user = slot_user.take();
-                let posts = rt::take_ok(values.1);
-                let visits = rt::take(values.2);
+        // Resumes the panic, if any; else the errors, if any.
+        let __tg_errors = ::taskgroup::__private::finish(__tg_panic, __tg_group);
+        // The tail runs inline, with owned values, binding only the names it
+        // uses, so `return` and `?` in it act on the caller as written.
+        match __tg_errors {
+            ::core::option::Option::None => ::core::result::Result::Ok({
+                #[allow(unused_variables)]
+                let user = __tg_slot_0.take();
+                #[allow(unused_variables)]
+                let posts = ::taskgroup::__private::take_ok(__tg_values.1);
+                #[allow(unused_variables)]
+                let visits = ::taskgroup::__private::take(__tg_values.2);
                 format!("{user}: {} posts, {visits} visits", posts.len())
             }),
-            Some(errors) => Err(errors),
+            ::core::option::Option::Some(__tg_errors) => ::core::result::Result::Err(__tg_errors),
         }
     }
 }

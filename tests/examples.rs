@@ -71,3 +71,14 @@ fn concurrent_page_overlaps_the_lookups() {
         "{without}"
     );
 }
+
+#[test]
+fn taskgroup_expanded_runs_like_the_macro() {
+    // The example's hand-written expansion is checked against the macro's
+    // by taskgroup-macros' expand_snapshots; here it must also run and
+    // give the macro's value.
+    let out = run_example("taskgroup-expanded");
+    let value = r#"Ok("user7: 2 posts, 42 visits")"#;
+    assert!(out.contains(&format!("with taskgroup!: {value}")), "{out}");
+    assert!(out.contains(&format!("expanded:        {value}")), "{out}");
+}

@@ -5,6 +5,8 @@
 mod concurrent;
 mod deps;
 #[cfg(test)]
+mod expand_snapshots;
+#[cfg(test)]
 mod fuzz;
 mod group;
 mod krate;
@@ -16,11 +18,7 @@ use proc_macro::TokenStream;
 #[doc(hidden)]
 #[proc_macro]
 pub fn taskgroup_impl(input: TokenStream) -> TokenStream {
-    syn::parse::<group::parse::Input>(input)
-        .and_then(group::validate::validate)
-        .map(|g| group::expand::expand(&g))
-        .unwrap_or_else(group::expand::fallback)
-        .into()
+    group::taskgroup(input.into()).into()
 }
 
 /// Runs the independent `let … .await` lines of an async fn concurrently.

@@ -1,0 +1,297 @@
+//! `#[concurrent]` with options, on a method: a timeout for each group, a
+//! limit, the first error returned as the fn's own error type; the
+//! statement between the two runs of lets is a barrier.
+use std::time::Duration;
+use taskgroup::{TimedOut, concurrent};
+#[derive(Debug)]
+enum AppError {
+    NotFound,
+    Timeout,
+}
+impl From<TimedOut> for AppError {
+    fn from(_: TimedOut) -> Self {
+        AppError::Timeout
+    }
+}
+struct Client;
+impl Client {
+    async fn get(&self, key: u8) -> Result<u8, AppError> {
+        if key == 0 { Err(AppError::NotFound) } else { Ok(key) }
+    }
+    async fn sum(&self) -> Result<u32, AppError> {
+        let __tg_body = async move {
+            let __tg_ret: Result<u32, AppError> = {
+                let __tg_group = ::taskgroup::__private::Group::<
+                    ::taskgroup::__private::Exit<
+                        ::core::convert::Infallible,
+                        <Result<
+                            u32,
+                            AppError,
+                        > as ::taskgroup::__private::FnResult>::Error,
+                    >,
+                >::new(::taskgroup::__private::Mode::FailFast);
+                let __tg_permits = ::taskgroup::__private::Permits::new(2);
+                #[allow(unused_variables)]
+                let (__tg_panic, __tg_values) = {
+                    let mut __tg_branch_0_0 = ::core::pin::pin!(
+                        ::taskgroup::__private::branch(async {
+                            let __tg_permit = __tg_permits.acquire().await;
+                            #[allow(clippy::useless_conversion)]
+                            let __tg_result: ::core::result::Result<
+                                _,
+                                ::taskgroup::__private::Exit<
+                                    ::core::convert::Infallible,
+                                    <Result<
+                                        u32,
+                                        AppError,
+                                    > as ::taskgroup::__private::FnResult>::Error,
+                                >,
+                            > = async {
+                                let __tg_value = match self.get(1).await {
+                                    ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                                    ::core::result::Result::Err(__tg_err) => {
+                                        return ::core::result::Result::Err(
+                                            ::taskgroup::__private::Exit::Error(
+                                                ::core::convert::From::from(__tg_err),
+                                            ),
+                                        );
+                                    }
+                                };
+                                ::core::result::Result::Ok(__tg_value)
+                            }
+                                .await;
+                            match __tg_result {
+                                ::core::result::Result::Ok(__tg_value) => {
+                                    ::core::result::Result::Ok(__tg_value)
+                                }
+                                ::core::result::Result::Err(__tg_exit) => {
+                                    ::core::result::Result::Err(__tg_group.fail(__tg_exit))
+                                }
+                            }
+                        }),
+                    );
+                    let mut __tg_branch_0_1 = ::core::pin::pin!(
+                        ::taskgroup::__private::branch(async {
+                            let __tg_permit = __tg_permits.acquire().await;
+                            #[allow(clippy::useless_conversion)]
+                            let __tg_result: ::core::result::Result<
+                                _,
+                                ::taskgroup::__private::Exit<
+                                    ::core::convert::Infallible,
+                                    <Result<
+                                        u32,
+                                        AppError,
+                                    > as ::taskgroup::__private::FnResult>::Error,
+                                >,
+                            > = async {
+                                let __tg_value = match self.get(2).await {
+                                    ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                                    ::core::result::Result::Err(__tg_err) => {
+                                        return ::core::result::Result::Err(
+                                            ::taskgroup::__private::Exit::Error(
+                                                ::core::convert::From::from(__tg_err),
+                                            ),
+                                        );
+                                    }
+                                };
+                                ::core::result::Result::Ok(__tg_value)
+                            }
+                                .await;
+                            match __tg_result {
+                                ::core::result::Result::Ok(__tg_value) => {
+                                    ::core::result::Result::Ok(__tg_value)
+                                }
+                                ::core::result::Result::Err(__tg_exit) => {
+                                    ::core::result::Result::Err(__tg_group.fail(__tg_exit))
+                                }
+                            }
+                        }),
+                    );
+                    let mut __tg_driver = ::taskgroup::__private::Driver::new(
+                        2u32,
+                        ::core::option::Option::None,
+                        true,
+                    );
+                    ::core::future::poll_fn(|__tg_cx| {
+                            __tg_driver
+                                .poll(
+                                    __tg_cx,
+                                    &__tg_group,
+                                    ::core::option::Option::None,
+                                    &mut |__tg_pass| {
+                                        __tg_pass.branch(0usize, false, __tg_branch_0_0.as_mut());
+                                        __tg_pass.branch(1usize, false, __tg_branch_0_1.as_mut());
+                                    },
+                                )
+                        })
+                        .await;
+                    (
+                        __tg_driver.into_panic(),
+                        (
+                            ::taskgroup::__private::output(__tg_branch_0_0.as_mut()),
+                            ::taskgroup::__private::output(__tg_branch_0_1.as_mut()),
+                        ),
+                    )
+                };
+                if let ::core::option::Option::Some(__tg_errors) = ::taskgroup::__private::finish(
+                    __tg_panic,
+                    __tg_group,
+                ) {
+                    return ::taskgroup::__private::exit_first(
+                        __tg_errors,
+                        |__tg_never| match __tg_never {},
+                        <Result<
+                            u32,
+                            AppError,
+                        > as ::taskgroup::__private::FnResult>::from_error,
+                    );
+                }
+                let a = ::taskgroup::__private::take_ok(__tg_values.0);
+                let b = ::taskgroup::__private::take_ok(__tg_values.1);
+                println!("first two: {a} {b}");
+                let __tg_group = ::taskgroup::__private::Group::<
+                    ::taskgroup::__private::Exit<
+                        ::core::convert::Infallible,
+                        <Result<
+                            u32,
+                            AppError,
+                        > as ::taskgroup::__private::FnResult>::Error,
+                    >,
+                >::new(::taskgroup::__private::Mode::FailFast);
+                let __tg_permits = ::taskgroup::__private::Permits::new(2);
+                #[allow(unused_variables)]
+                let (__tg_panic, __tg_values) = {
+                    let mut __tg_branch_1_0 = ::core::pin::pin!(
+                        ::taskgroup::__private::branch(async {
+                            let __tg_permit = __tg_permits.acquire().await;
+                            #[allow(clippy::useless_conversion)]
+                            let __tg_result: ::core::result::Result<
+                                _,
+                                ::taskgroup::__private::Exit<
+                                    ::core::convert::Infallible,
+                                    <Result<
+                                        u32,
+                                        AppError,
+                                    > as ::taskgroup::__private::FnResult>::Error,
+                                >,
+                            > = async {
+                                let __tg_value = match self.get(3).await {
+                                    ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                                    ::core::result::Result::Err(__tg_err) => {
+                                        return ::core::result::Result::Err(
+                                            ::taskgroup::__private::Exit::Error(
+                                                ::core::convert::From::from(__tg_err),
+                                            ),
+                                        );
+                                    }
+                                };
+                                ::core::result::Result::Ok(__tg_value)
+                            }
+                                .await;
+                            match __tg_result {
+                                ::core::result::Result::Ok(__tg_value) => {
+                                    ::core::result::Result::Ok(__tg_value)
+                                }
+                                ::core::result::Result::Err(__tg_exit) => {
+                                    ::core::result::Result::Err(__tg_group.fail(__tg_exit))
+                                }
+                            }
+                        }),
+                    );
+                    let mut __tg_branch_1_1 = ::core::pin::pin!(
+                        ::taskgroup::__private::branch(async {
+                            let __tg_permit = __tg_permits.acquire().await;
+                            #[allow(clippy::useless_conversion)]
+                            let __tg_result: ::core::result::Result<
+                                _,
+                                ::taskgroup::__private::Exit<
+                                    ::core::convert::Infallible,
+                                    <Result<
+                                        u32,
+                                        AppError,
+                                    > as ::taskgroup::__private::FnResult>::Error,
+                                >,
+                            > = async {
+                                let __tg_value = match self.get(a + b).await {
+                                    ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                                    ::core::result::Result::Err(__tg_err) => {
+                                        return ::core::result::Result::Err(
+                                            ::taskgroup::__private::Exit::Error(
+                                                ::core::convert::From::from(__tg_err),
+                                            ),
+                                        );
+                                    }
+                                };
+                                ::core::result::Result::Ok(__tg_value)
+                            }
+                                .await;
+                            match __tg_result {
+                                ::core::result::Result::Ok(__tg_value) => {
+                                    ::core::result::Result::Ok(__tg_value)
+                                }
+                                ::core::result::Result::Err(__tg_exit) => {
+                                    ::core::result::Result::Err(__tg_group.fail(__tg_exit))
+                                }
+                            }
+                        }),
+                    );
+                    let mut __tg_driver = ::taskgroup::__private::Driver::new(
+                        2u32,
+                        ::core::option::Option::None,
+                        true,
+                    );
+                    ::core::future::poll_fn(|__tg_cx| {
+                            __tg_driver
+                                .poll(
+                                    __tg_cx,
+                                    &__tg_group,
+                                    ::core::option::Option::None,
+                                    &mut |__tg_pass| {
+                                        __tg_pass.branch(0usize, false, __tg_branch_1_0.as_mut());
+                                        __tg_pass.branch(1usize, false, __tg_branch_1_1.as_mut());
+                                    },
+                                )
+                        })
+                        .await;
+                    (
+                        __tg_driver.into_panic(),
+                        (
+                            ::taskgroup::__private::output(__tg_branch_1_0.as_mut()),
+                            ::taskgroup::__private::output(__tg_branch_1_1.as_mut()),
+                        ),
+                    )
+                };
+                if let ::core::option::Option::Some(__tg_errors) = ::taskgroup::__private::finish(
+                    __tg_panic,
+                    __tg_group,
+                ) {
+                    return ::taskgroup::__private::exit_first(
+                        __tg_errors,
+                        |__tg_never| match __tg_never {},
+                        <Result<
+                            u32,
+                            AppError,
+                        > as ::taskgroup::__private::FnResult>::from_error,
+                    );
+                }
+                let c = ::taskgroup::__private::take_ok(__tg_values.0);
+                let d = ::taskgroup::__private::take_ok(__tg_values.1);
+                Ok(u32::from(a) + u32::from(b) + u32::from(c) + u32::from(d))
+            };
+            __tg_ret
+        };
+        match ::taskgroup::__private::tokio::time::timeout(
+                Duration::from_secs(5),
+                __tg_body,
+            )
+            .await
+        {
+            ::core::result::Result::Ok(__tg_ret) => __tg_ret,
+            ::core::result::Result::Err(_) => {
+                ::core::result::Result::Err(
+                    ::core::convert::From::from(::taskgroup::__private::TimedOut::new()),
+                )
+            }
+        }
+    }
+}

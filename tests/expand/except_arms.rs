@@ -1,0 +1,28 @@
+//! `except*` arms: a guarded pattern, a pattern whose sub-group is bound
+//! with `as`, and a catch-all.
+
+use taskgroup::{ErrorGroup, taskgroup};
+
+#[derive(Debug)]
+enum FetchError {
+    Http(u16),
+    Gone,
+}
+
+async fn fetch(status: u16) -> Result<String, FetchError> {
+    match status {
+        410 => Err(FetchError::Gone),
+        200 => Ok("page".to_string()),
+        _ => Err(FetchError::Http(status)),
+    }
+}
+
+async fn except_arms(status: u16) -> Result<String, ErrorGroup<FetchError>> {
+    taskgroup! {
+        let page = fetch(status)?;
+        page
+        except* FetchError::Http(code) if *code >= 500 => "try later".to_string(),
+        except* FetchError::Gone as eg => format!("{} gone", eg.len()),
+        except* _ => "failed".to_string(),
+    }
+}

@@ -1,0 +1,134 @@
+//! A `for` fan-out whose items run as tokio tasks (`#[spawn]`), beside a
+//! local fan-out; both bind the `Vec` of their items' values in order.
+use std::io;
+use taskgroup::{ErrorGroup, taskgroup};
+async fn fetch(url: String) -> Result<usize, io::Error> {
+    Ok(url.len())
+}
+async fn checksum(n: u32) -> u32 {
+    n * 7
+}
+async fn spawn_fanout(
+    urls: Vec<String>,
+) -> Result<(Vec<usize>, Vec<u32>), ErrorGroup<io::Error>> {
+    {
+        let __tg_group = ::taskgroup::__private::Group::<
+            _,
+        >::new(::taskgroup::__private::Mode::FailFast);
+        let __tg_limit: ::core::option::Option<usize> = ::core::option::Option::None;
+        #[allow(unused_variables)]
+        let (__tg_panic, __tg_values) = {
+            let mut __tg_branch_0 = ::core::pin::pin!(
+                ::taskgroup::__private::branch(
+                    ::taskgroup::__private::traced(
+                        &__tg_group,
+                        "sizes",
+                        async {
+                            let mut __tg_fan = ::taskgroup::__private::FanOut::tasks(
+                                &__tg_group,
+                                __tg_limit,
+                            );
+                            for url in urls {
+                                let __tg_fut = ::core::future::IntoFuture::into_future(
+                                    fetch(url),
+                                );
+                                #[allow(clippy::useless_conversion)]
+                                __tg_fan
+                                    .push_with(|__tg_index| ::taskgroup::__private::item(
+                                        __tg_index,
+                                        __tg_fut,
+                                        |__tg_out| match __tg_out {
+                                            ::core::result::Result::Ok(__tg_ok) => {
+                                                ::core::result::Result::Ok(__tg_ok)
+                                            }
+                                            ::core::result::Result::Err(__tg_err) => {
+                                                ::core::result::Result::Err(__tg_err)
+                                            }
+                                        },
+                                    ));
+                            }
+                            let __tg_value = __tg_fan.await?;
+                            ::core::result::Result::<
+                                _,
+                                ::taskgroup::__private::Stopped,
+                            >::Ok(__tg_value)
+                        },
+                    ),
+                ),
+            );
+            let mut __tg_branch_1 = ::core::pin::pin!(
+                ::taskgroup::__private::branch(
+                    ::taskgroup::__private::traced(
+                        &__tg_group,
+                        "sums",
+                        async {
+                            let mut __tg_fan = ::taskgroup::__private::FanOut::local(
+                                &__tg_group,
+                                __tg_limit,
+                            );
+                            for n in 0..3 {
+                                let __tg_fut = ::core::future::IntoFuture::into_future(
+                                    checksum(n),
+                                );
+                                #[allow(clippy::useless_conversion)]
+                                __tg_fan
+                                    .push_with(|__tg_index| ::taskgroup::__private::item(
+                                        __tg_index,
+                                        __tg_fut,
+                                        |__tg_out| ::core::result::Result::Ok(__tg_out),
+                                    ));
+                            }
+                            let __tg_value = __tg_fan.await?;
+                            ::core::result::Result::<
+                                _,
+                                ::taskgroup::__private::Stopped,
+                            >::Ok(__tg_value)
+                        },
+                    ),
+                ),
+            );
+            let mut __tg_driver = ::taskgroup::__private::Driver::new(
+                2u32,
+                __tg_limit,
+                false,
+            );
+            let mut __tg_visit = {
+                let mut __tg_branch_0 = __tg_branch_0.as_mut();
+                let mut __tg_branch_1 = __tg_branch_1.as_mut();
+                move |__tg_pass: &mut ::taskgroup::__private::Pass<'_, '_>| {
+                    __tg_pass.branch(0usize, true, __tg_branch_0.as_mut());
+                    __tg_pass.branch(1usize, false, __tg_branch_1.as_mut());
+                }
+            };
+            ::core::future::poll_fn(|__tg_cx| {
+                    __tg_driver
+                        .poll(
+                            __tg_cx,
+                            &__tg_group,
+                            ::core::option::Option::None,
+                            &mut __tg_visit,
+                        )
+                })
+                .await;
+            (
+                __tg_driver.into_panic(),
+                (
+                    ::taskgroup::__private::output(__tg_branch_0.as_mut()),
+                    ::taskgroup::__private::output(__tg_branch_1.as_mut()),
+                ),
+            )
+        };
+        let __tg_errors = ::taskgroup::__private::finish(__tg_panic, __tg_group);
+        match __tg_errors {
+            ::core::option::Option::None => {
+                ::core::result::Result::Ok((
+                    ::taskgroup::__private::take_ok(__tg_values.0),
+                    ::taskgroup::__private::take_ok(__tg_values.1),
+                ))
+            }
+            ::core::option::Option::Some(__tg_errors) => {
+                ::core::result::Result::Err(__tg_errors)
+            }
+        }
+    }
+}
