@@ -1,5 +1,6 @@
 //! A `for` fan-out whose items run as tokio tasks (`#[spawn]`), beside a
-//! local fan-out; both bind the `Vec` of their items' values in order.
+//! local fan-out; both bind the `Vec` of their items' values in order. A
+//! single `#[spawn]` branch runs as one tokio task.
 use std::io;
 use taskgroup::{ErrorGroup, taskgroup};
 async fn fetch(url: String) -> Result<usize, io::Error> {
@@ -10,7 +11,7 @@ async fn checksum(n: u32) -> u32 {
 }
 async fn spawn_fanout(
     urls: Vec<String>,
-) -> Result<(Vec<usize>, Vec<u32>), ErrorGroup<io::Error>> {
+) -> Result<(Vec<usize>, Vec<u32>, usize), ErrorGroup<io::Error>> {
     {
         let __tg_group = ::taskgroup::__private::Group::<
             _,
@@ -87,17 +88,47 @@ async fn spawn_fanout(
                     ),
                 ),
             );
+            let mut __tg_branch_2 = ::core::pin::pin!(
+                ::taskgroup::__private::branch(
+                    ::taskgroup::__private::traced(
+                        &__tg_group,
+                        "home",
+                        async {
+                            #[allow(clippy::useless_conversion)]
+                            let __tg_value = match ::taskgroup::__private::spawn_branch(
+                                    fetch(String::from("/")),
+                                    &__tg_group,
+                                )
+                                .await?
+                            {
+                                ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                                ::core::result::Result::Err(__tg_err) => {
+                                    return ::core::result::Result::Err(
+                                        __tg_group.fail(__tg_err),
+                                    );
+                                }
+                            };
+                            ::core::result::Result::<
+                                _,
+                                ::taskgroup::__private::Stopped,
+                            >::Ok(__tg_value)
+                        },
+                    ),
+                ),
+            );
             let mut __tg_driver = ::taskgroup::__private::Driver::new(
-                2u32,
+                3u32,
                 __tg_limit,
                 false,
             );
             let mut __tg_visit = {
                 let mut __tg_branch_0 = __tg_branch_0.as_mut();
                 let mut __tg_branch_1 = __tg_branch_1.as_mut();
+                let mut __tg_branch_2 = __tg_branch_2.as_mut();
                 move |__tg_pass: &mut ::taskgroup::__private::Pass<'_, '_>| {
                     __tg_pass.branch(0usize, true, __tg_branch_0.as_mut());
                     __tg_pass.branch(1usize, false, __tg_branch_1.as_mut());
+                    __tg_pass.branch(2usize, true, __tg_branch_2.as_mut());
                 }
             };
             ::core::future::poll_fn(|__tg_cx| {
@@ -115,6 +146,7 @@ async fn spawn_fanout(
                 (
                     ::taskgroup::__private::output(__tg_branch_0.as_mut()),
                     ::taskgroup::__private::output(__tg_branch_1.as_mut()),
+                    ::taskgroup::__private::output(__tg_branch_2.as_mut()),
                 ),
             )
         };
@@ -124,6 +156,7 @@ async fn spawn_fanout(
                 ::core::result::Result::Ok((
                     ::taskgroup::__private::take_ok(__tg_values.0),
                     ::taskgroup::__private::take_ok(__tg_values.1),
+                    ::taskgroup::__private::take_ok(__tg_values.2),
                 ))
             }
             ::core::option::Option::Some(__tg_errors) => {

@@ -18,7 +18,7 @@ pub use driver::{
 };
 pub use fanout::{FanOut, item};
 pub use slot::{Slot, Wait};
-pub use task::{Join, join, spawn_branch};
+pub use task::{Join, spawn_branch};
 
 pub use crate::error::{ErrorGroup, TimedOut};
 pub use crate::policy::Mode;

@@ -71,7 +71,7 @@ impl<T> AbortOnDrop<T> {
 /// Waits for the task of a `#[spawn]` branch, aborting it once the group
 /// stops. A value the task still returns after the abort is handed back,
 /// so an error it returned is not lost.
-pub fn join<T, E>(handle: JoinHandle<T>, group: &Group<E>) -> Join<'_, T, E> {
+fn join<T, E>(handle: JoinHandle<T>, group: &Group<E>) -> Join<'_, T, E> {
     Join {
         task: AbortOnDrop(handle),
         group,

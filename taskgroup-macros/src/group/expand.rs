@@ -357,7 +357,7 @@ fn branch(g: &GroupInput, i: usize, b: &Branch, n: &Names, p: &TokenStream) -> T
         BranchKind::Single { fut } => {
             let span = fut.span();
             let awaited = if b.spawn {
-                quote_spanned!(span=> #p::join(#p::tokio::spawn(#fut), &#group).await?)
+                quote_spanned!(span=> #p::spawn_branch(#fut, &#group).await?)
             } else {
                 quote_spanned!(span=> ::core::future::IntoFuture::into_future(#fut).await)
             };
