@@ -8,6 +8,7 @@ mod deps;
 mod fuzz;
 mod group;
 mod krate;
+mod syntax;
 
 use proc_macro::TokenStream;
 

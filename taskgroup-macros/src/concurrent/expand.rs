@@ -19,7 +19,7 @@ use syn::{Expr, FnArg, ItemFn, Local, ReturnType, Stmt, Type};
 
 use super::args::Args;
 use super::rewrite::{self, Exits};
-use crate::deps;
+use crate::{deps, syntax};
 
 /// Facts about the fn that every segment needs.
 struct Ctx<'a> {
@@ -184,12 +184,12 @@ fn branch_candidate<'s>(
     {
         return None;
     }
-    let scan = rewrite::scan(&init.expr);
-    if !scan.awaits || scan.opaque_macro {
+    let scan = syntax::own_effects(&init.expr);
+    if !scan.awaits || scan.macro_control {
         return None;
     }
     // `?` on an `Option` cannot be carried out of a branch.
-    if scan.tries && ctx.returns_option {
+    if scan.tries() && ctx.returns_option {
         return None;
     }
     if !deps::expr_uses(&init.expr, mutable).is_empty() {
@@ -258,8 +258,8 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, id: usize) -> TokenStream {
                 .collect(),
         );
         if let Some(e) = init {
-            let s = rewrite::scan(e);
-            tries |= s.tries;
+            let s = syntax::own_effects(e);
+            tries |= s.tries();
             returns |= s.returns;
         }
         for ident in deps::pat_bindings(&local.pat) {
@@ -298,7 +298,7 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, id: usize) -> TokenStream {
         let mut prelude = TokenStream::new();
         for &k in &waits_for[i] {
             let dep_slot = slot(k);
-            let pat = rewrite::borrowed_pat(&lets[k].pat);
+            let pat = syntax::borrowed_pat(&lets[k].pat);
             prelude.extend(quote! {
                 #[allow(unused_variables)]
                 let #pat = #dep_slot.wait(&__tg_group).await?;
@@ -316,7 +316,12 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, id: usize) -> TokenStream {
             .as_ref()
             .map(|i| (*i.expr).clone())
             .unwrap_or_else(|| syn::parse_quote!(()));
-        Exits { krate, ret }.visit_expr_mut(&mut init);
+        Exits {
+            krate,
+            ret,
+            in_try: 0,
+        }
+        .visit_expr_mut(&mut init);
         let b = format_ident!("__tg_branch_{}_{}", id, i);
         let (store, output) = if waited_for {
             (quote!(#my_slot.set(__tg_value);), quote!(()))

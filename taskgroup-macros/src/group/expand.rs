@@ -39,7 +39,7 @@ use syn::spanned::Spanned;
 use syn::{Ident, Pat};
 
 use super::model::{Arm, Branch, BranchKind, ForEach, GroupInput, Matcher, Mode};
-use crate::deps;
+use crate::{deps, syntax};
 
 fn id(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
@@ -300,7 +300,7 @@ fn direct(g: &GroupInput, i: usize) -> Option<Direct> {
         || g.options.limit.is_some()
         || g.options.error.is_some()
         || matches!(b.pat, Pat::Type(_))
-        || deps::acts_on_caller(fut)
+        || syntax::own_effects(fut).acts()
         || deps::borrows_temporary(fut)
     {
         return None;
@@ -339,7 +339,7 @@ fn branch(g: &GroupInput, i: usize, b: &Branch, n: &Names, p: &TokenStream) -> T
     } = n;
     let deps = b.deps.iter().filter_map(|&j| {
         let dep = g.branches.get(j)?;
-        let view = view_pat(&dep.pat);
+        let view = syntax::borrowed_pat(&dep.pat);
         let s = slot(j);
         Some(quote! {
             #[allow(unused_variables)]
@@ -599,47 +599,6 @@ fn arms(arms: &[Arm], result: TokenStream, p: &TokenStream) -> TokenStream {
                 #p::arms_result(#first, #rest)
             }
         }
-    }
-}
-
-/// A binding's pattern as a dependent sees it, matched against `&T`:
-/// no `mut`, `ref` or type ascription, which would not fit a reference.
-fn view_pat(pat: &Pat) -> Pat {
-    match pat {
-        Pat::Type(t) => view_pat(&t.pat),
-        Pat::Ident(i) => {
-            let mut i = i.clone();
-            i.by_ref = None;
-            i.mutability = None;
-            if let Some((at, sub)) = i.subpat.take() {
-                i.subpat = Some((at, Box::new(view_pat(&sub))));
-            }
-            Pat::Ident(i)
-        }
-        Pat::Tuple(t) => {
-            let mut t = t.clone();
-            t.elems = t.elems.iter().map(view_pat).collect();
-            Pat::Tuple(t)
-        }
-        Pat::TupleStruct(t) => {
-            let mut t = t.clone();
-            t.elems = t.elems.iter().map(view_pat).collect();
-            Pat::TupleStruct(t)
-        }
-        Pat::Slice(t) => {
-            let mut t = t.clone();
-            t.elems = t.elems.iter().map(view_pat).collect();
-            Pat::Slice(t)
-        }
-        Pat::Paren(t) => view_pat(&t.pat),
-        Pat::Struct(s) => {
-            let mut s = s.clone();
-            for field in s.fields.iter_mut() {
-                *field.pat = view_pat(&field.pat);
-            }
-            Pat::Struct(s)
-        }
-        other => other.clone(),
     }
 }
 

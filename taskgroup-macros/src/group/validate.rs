@@ -5,7 +5,6 @@ use std::collections::BTreeSet;
 
 use proc_macro2::Span;
 use quote::ToTokens;
-use syn::visit::Visit;
 use syn::{Expr, Ident, Pat, Stmt};
 
 use super::model::{
@@ -13,7 +12,7 @@ use super::model::{
     Mode, OptionItem, OptionValue, Options,
 };
 use super::parse::Input;
-use crate::deps;
+use crate::{deps, syntax};
 
 const OPTIONS: &str = "`timeout`, `limit`, `error`, `name`, `mode`";
 
@@ -339,9 +338,7 @@ fn future(expr: Expr, errors: &mut Errors) -> (Expr, bool) {
         );
         return (*a.base.clone(), fallible);
     }
-    let mut finder = InnerTry(None);
-    finder.visit_expr(&fut);
-    if let Some(q) = finder.0 {
+    if let Some(q) = syntax::own_effects(&fut).try_token {
         errors.spanned(
             q,
             "`?` goes only at the end of a branch, after the future: `let x = fetch(…)?;`; \
@@ -352,31 +349,12 @@ fn future(expr: Expr, errors: &mut Errors) -> (Expr, bool) {
 }
 
 fn no_inner_try(stmt: &Stmt, errors: &mut Errors) {
-    let mut finder = InnerTry(None);
-    finder.visit_stmt(stmt);
-    if let Some(q) = finder.0 {
+    if let Some(q) = syntax::own_effects_in(std::slice::from_ref(stmt)).try_token {
         errors.spanned(
             q,
             "`?` goes only at the end of a branch, after the future: `{ fetch(x)? }`",
         );
     }
-}
-
-/// Finds a `?` that would apply to the branch itself (not one inside a
-/// closure, an async block or an item, which have their own).
-struct InnerTry(Option<syn::token::Question>);
-
-impl<'ast> Visit<'ast> for InnerTry {
-    fn visit_expr_try(&mut self, e: &'ast syn::ExprTry) {
-        if self.0.is_none() {
-            self.0 = Some(e.question_token);
-        }
-        syn::visit::visit_expr_try(self, e);
-    }
-    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
-    fn visit_expr_try_block(&mut self, _: &'ast syn::ExprTryBlock) {}
-    fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
 /// Same name twice, use before definition, and each branch's dependencies.
