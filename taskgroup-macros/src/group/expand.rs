@@ -39,6 +39,7 @@ use syn::spanned::Spanned;
 use syn::{Ident, Pat};
 
 use super::model::{Arm, Branch, BranchKind, ForEach, GroupInput, Matcher, Mode};
+use super::prop::{Direct, ErrorType};
 use crate::{deps, syntax};
 
 fn id(name: &str) -> Ident {
@@ -95,7 +96,12 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
     } = &n;
     let mode = g.options.mode;
 
-    let error_ty = error_type(g);
+    let error_ty = match g.error_type() {
+        ErrorType::Given(ty) => quote!(#ty),
+        ErrorType::Inferred => quote!(_),
+        ErrorType::TimedOut => quote!(#p::TimedOut),
+        ErrorType::Infallible => quote!(::core::convert::Infallible),
+    };
     let mode_tokens = match mode {
         Mode::FailFast => quote!(#p::Mode::FailFast),
         Mode::Supervise => quote!(#p::Mode::Supervise),
@@ -149,7 +155,7 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
     let pins: Vec<Ident> = (0..g.branches.len())
         .map(|i| id(&format!("__tg_branch_{i}")))
         .collect();
-    let direct: Vec<Option<Direct>> = (0..g.branches.len()).map(|i| direct(g, i)).collect();
+    let direct: Vec<Option<Direct>> = (0..g.branches.len()).map(|i| g.direct(i)).collect();
     let branch_decls = g.branches.iter().enumerate().map(|(i, b)| {
         // With the `tracing` feature each branch runs in a span named after
         // its binding; without it `traced` only turns it into its future.
@@ -218,12 +224,12 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
         });
     // The outputs of the branches whose binding is not in a slot.
     let outputs = pins.iter().enumerate().map(|(i, pin)| match direct[i] {
-        _ if mode == Mode::Race || g.waited_for(i) => quote!((),),
+        _ if g.in_slot(i) => quote!((),),
         Some(Direct::Value) => quote!(#p::Branch::take_output(#pin.as_mut()),),
         _ => quote!(#p::output(#pin.as_mut()),),
     });
     let total = g.branches.len() as u32;
-    let deps = g.branches.iter().any(|b| !b.deps.is_empty());
+    let deps = g.has_deps();
 
     let value = value(g);
     let fails = g.can_fail();
@@ -267,68 +273,6 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
             let #errors = #p::finish(#panic, #group);
             #result
         }
-    }
-}
-
-/// A branch polled as the user's own future, with no async block around
-/// it: the common `let x = fut?;` with nothing to wait for, no task, no
-/// error conversion, no binding in a slot. Its future is made where the
-/// branches are declared instead of when the branch first runs, so the
-/// expression must not hold anything that would act on the caller there,
-/// nor lend the future a temporary.
-enum Direct {
-    /// Its output is the binding (no `?`).
-    Value,
-    /// `fut?` in fail-fast mode: an `Err` fails the group.
-    Fails,
-}
-
-fn direct(g: &GroupInput, i: usize) -> Option<Direct> {
-    let b = &g.branches[i];
-    let BranchKind::Single { fut } = &b.kind else {
-        return None;
-    };
-    // Left in their async block: tasks; branches that wait for or are
-    // waited for; a `limit` (a branch must not be made before its turn);
-    // `error =` (the conversion) and a type ascription (it types the value
-    // in the block); expressions that would act on the caller or whose
-    // future borrows a temporary of the expression (it must live as long
-    // as the future, which only the block gives it).
-    if b.spawn
-        || !b.deps.is_empty()
-        || g.waited_for(i)
-        || g.options.limit.is_some()
-        || g.options.error.is_some()
-        || matches!(b.pat, Pat::Type(_))
-        || syntax::own_effects(fut).acts()
-        || deps::borrows_temporary(fut)
-    {
-        return None;
-    }
-    match g.options.mode {
-        Mode::FailFast if b.fallible => Some(Direct::Fails),
-        Mode::FailFast => Some(Direct::Value),
-        // A supervised `fut?` must yield a `Result`, which the block checks.
-        Mode::Supervise if !b.fallible => Some(Direct::Value),
-        Mode::Supervise | Mode::Race => None,
-    }
-}
-
-/// The group's error type `E`.
-fn error_type(g: &GroupInput) -> TokenStream {
-    let p = g.krate.private();
-    if let Some(ty) = &g.options.error {
-        return quote!(#ty);
-    }
-    let fallible = g.branches.iter().any(|b| b.fallible);
-    let timeout = g.options.timeout.is_some();
-    match g.options.mode {
-        // Branch errors go to the bindings, not the group.
-        Mode::Supervise if timeout => quote!(#p::TimedOut),
-        Mode::Supervise => quote!(::core::convert::Infallible),
-        _ if fallible => quote!(_),
-        _ if timeout => quote!(#p::TimedOut),
-        _ => quote!(::core::convert::Infallible),
     }
 }
 
@@ -384,10 +328,10 @@ fn branch(g: &GroupInput, i: usize, b: &Branch, n: &Names, p: &TokenStream) -> T
         // The value is the branch's output.
         _ => quote!(),
     };
-    let output = match g.options.mode {
-        Mode::Race => quote!(()),
-        _ if g.waited_for(i) => quote!(()),
-        _ => quote!(#value),
+    let output = if g.in_slot(i) {
+        quote!(())
+    } else {
+        quote!(#value)
     };
     quote! {
         async {
@@ -541,7 +485,7 @@ fn take(g: &GroupInput, i: usize) -> TokenStream {
         quote!(#s.take())
     } else {
         let values = id("__tg_values");
-        let take = match direct(g, i) {
+        let take = match g.direct(i) {
             // Its output is the binding; the others' are a `Result`.
             Some(Direct::Value) => quote!(take),
             _ => quote!(take_ok),

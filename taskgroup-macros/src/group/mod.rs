@@ -4,4 +4,5 @@
 pub(crate) mod expand;
 pub(crate) mod model;
 pub(crate) mod parse;
+pub(crate) mod prop;
 pub(crate) mod validate;

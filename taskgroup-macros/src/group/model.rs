@@ -8,6 +8,7 @@
 use proc_macro2::Span;
 use syn::{Expr, Ident, Pat, Stmt, Type};
 
+use super::prop::Facts;
 use crate::krate::Krate;
 
 /// One piece of the block as written.
@@ -72,8 +73,11 @@ pub(crate) struct GroupInput {
     pub(crate) branches: Vec<Branch>,
     pub(crate) tail: Option<Expr>,
     pub(crate) arms: Vec<Arm>,
+    /// Read through the methods in `prop.rs`.
+    pub(super) facts: Facts,
 }
 
+/// `mode = …;`: what the group does when a branch fails.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Mode {
     FailFast,
@@ -138,19 +142,22 @@ pub(crate) struct Arm {
 }
 
 impl GroupInput {
-    /// Whether the group's value is a `Result`: something can fail it.
-    /// Whether some branch waits for the binding of branch `i`.
-    pub(crate) fn waited_for(&self, i: usize) -> bool {
-        self.branches.iter().any(|b| b.deps.contains(&i))
-    }
-
-    pub(crate) fn can_fail(&self) -> bool {
-        let timeout = self.options.timeout.is_some();
-        match self.options.mode {
-            Mode::Supervise => timeout,
-            Mode::FailFast | Mode::Race => {
-                timeout || self.options.error.is_some() || self.branches.iter().any(|b| b.fallible)
-            }
+    /// A validated group, with its derived facts worked out once.
+    pub(crate) fn new(
+        krate: Krate,
+        options: Options,
+        branches: Vec<Branch>,
+        tail: Option<Expr>,
+        arms: Vec<Arm>,
+    ) -> Self {
+        let facts = Facts::of(&options, &branches);
+        GroupInput {
+            krate,
+            options,
+            branches,
+            tail,
+            arms,
+            facts,
         }
     }
 }

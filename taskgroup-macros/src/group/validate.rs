@@ -158,13 +158,7 @@ pub(crate) fn validate(input: Input) -> syn::Result<GroupInput> {
         }
     }
 
-    let group = GroupInput {
-        krate: input.krate,
-        options,
-        branches,
-        tail,
-        arms,
-    };
+    let group = GroupInput::new(input.krate, options, branches, tail, arms);
     if !group.arms.is_empty() && !group.can_fail() {
         let span = group
             .arms
