@@ -19,6 +19,8 @@ use syn::{Expr, FnArg, ItemFn, Local, ReturnType, Stmt, Type};
 
 use super::args::Args;
 use super::rewrite::{self, Exits};
+use crate::group::model::Mode;
+use crate::krate::Krate;
 use crate::{deps, syntax};
 
 /// Facts about the fn that every segment needs.
@@ -401,10 +403,9 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, id: usize) -> TokenStream {
         });
     }
 
+    let fail_fast = Mode::FailFast.runtime(&Krate(krate.clone()));
     quote! {
-        let __tg_group = #krate::__private::Group::<#exit_ty>::new(
-            #krate::__private::Mode::FailFast,
-        );
+        let __tg_group = #krate::__private::Group::<#exit_ty>::new(#fail_fast);
         #permits
         #slots
         #[allow(unused_variables)]

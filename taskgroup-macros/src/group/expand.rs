@@ -102,11 +102,7 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
         ErrorType::TimedOut => quote!(#p::TimedOut),
         ErrorType::Infallible => quote!(::core::convert::Infallible),
     };
-    let mode_tokens = match mode {
-        Mode::FailFast => quote!(#p::Mode::FailFast),
-        Mode::Supervise => quote!(#p::Mode::Supervise),
-        Mode::Race => quote!(#p::Mode::Race),
-    };
+    let mode_tokens = mode.runtime(&g.krate);
     let mut new_group = match &g.options.timeout {
         Some((kw, _)) => {
             let from = quote_spanned!(kw.span()=> ::core::convert::From::from);

@@ -5,7 +5,8 @@
 //! problem at once. [`GroupInput`] is what validation makes of them: what
 //! expansion needs and nothing it must check again.
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
 use syn::{Expr, Ident, Pat, Stmt, Type};
 
 use super::prop::Facts;
@@ -83,6 +84,28 @@ pub(crate) enum Mode {
     FailFast,
     Supervise,
     Race,
+}
+
+impl Mode {
+    /// The mode an option value names (`mode = supervise;`).
+    pub(crate) fn from_option(name: &str) -> Option<Mode> {
+        match name {
+            "fail_fast" => Some(Mode::FailFast),
+            "supervise" => Some(Mode::Supervise),
+            "race" => Some(Mode::Race),
+            _ => None,
+        }
+    }
+
+    /// The runtime's mode this one maps to: the only place that writes it.
+    pub(crate) fn runtime(self, krate: &Krate) -> TokenStream {
+        let p = krate.private();
+        match self {
+            Mode::FailFast => quote!(#p::Mode::FailFast),
+            Mode::Supervise => quote!(#p::Mode::Supervise),
+            Mode::Race => quote!(#p::Mode::Race),
+        }
+    }
 }
 
 pub(crate) struct Options {

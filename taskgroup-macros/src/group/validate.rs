@@ -195,11 +195,9 @@ fn option(options: &mut Options, opt: OptionItem, errors: &mut Errors) {
                 Expr::Path(p) if p.qself.is_none() => p.path.get_ident().map(|i| i.to_string()),
                 _ => None,
             };
-            match mode.as_deref() {
-                Some("supervise") => options.mode = Mode::Supervise,
-                Some("race") => options.mode = Mode::Race,
-                Some("fail_fast") => options.mode = Mode::FailFast,
-                _ => errors.spanned(
+            match mode.as_deref().and_then(Mode::from_option) {
+                Some(mode) => options.mode = mode,
+                None => errors.spanned(
                     &expr,
                     "unknown mode: expected `supervise`, `race` or `fail_fast` (the default)",
                 ),
