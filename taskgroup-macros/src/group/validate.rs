@@ -188,7 +188,12 @@ fn option(options: &mut Options, opt: OptionItem, errors: &mut Errors) {
     };
     match key.as_str() {
         "timeout" => options.timeout = Some((name, expr)),
-        "limit" => options.limit = Some(expr),
+        "limit" => {
+            if let Some(e) = zero_limit(&expr) {
+                errors.push(e);
+            }
+            options.limit = Some(expr);
+        }
         "name" => options.name = Some(expr),
         "mode" => {
             let mode = match &expr {
@@ -207,6 +212,24 @@ fn option(options: &mut Options, opt: OptionItem, errors: &mut Errors) {
             &name,
             format!("unknown option `{name}`; expected one of {OPTIONS}"),
         ),
+    }
+}
+
+/// A `limit` written as the literal `0`, which no run could satisfy: an
+/// error at the `0`. Any other expression is checked when the group starts
+/// (`__private::limit`, with the same words).
+pub(crate) fn zero_limit(expr: &Expr) -> Option<syn::Error> {
+    match expr {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(int),
+            ..
+        }) if int.base10_parse::<u128>().is_ok_and(|n| n == 0) => Some(syn::Error::new(
+            int.span(),
+            "`limit` must be at least 1: a group with limit 0 could never run a child",
+        )),
+        Expr::Paren(p) => zero_limit(&p.expr),
+        Expr::Group(g) => zero_limit(&g.expr),
+        _ => None,
     }
 }
 
