@@ -28,10 +28,22 @@
 //! [`Boundary`] is that list as a function, so that a rewriter
 //! (`#[concurrent]`'s exits) stops exactly where this visitor stops.
 
-use proc_macro2::{TokenStream, TokenTree};
+use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::visit::{self, Visit};
 use syn::visit_mut::{self, VisitMut};
-use syn::{Expr, Pat};
+use syn::{Expr, Ident, Pat};
+
+/// A name of the generated code, invisible to the user's code (mixed-site
+/// hygiene, as `macro_rules!` locals): both macros name their locals so.
+pub(crate) fn id(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
+/// An internal name placed at the user's tokens, so that a type error
+/// involving it points there, while it stays invisible to user code.
+pub(crate) fn located(ident: &Ident, span: Span) -> Ident {
+    Ident::new(&ident.to_string(), span.resolved_at(Span::mixed_site()))
+}
 
 /// A binding's pattern as code that borrows its value sees it, matched
 /// against `&T`: the same names, without `mut`, `ref` or a type

@@ -13,7 +13,12 @@ use syn::visit::{self, Visit};
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Pat};
 
-use crate::syntax::Boundary;
+use crate::syntax::{Boundary, id, located};
+
+/// A hidden name placed at the user's `?` or `return`.
+fn id_at(name: &str, span: proc_macro2::Span) -> syn::Ident {
+    located(&id(name), span)
+}
 
 /// Rewrites the `?`s and `return`s an initializer owns into early exits of
 /// type `Exit<R, E>` (see `taskgroup::__private::Exit`).
@@ -46,12 +51,13 @@ impl VisitMut for Exits<'_> {
                 // Spanned on the user's `?`, so a missing `From` impl is
                 // reported there.
                 let span = t.question_token.spans[0];
+                let (ok, err) = (id_at("__tg_ok", span), id_at("__tg_err", span));
                 let mut exit: syn::ExprMatch = syn::parse_quote_spanned! {span=>
-                    match __tg_tried {
-                        ::core::result::Result::Ok(__tg_ok) => __tg_ok,
-                        ::core::result::Result::Err(__tg_err) => {
+                    match () {
+                        ::core::result::Result::Ok(#ok) => #ok,
+                        ::core::result::Result::Err(#err) => {
                             return ::core::result::Result::Err(
-                                #krate::__private::Exit::Error(::core::convert::From::from(__tg_err)),
+                                #krate::__private::Exit::Error(::core::convert::From::from(#err)),
                             )
                         }
                     }
@@ -72,10 +78,11 @@ impl VisitMut for Exits<'_> {
                     None => quote!(()),
                 };
                 let span = r.return_token.span;
+                let returned = id_at("__tg_returned", span);
                 *expr = syn::parse_quote_spanned! {span=>
                     return ::core::result::Result::Err(#krate::__private::Exit::Return({
-                        let __tg_returned: #ret = #value;
-                        __tg_returned
+                        let #returned: #ret = #value;
+                        #returned
                     }))
                 };
             }

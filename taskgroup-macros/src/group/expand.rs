@@ -40,11 +40,8 @@ use syn::{Ident, Pat};
 
 use super::model::{Arm, Branch, BranchKind, ForEach, GroupInput, Matcher, Mode};
 use super::prop::{Direct, ErrorType};
+use crate::syntax::{id, located};
 use crate::{deps, syntax};
-
-fn id(name: &str) -> Ident {
-    Ident::new(name, Span::mixed_site())
-}
 
 struct Names {
     group: Ident,
@@ -72,12 +69,6 @@ impl Names {
             errors: id("__tg_errors"),
         }
     }
-}
-
-/// An internal name placed at the user's tokens, so that a type error
-/// involving it points there, while it stays invisible to user code.
-fn located(ident: &Ident, span: Span) -> Ident {
-    Ident::new(&ident.to_string(), span.resolved_at(Span::mixed_site()))
 }
 
 fn slot(i: usize) -> Ident {
