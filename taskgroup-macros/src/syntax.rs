@@ -22,7 +22,7 @@
 //!   expression itself: `loop { break v }` ends that loop, not the caller's;
 //! - the tokens of macro calls, which syn cannot read: a macro call is
 //!   reported as such ([`Own::macro_call`]), with whether its tokens spell
-//!   one of the keywords above ([`Own::macro_control`]); each caller decides
+//!   `.await`, `?` or `return` ([`Own::macro_control`]); each caller decides
 //!   how careful to be with it.
 //!
 //! [`Boundary`] is that list as a function, so that a rewriter
@@ -85,8 +85,10 @@ pub(crate) struct Own {
     /// Some macro call, whatever its tokens: it may expand to any of the
     /// above.
     pub(crate) macro_call: bool,
-    /// A macro call whose tokens spell `.await`, `?`, `return`, `break`,
-    /// `continue` or `yield`.
+    /// A macro call whose tokens spell `.await`, `?` or `return`. A
+    /// `break` or `continue` in unparsed tokens cannot be told from one
+    /// that ends a loop of those tokens, so only [`Own::macro_call`]
+    /// covers it.
     pub(crate) macro_control: bool,
 }
 
@@ -252,9 +254,7 @@ impl<'ast> Visit<'ast> for OwnVisitor {
 
 fn tokens_hold_control(tokens: TokenStream) -> bool {
     tokens.into_iter().any(|tt| match tt {
-        TokenTree::Ident(i) => {
-            i == "await" || i == "return" || i == "break" || i == "continue" || i == "yield"
-        }
+        TokenTree::Ident(i) => i == "await" || i == "return",
         TokenTree::Punct(p) => p.as_char() == '?',
         TokenTree::Group(g) => tokens_hold_control(g.stream()),
         TokenTree::Literal(_) => false,
@@ -325,6 +325,7 @@ mod tests {
         assert!(own("loop { continue 'outer }").breaks);
         assert!(own("f(try { g().await })").awaits);
         assert!(own("f(vec![g()?])").macro_control);
+        assert!(!own("f(vec![loop { break 1 }])").macro_control);
         assert!(!own("f(format!(\"{x}\"))").macro_control);
         assert!(own("f(format!(\"{x}\"))").macro_call);
     }
