@@ -307,6 +307,36 @@ async fn limit_caps_how_many_lets_run_at_once() {
     assert_eq!(t.start.elapsed(), ms(20));
 }
 
+fn one_at_a_time() -> usize {
+    1
+}
+
+// A computed limit, and a let that waits for one still waiting its turn.
+#[concurrent(limit = one_at_a_time())]
+async fn limited_with_a_dependency(t: &Timeline) -> u32 {
+    let a = work(t, "a", 10, 1).await;
+    let b = work(t, "b", 10, 2).await;
+    let c = work(t, "c", 10, a + 2).await;
+    a + b + c
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_computed_limit_admits_lets_in_order_and_never_deadlocks() {
+    let t = Timeline::new();
+    assert_eq!(limited_with_a_dependency(&t).await, 6);
+    assert_eq!(
+        t.events(),
+        [
+            "a start@0",
+            "a end@10",
+            "b start@10",
+            "b end@20",
+            "c start@20",
+            "c end@30"
+        ]
+    );
+}
+
 #[concurrent]
 async fn panicking(t: &Timeline) -> u32 {
     let a = work(t, "a", 1000, 1).await;

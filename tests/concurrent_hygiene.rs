@@ -1,7 +1,8 @@
 //! `#[concurrent]` output uses absolute paths only: it compiles in a module
 //! without the prelude, next to user items that shadow `Result`, `Option`,
 //! `Ok`, `Err`, `Some`, `None`, `Box` and a local `taskgroup` module, and
-//! through a re-export named with `crate = "…"`.
+//! through a re-export named with `crate = "…"`. Its own locals are
+//! invisible to the user's code, which may use the same names.
 
 mod no_prelude {
     #![no_implicit_prelude]
@@ -45,6 +46,21 @@ async fn through_reexport() -> Result<u32, String> {
     let a = async { Ok::<_, String>(1) }.await?;
     let b = async { Ok::<_, String>(2) }.await?;
     Ok(a + b)
+}
+
+// The user's locals named like the expansion's: neither sees the other.
+#[taskgroup::concurrent]
+async fn same_names_as_the_expansion(__tg_group: u32) -> Result<u32, String> {
+    let __tg_values = 10;
+    let __tg_value = async { Ok::<_, String>(__tg_group + 1) }.await?;
+    let __tg_ok = async { Ok::<_, String>(__tg_values + 2) }.await?;
+    let __tg_err = async { Ok::<_, String>(__tg_value + 3) }.await?;
+    Ok(__tg_values + __tg_value + __tg_ok + __tg_err)
+}
+
+#[tokio::test]
+async fn the_expansion_s_names_do_not_meet_the_user_s() {
+    assert_eq!(same_names_as_the_expansion(1).await, Ok(10 + 2 + 12 + 5));
 }
 
 #[tokio::test]

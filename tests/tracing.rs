@@ -1,6 +1,6 @@
 //! With the `tracing` feature, every group gets a span, every child a span
-//! inside it (the binding name for `taskgroup!` branches), and failures and
-//! cancellation are events.
+//! inside it (the binding name for `taskgroup!` branches and `#[concurrent]`
+//! lets), and failures and cancellation are events.
 
 use std::future::Future;
 use std::io::Write;
@@ -92,6 +92,33 @@ fn macro_branches_get_spans_named_after_their_bindings() {
     assert!(
         out.contains(r#"taskgroup{name="page"}:child{name="user"}"#)
             && out.contains("loading user"),
+        "{out}"
+    );
+    assert!(out.contains(r#"child{name="posts"}"#), "{out}");
+}
+
+#[taskgroup::concurrent]
+async fn load_page() -> (u32, u32) {
+    let user = async {
+        tracing::info!("loading user");
+        1
+    }
+    .await;
+    let posts = async {
+        tracing::info!("loading posts");
+        2
+    }
+    .await;
+    (user, posts)
+}
+
+#[test]
+fn concurrent_lets_get_spans_named_after_their_bindings() {
+    let out = logged(async {
+        assert_eq!(load_page().await, (1, 2));
+    });
+    assert!(
+        out.contains(r#"child{name="user"}"#) && out.contains("loading user"),
         "{out}"
     );
     assert!(out.contains(r#"child{name="posts"}"#), "{out}");

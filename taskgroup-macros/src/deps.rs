@@ -264,41 +264,6 @@ impl<'ast> Visit<'ast> for Finder<'_> {
     }
 }
 
-/// Whether evaluating `expr` in the caller's block could act on the caller:
-/// a `return`, `break`, `continue`, `.await`, `yield` or `?` outside any
-/// closure, async block or item of its own, or a macro (which may hide
-/// one). Such an expression stays inside the branch's async block.
-pub(crate) fn acts_on_caller(expr: &Expr) -> bool {
-    let mut finder = CallerActs(false);
-    finder.visit_expr(expr);
-    finder.0
-}
-
-struct CallerActs(bool);
-
-impl<'ast> Visit<'ast> for CallerActs {
-    fn visit_expr(&mut self, e: &'ast Expr) {
-        match e {
-            Expr::Return(_)
-            | Expr::Break(_)
-            | Expr::Continue(_)
-            | Expr::Await(_)
-            | Expr::Yield(_)
-            | Expr::Try(_)
-            | Expr::Macro(_) => self.0 = true,
-            // A `try` block's `?` is its own, but an `.await` or `return`
-            // in it is the caller's: treat it as acting.
-            Expr::TryBlock(_) => self.0 = true,
-            Expr::Closure(_) | Expr::Async(_) => {}
-            _ => visit::visit_expr(self, e),
-        }
-    }
-    fn visit_stmt_macro(&mut self, _: &'ast syn::StmtMacro) {
-        self.0 = true;
-    }
-    fn visit_item(&mut self, _: &'ast syn::Item) {}
-}
-
 /// Whether the future `expr` makes may borrow a temporary of `expr`: a
 /// `&` of anything but a place (`&x`, `&self.a[i]` are fine; `&x.to_string()`
 /// is not), or a method called on anything but a place (the method may
@@ -356,21 +321,6 @@ mod tests {
         expr_uses(&expr, &known()).into_keys().collect()
     }
 
-    fn acts(src: &str) -> bool {
-        acts_on_caller(&syn::parse_str(src).unwrap())
-    }
-
-    #[test]
-    fn control_flow_and_macros_act_on_the_caller() {
-        assert!(acts("f(g().await)"));
-        assert!(acts("f(if c { 1 } else { return })"));
-        assert!(acts("loop { break f() }"));
-        assert!(acts("f(x?)"));
-        assert!(acts("f(format!(\"{x}\"))"));
-        assert!(acts("f({ m!(); 1 })"));
-        assert!(acts("f(try { g()? })"));
-    }
-
     #[test]
     fn borrows_of_temporaries_are_found() {
         let borrows = |src: &str| borrows_temporary(&syn::parse_str(src).unwrap());
@@ -382,15 +332,6 @@ mod tests {
         assert!(!borrows("client.get(&url)"));
         assert!(!borrows("f(id.to_string())"));
         assert!(!borrows("f(|| g(&h()), async { g(&h()).await })"));
-    }
-
-    #[test]
-    fn closures_async_blocks_and_items_do_not() {
-        assert!(!acts("fetch(id, &url)"));
-        assert!(!acts("client.get(u).send()"));
-        assert!(!acts("f(|x| { return x; })"));
-        assert!(!acts("f(async { g().await })"));
-        assert!(!acts("{ fn h() -> u8 { return 1 } f(h()) }"));
     }
 
     #[test]

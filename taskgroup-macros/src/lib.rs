@@ -10,6 +10,7 @@ mod expand_snapshots;
 mod fuzz;
 mod group;
 mod krate;
+mod syntax;
 
 use proc_macro::TokenStream;
 

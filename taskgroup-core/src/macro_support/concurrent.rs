@@ -1,13 +1,7 @@
 //! What `#[concurrent]` needs beyond the `taskgroup!` driver: carrying a
-//! `?` error or a `return` value out of a branch, and the `limit`.
-
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::Mutex;
-use std::task::{Context, Poll};
+//! `?` error or a `return` value out of a branch.
 
 use crate::error::ErrorGroup;
-use crate::util::lock;
 
 /// How a branch of a `#[concurrent]` fn left early: a `return` (the fn's
 /// value) or a `?` (the fn's error).
@@ -75,61 +69,5 @@ pub fn exit_all<R, X, Out>(
     match errors {
         Some(all) => from_err(all),
         None => unreachable!("taskgroup: an error group with no error"),
-    }
-}
-
-/// At most `limit` branches of a `#[concurrent(limit = N)]` segment run at
-/// once. A waiting branch registers no waker: a permit comes back only when
-/// a branch finishes, and the driver polls every waiting branch again after
-/// any branch finished.
-#[derive(Debug)]
-pub struct Permits {
-    free: Mutex<usize>,
-}
-
-impl Permits {
-    /// `limit` permits (at least one).
-    pub fn new(limit: usize) -> Self {
-        Permits {
-            free: Mutex::new(limit.max(1)),
-        }
-    }
-
-    /// Waits for a permit, held until the returned guard is dropped.
-    pub fn acquire(&self) -> Acquire<'_> {
-        Acquire { permits: self }
-    }
-}
-
-/// The future returned by [`Permits::acquire`].
-#[derive(Debug)]
-pub struct Acquire<'a> {
-    permits: &'a Permits,
-}
-
-impl<'a> Future for Acquire<'a> {
-    type Output = Permit<'a>;
-
-    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Permit<'a>> {
-        let mut free = lock(&self.permits.free);
-        if *free == 0 {
-            return Poll::Pending;
-        }
-        *free -= 1;
-        Poll::Ready(Permit {
-            permits: self.permits,
-        })
-    }
-}
-
-/// A running branch's permit.
-#[derive(Debug)]
-pub struct Permit<'a> {
-    permits: &'a Permits,
-}
-
-impl Drop for Permit<'_> {
-    fn drop(&mut self) {
-        *lock(&self.permits.free) += 1;
     }
 }

@@ -12,7 +12,7 @@ mod fanout;
 mod slot;
 mod task;
 
-pub use concurrent::{Acquire, Exit, FnResult, Permit, Permits, exit_all, exit_first};
+pub use concurrent::{Exit, FnResult, exit_all, exit_first};
 pub use driver::{
     Branch, Driver, Group, Pass, Stopped, branch, finish, output, take, take_ok, traced,
 };

@@ -98,6 +98,9 @@ fn parse_one(input: ParseStream<'_>, args: &mut Args) -> syn::Result<()> {
                     "`limit` takes a number, not a string: write `limit = 4`",
                 ));
             }
+            if let Some(e) = crate::group::validate::zero_limit(&value) {
+                return Err(e);
+            }
             set(&mut args.limit, value, &name)
         }
         _ => {

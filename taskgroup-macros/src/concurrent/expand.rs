@@ -2,24 +2,31 @@
 //!
 //! The body's top-level statements are split into *segments*: runs of two
 //! or more consecutive `let PAT = …;` whose initializer awaits. Each
-//! segment becomes one task group (the same static-branch driver as
-//! `taskgroup!`): every let is a branch that waits only for the earlier
-//! lets it names, then runs. Every other statement is a barrier and stays
-//! where it was, so visible ordering is kept. After a segment its bindings
-//! are bound again as owned values, so the rest of the body reads as
-//! written.
+//! segment is lowered to a `taskgroup!` group model ([`GroupInput`]) and
+//! expanded by `taskgroup!`'s own code generation, so both macros share
+//! the driver, the hygiene, the `limit`, the tracing spans and the direct
+//! path: every let is a branch (named after its binding) that waits only
+//! for the earlier lets it names, then runs. What is left here is what
+//! only `#[concurrent]` has: the `?`s and `return`s a let carries out as
+//! an `Exit` (see `rewrite`), the fn's way out with them (`exit_first`,
+//! `exit_all`), the barriers, and the bindings bound again as owned values
+//! after the segment, so the rest of the body reads as written. The
+//! `timeout` is the whole body's, not a segment's.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 use syn::{Expr, FnArg, ItemFn, Local, ReturnType, Stmt, Type};
 
 use super::args::Args;
 use super::rewrite::{self, Exits};
-use crate::deps;
+use crate::group::model::{Branch, BranchKind, GroupInput, Mode, Options};
+use crate::krate::Krate;
+use crate::syntax::id;
+use crate::{deps, group, syntax};
 
 /// Facts about the fn that every segment needs.
 struct Ctx<'a> {
@@ -142,13 +149,14 @@ fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
 /// cancels a running segment) and the fn returns `TimedOut` through `From`.
 fn with_timeout(ctx: &Ctx<'_>, timeout: &Expr, body: TokenStream) -> TokenStream {
     let Ctx { krate, ret, .. } = ctx;
-    quote_spanned! {Span::call_site()=>
-        let __tg_body = async move {
-            let __tg_ret: #ret = { #body };
-            __tg_ret
+    let (body_var, ret_var) = (id("__tg_body"), id("__tg_ret"));
+    quote! {
+        let #body_var = async move {
+            let #ret_var: #ret = { #body };
+            #ret_var
         };
-        match #krate::__private::tokio::time::timeout(#timeout, __tg_body).await {
-            ::core::result::Result::Ok(__tg_ret) => __tg_ret,
+        match #krate::__private::tokio::time::timeout(#timeout, #body_var).await {
+            ::core::result::Result::Ok(#ret_var) => #ret_var,
             ::core::result::Result::Err(_) => ::core::result::Result::Err(
                 ::core::convert::From::from(#krate::__private::TimedOut::new()),
             ),
@@ -184,12 +192,12 @@ fn branch_candidate<'s>(
     {
         return None;
     }
-    let scan = rewrite::scan(&init.expr);
-    if !scan.awaits || scan.opaque_macro {
+    let scan = syntax::own_effects(&init.expr);
+    if !scan.awaits || scan.macro_control {
         return None;
     }
     // `?` on an `Option` cannot be carried out of a branch.
-    if scan.tries && ctx.returns_option {
+    if scan.tries() && ctx.returns_option {
         return None;
     }
     if !deps::expr_uses(&init.expr, mutable).is_empty() {
@@ -201,7 +209,6 @@ fn branch_candidate<'s>(
 fn expand_stmts(ctx: &Ctx<'_>, stmts: Vec<Stmt>, mutable: &mut BTreeSet<String>) -> TokenStream {
     let mut out = TokenStream::new();
     let mut run: Vec<Local> = Vec::new();
-    let mut segment_id = 0usize;
     for stmt in stmts {
         if let Some(local) = branch_candidate(ctx, &stmt, mutable) {
             let local = local.clone();
@@ -209,7 +216,7 @@ fn expand_stmts(ctx: &Ctx<'_>, stmts: Vec<Stmt>, mutable: &mut BTreeSet<String>)
             run.push(local);
             continue;
         }
-        flush(ctx, &mut run, &mut out, &mut segment_id);
+        flush(ctx, &mut run, &mut out);
         if let Stmt::Local(local) = &stmt {
             mutable.extend(rewrite::mut_bindings(&local.pat));
             if binds_mut_ref(local) {
@@ -218,11 +225,11 @@ fn expand_stmts(ctx: &Ctx<'_>, stmts: Vec<Stmt>, mutable: &mut BTreeSet<String>)
         }
         out.extend(quote!(#stmt));
     }
-    flush(ctx, &mut run, &mut out, &mut segment_id);
+    flush(ctx, &mut run, &mut out);
     out
 }
 
-fn flush(ctx: &Ctx<'_>, run: &mut Vec<Local>, out: &mut TokenStream, id: &mut usize) {
+fn flush(ctx: &Ctx<'_>, run: &mut Vec<Local>, out: &mut TokenStream) {
     let lets = std::mem::take(run);
     match lets.len() {
         0 => {}
@@ -230,42 +237,38 @@ fn flush(ctx: &Ctx<'_>, run: &mut Vec<Local>, out: &mut TokenStream, id: &mut us
             let only = &lets[0];
             out.extend(quote!(#only));
         }
-        _ => {
-            out.extend(segment(ctx, lets, *id));
-            *id += 1;
-        }
+        _ => out.extend(segment(ctx, lets)),
     }
 }
 
-/// One segment: a group of branches, then the bindings bound again.
-fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, id: usize) -> TokenStream {
+/// One segment: the lets as the branches of a `taskgroup!` group (the
+/// same model, the same expansion), then the way out of the fn for a `?`
+/// or `return` that left a let, then the bindings bound again as owned
+/// values.
+fn segment(ctx: &Ctx<'_>, lets: Vec<Local>) -> TokenStream {
     let krate = &ctx.krate;
-    let slot = |i: usize| format_ident!("__tg_slot_{}_{}", id, i);
 
     // Which earlier let each let waits for: a name is bound by the latest
     // earlier let that binds it.
     let mut bound_by: BTreeMap<String, usize> = BTreeMap::new();
-    let mut waits_for: Vec<BTreeSet<usize>> = Vec::new();
-    let mut tries = false;
-    let mut returns = false;
+    let mut waits_for: Vec<Vec<usize>> = Vec::new();
+    let mut owns: Vec<syntax::Own> = Vec::new();
     for (i, local) in lets.iter().enumerate() {
         let known: BTreeSet<String> = bound_by.keys().cloned().collect();
-        let init = &local.init.as_ref().map(|i| &*i.expr);
+        let init = local.init.as_ref().map(|i| &*i.expr);
         let uses = init.map(|e| deps::expr_uses(e, &known)).unwrap_or_default();
-        waits_for.push(
-            uses.keys()
-                .filter_map(|n| bound_by.get(n).copied())
-                .collect(),
-        );
-        if let Some(e) = init {
-            let s = rewrite::scan(e);
-            tries |= s.tries;
-            returns |= s.returns;
-        }
+        let deps: BTreeSet<usize> = uses
+            .keys()
+            .filter_map(|n| bound_by.get(n).copied())
+            .collect();
+        waits_for.push(deps.into_iter().collect());
+        owns.push(init.map(syntax::own_effects).unwrap_or_default());
         for ident in deps::pat_bindings(&local.pat) {
             bound_by.insert(ident.to_string(), i);
         }
     }
+    let tries = owns.iter().any(syntax::Own::tries);
+    let returns = owns.iter().any(|o| o.returns);
 
     let ret = &ctx.ret;
     let never = quote!(::core::convert::Infallible);
@@ -277,102 +280,103 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, id: usize) -> TokenStream {
     };
     let exit_ty = quote!(#krate::__private::Exit<#ret_ty, #err_ty>);
 
-    let permits = ctx.limit.map(|limit| {
-        quote! {
-            let __tg_permits = #krate::__private::Permits::new(#limit);
-        }
-    });
-
-    let mut slots = TokenStream::new();
-    let mut branches = TokenStream::new();
-    let mut visits = Vec::new();
-    let mut outputs = Vec::new();
-    for (i, local) in lets.iter().enumerate() {
-        let my_slot = slot(i);
-        // A binding no later let waits for is its branch's output; the
-        // others go to a slot that hands `&T` to the lets waiting for it.
-        let waited_for = waits_for.iter().any(|w| w.contains(&i));
-        if waited_for {
-            slots.extend(quote!(let #my_slot = #krate::__private::Slot::new();));
-        }
-        let mut prelude = TokenStream::new();
-        for &k in &waits_for[i] {
-            let dep_slot = slot(k);
-            let pat = rewrite::borrowed_pat(&lets[k].pat);
-            prelude.extend(quote! {
-                #[allow(unused_variables)]
-                let #pat = #dep_slot.wait(&__tg_group).await?;
-            });
-        }
-        if ctx.limit.is_some() {
-            prelude.extend(quote! {
-                let __tg_permit = __tg_permits.acquire().await;
-            });
-        }
-        let (_, ty) = rewrite::split_type(&local.pat);
-        let ty = ty.map(|t| quote!(: #t));
-        let mut init = local
-            .init
-            .as_ref()
-            .map(|i| (*i.expr).clone())
-            .unwrap_or_else(|| syn::parse_quote!(()));
-        Exits { krate, ret }.visit_expr_mut(&mut init);
-        let b = format_ident!("__tg_branch_{}_{}", id, i);
-        let (store, output) = if waited_for {
-            (quote!(#my_slot.set(__tg_value);), quote!(()))
-        } else {
-            (quote!(), quote!(__tg_value))
-        };
-        branches.extend(quote! {
-            let mut #b = ::core::pin::pin!(#krate::__private::branch(async {
-                #prelude
+    let value = id("__tg_value");
+    let branches = lets
+        .iter()
+        .zip(waits_for)
+        .zip(&owns)
+        .map(|((local, deps), own)| {
+            let mut init = local
+                .init
+                .as_ref()
+                .map(|i| (*i.expr).clone())
+                .unwrap_or_else(|| syn::parse_quote!(()));
+            let span = init.span();
+            let (_, ty) = rewrite::split_type(&local.pat);
+            let ty = ty.map(|t| quote!(: #t));
+            // A let that can leave the fn is a fallible branch whose error
+            // is the way out (`Exit`); the others cannot fail.
+            let fallible = own.tries() || own.returns;
+            let fut: Expr = if fallible {
+                Exits {
+                    krate,
+                    ret,
+                    in_try: 0,
+                }
+                .visit_expr_mut(&mut init);
                 // `?` became a `From::from` spanned on the user's `?`: a
                 // conversion to the same type must not warn there.
-                #[allow(clippy::useless_conversion)]
-                let __tg_result: ::core::result::Result<_, #exit_ty> = async {
-                    let __tg_value #ty = #init;
-                    #store
-                    ::core::result::Result::Ok(#output)
+                syn::parse_quote_spanned! {span=>
+                    async {
+                        #[allow(clippy::useless_conversion)]
+                        let #value #ty = #init;
+                        ::core::result::Result::<_, #exit_ty>::Ok(#value)
+                    }
                 }
-                .await;
-                match __tg_result {
-                    ::core::result::Result::Ok(__tg_value) => ::core::result::Result::Ok(__tg_value),
-                    ::core::result::Result::Err(__tg_exit) => ::core::result::Result::Err(__tg_group.fail(__tg_exit)),
+            } else {
+                // The let's own `let`, so that its type still coerces.
+                syn::parse_quote_spanned! {span=>
+                    async {
+                        let #value #ty = #init;
+                        #value
+                    }
                 }
-            }));
-        });
-        visits.push(quote!(__tg_pass.branch(#i, false, #b.as_mut());));
-        outputs.push(if waited_for {
-            quote!((),)
+            };
+            Branch {
+                spawn: false,
+                pat: local.pat.clone(),
+                names: deps::pat_bindings(&local.pat),
+                deps,
+                fallible,
+                kind: BranchKind::Single { fut },
+            }
+        })
+        .collect();
+    let options = Options {
+        timeout: None,
+        limit: ctx.limit.cloned(),
+        error: None,
+        name: None,
+        mode: Mode::FailFast,
+    };
+    let group = GroupInput::new(Krate(krate.clone()), options, branches, None, Vec::new());
+    let can_fail = group.can_fail();
+    let group = group::expand::expand(&group);
+
+    // The group's value is the tuple of the bindings, in order.
+    let values = id("__tg_values");
+    let run = if can_fail {
+        let errors = id("__tg_errors");
+        let never = id("__tg_never");
+        let from_ret = if returns {
+            quote!(::core::convert::identity)
         } else {
-            quote!(#krate::__private::output(#b.as_mut()),)
-        });
-    }
-
-    let total = lets.len() as u32;
-    // A let waiting for a permit registers no waker either: with a limit,
-    // a pass that saw a let finish is followed by another.
-    let deps = waits_for.iter().any(|w| !w.is_empty()) || ctx.limit.is_some();
-
-    let from_ret = if returns {
-        quote!(::core::convert::identity)
+            quote!(|#never| match #never {})
+        };
+        let from_err = if tries {
+            quote_spanned!(ctx.ret_span=> <#ret as #krate::__private::FnResult>::from_error)
+        } else {
+            quote!(|#never| match #never {})
+        };
+        let exit_fn = if ctx.all_errors && tries {
+            quote!(exit_all)
+        } else {
+            quote!(exit_first)
+        };
+        quote! {
+            let #values = match #group {
+                ::core::result::Result::Ok(#values) => #values,
+                ::core::result::Result::Err(#errors) => {
+                    return #krate::__private::#exit_fn(#errors, #from_ret, #from_err);
+                }
+            };
+        }
     } else {
-        quote!(|__tg_never| match __tg_never {})
-    };
-    let from_err = if tries {
-        quote_spanned!(ctx.ret_span=> <#ret as #krate::__private::FnResult>::from_error)
-    } else {
-        quote!(|__tg_never| match __tg_never {})
-    };
-    let exit_fn = if ctx.all_errors && tries {
-        quote!(exit_all)
-    } else {
-        quote!(exit_first)
+        quote!(let #values = #group;)
     };
 
     let mut restores = TokenStream::new();
     for (i, local) in lets.iter().enumerate() {
-        let my_slot = slot(i);
         let attrs = &local.attrs;
         let pat = &local.pat;
         // A binding shadowed by a later let of the segment was only needed
@@ -383,45 +387,16 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, id: usize) -> TokenStream {
                 .any(|l| deps::pat_bindings(&l.pat).iter().any(|m| m == n))
         });
         let allow = shadowed.then(|| quote!(#[allow(unused_variables, unused_mut)]));
-        let take = if waits_for.iter().any(|w| w.contains(&i)) {
-            quote!(#my_slot.take())
-        } else {
-            let i = syn::Index::from(i);
-            quote!(#krate::__private::take_ok(__tg_values.#i))
-        };
+        let i = syn::Index::from(i);
         restores.extend(quote! {
             #(#attrs)*
             #allow
-            let #pat = #take;
+            let #pat = #values.#i;
         });
     }
 
     quote! {
-        let __tg_group = #krate::__private::Group::<#exit_ty>::new(
-            #krate::__private::Mode::FailFast,
-        );
-        #permits
-        #slots
-        #[allow(unused_variables)]
-        let (__tg_panic, __tg_values) = {
-            #branches
-            let mut __tg_driver = #krate::__private::Driver::new(#total, ::core::option::Option::None, #deps);
-            ::core::future::poll_fn(|__tg_cx| {
-                __tg_driver.poll(
-                    __tg_cx,
-                    &__tg_group,
-                    ::core::option::Option::None,
-                    &mut |__tg_pass| { #(#visits)* },
-                )
-            })
-            .await;
-            (__tg_driver.into_panic(), (#(#outputs)*))
-        };
-        if let ::core::option::Option::Some(__tg_errors) =
-            #krate::__private::finish(__tg_panic, __tg_group)
-        {
-            return #krate::__private::#exit_fn(__tg_errors, #from_ret, #from_err);
-        }
+        #run
         #restores
     }
 }
@@ -483,15 +458,20 @@ mod tests {
         expand(&args, item).unwrap().to_string()
     }
 
+    /// How many groups (segments) an expansion runs, and how many branches.
+    fn groups_and_branches(out: &str) -> (usize, usize) {
+        let groups = out.matches("Driver :: new").count();
+        let branches = out.matches(":: __private :: branch (").count();
+        (groups, branches)
+    }
+
     #[test]
     fn independent_lets_become_one_segment() {
         let out = expand_src(
             quote!(),
             "async fn f() -> Result<u8, E> { let a = x().await?; let b = y().await?; Ok(a + b) }",
         );
-        assert!(out.contains("__tg_branch_0_0"), "{out}");
-        assert!(out.contains("__tg_branch_0_1"), "{out}");
-        assert!(!out.contains("__tg_branch_1_0"), "{out}");
+        assert_eq!(groups_and_branches(&out), (1, 2), "{out}");
     }
 
     #[test]
@@ -506,8 +486,13 @@ mod tests {
             quote!(),
             "async fn f() { let a = x().await; let b = y().await; log(); let c = z().await; let d = w().await; }",
         );
-        assert!(out.contains("__tg_branch_0_1"), "{out}");
-        assert!(out.contains("__tg_branch_1_1"), "{out}");
+        assert_eq!(groups_and_branches(&out), (2, 4), "{out}");
+        let log = out.find("log ()").unwrap();
+        let (first, second) = (
+            out.find("Driver :: new").unwrap(),
+            out.rfind("Driver :: new").unwrap(),
+        );
+        assert!(first < log && log < second, "{out}");
     }
 
     #[test]

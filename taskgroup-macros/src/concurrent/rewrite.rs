@@ -7,60 +7,17 @@
 //! become early exits that carry the error, or the returned value, to the
 //! code after the group, which returns it from the fn.
 
-use proc_macro2::{TokenStream, TokenTree};
+use proc_macro2::TokenStream;
 use quote::quote;
 use syn::visit::{self, Visit};
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Pat};
 
-/// What an initializer contains outside its closures, async blocks and
-/// items (the code that belongs to the fn itself).
-#[derive(Default)]
-pub(crate) struct Scan {
-    pub(crate) awaits: bool,
-    pub(crate) tries: bool,
-    pub(crate) returns: bool,
-    /// A macro call whose tokens hold `.await`, `?` or `return`: they
-    /// cannot be rewritten, so the let stays sequential.
-    pub(crate) opaque_macro: bool,
-}
+use crate::syntax::{Boundary, id, located};
 
-pub(crate) fn scan(expr: &Expr) -> Scan {
-    let mut s = Scan::default();
-    s.visit_expr(expr);
-    s
-}
-
-impl<'ast> Visit<'ast> for Scan {
-    fn visit_expr_await(&mut self, e: &'ast syn::ExprAwait) {
-        self.awaits = true;
-        visit::visit_expr_await(self, e);
-    }
-    fn visit_expr_try(&mut self, e: &'ast syn::ExprTry) {
-        self.tries = true;
-        visit::visit_expr_try(self, e);
-    }
-    fn visit_expr_return(&mut self, e: &'ast syn::ExprReturn) {
-        self.returns = true;
-        visit::visit_expr_return(self, e);
-    }
-    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
-    fn visit_item(&mut self, _: &'ast syn::Item) {}
-    fn visit_macro(&mut self, m: &'ast syn::Macro) {
-        if tokens_hold_control(m.tokens.clone()) {
-            self.opaque_macro = true;
-        }
-    }
-}
-
-fn tokens_hold_control(tokens: TokenStream) -> bool {
-    tokens.into_iter().any(|tt| match tt {
-        TokenTree::Ident(i) => i == "await" || i == "return",
-        TokenTree::Punct(p) => p.as_char() == '?',
-        TokenTree::Group(g) => tokens_hold_control(g.stream()),
-        TokenTree::Literal(_) => false,
-    })
+/// A hidden name placed at the user's `?` or `return`.
+fn id_at(name: &str, span: proc_macro2::Span) -> syn::Ident {
+    located(&id(name), span)
 }
 
 /// Rewrites the `?`s and `return`s an initializer owns into early exits of
@@ -70,24 +27,37 @@ pub(crate) struct Exits<'k> {
     /// The fn's return type: a returned value is coerced to it first, as
     /// `return` in the fn itself would (`Box::new(5)` to `Box<dyn Display>`).
     pub(crate) ret: &'k TokenStream,
+    /// Inside a `try` block, whose `?`s are its own.
+    pub(crate) in_try: usize,
 }
 
 impl VisitMut for Exits<'_> {
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        // Exactly the `?`s and `return`s `syntax::own_effects` finds.
+        match Boundary::of(expr) {
+            Boundary::Closed => return,
+            Boundary::TryBlock => {
+                self.in_try += 1;
+                visit_mut::visit_expr_mut(self, expr);
+                self.in_try -= 1;
+                return;
+            }
+            Boundary::Open => {}
+        }
         match expr {
-            Expr::Closure(_) | Expr::Async(_) | Expr::Macro(_) => {}
-            Expr::Try(t) => {
+            Expr::Try(t) if self.in_try == 0 => {
                 self.visit_expr_mut(&mut t.expr);
                 let krate = self.krate;
                 // Spanned on the user's `?`, so a missing `From` impl is
                 // reported there.
                 let span = t.question_token.spans[0];
+                let (ok, err) = (id_at("__tg_ok", span), id_at("__tg_err", span));
                 let mut exit: syn::ExprMatch = syn::parse_quote_spanned! {span=>
-                    match __tg_tried {
-                        ::core::result::Result::Ok(__tg_ok) => __tg_ok,
-                        ::core::result::Result::Err(__tg_err) => {
+                    match () {
+                        ::core::result::Result::Ok(#ok) => #ok,
+                        ::core::result::Result::Err(#err) => {
                             return ::core::result::Result::Err(
-                                #krate::__private::Exit::Error(::core::convert::From::from(__tg_err)),
+                                #krate::__private::Exit::Error(::core::convert::From::from(#err)),
                             )
                         }
                     }
@@ -108,10 +78,11 @@ impl VisitMut for Exits<'_> {
                     None => quote!(()),
                 };
                 let span = r.return_token.span;
+                let returned = id_at("__tg_returned", span);
                 *expr = syn::parse_quote_spanned! {span=>
                     return ::core::result::Result::Err(#krate::__private::Exit::Return({
-                        let __tg_returned: #ret = #value;
-                        __tg_returned
+                        let #returned: #ret = #value;
+                        #returned
                     }))
                 };
             }
@@ -120,28 +91,6 @@ impl VisitMut for Exits<'_> {
     }
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
-}
-
-/// The pattern a dependent branch binds a borrowed value with: the same
-/// names, without `mut`, `ref` or a type (it binds references).
-pub(crate) fn borrowed_pat(pat: &Pat) -> Pat {
-    struct Strip;
-    impl VisitMut for Strip {
-        fn visit_pat_mut(&mut self, pat: &mut Pat) {
-            if let Pat::Type(t) = pat {
-                *pat = (*t.pat).clone();
-            }
-            visit_mut::visit_pat_mut(self, pat);
-        }
-        fn visit_pat_ident_mut(&mut self, p: &mut syn::PatIdent) {
-            p.mutability = None;
-            p.by_ref = None;
-            visit_mut::visit_pat_ident_mut(self, p);
-        }
-    }
-    let mut pat = pat.clone();
-    Strip.visit_pat_mut(&mut pat);
-    pat
 }
 
 /// The pattern of a let without its type, and the type if it had one.

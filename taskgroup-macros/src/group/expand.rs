@@ -39,11 +39,9 @@ use syn::spanned::Spanned;
 use syn::{Ident, Pat};
 
 use super::model::{Arm, Branch, BranchKind, ForEach, GroupInput, Matcher, Mode};
-use crate::deps;
-
-fn id(name: &str) -> Ident {
-    Ident::new(name, Span::mixed_site())
-}
+use super::prop::{Direct, ErrorType};
+use crate::syntax::{id, located};
+use crate::{deps, syntax};
 
 struct Names {
     group: Ident,
@@ -73,12 +71,6 @@ impl Names {
     }
 }
 
-/// An internal name placed at the user's tokens, so that a type error
-/// involving it points there, while it stays invisible to user code.
-fn located(ident: &Ident, span: Span) -> Ident {
-    Ident::new(&ident.to_string(), span.resolved_at(Span::mixed_site()))
-}
-
 fn slot(i: usize) -> Ident {
     id(&format!("__tg_slot_{i}"))
 }
@@ -95,12 +87,13 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
     } = &n;
     let mode = g.options.mode;
 
-    let error_ty = error_type(g);
-    let mode_tokens = match mode {
-        Mode::FailFast => quote!(#p::Mode::FailFast),
-        Mode::Supervise => quote!(#p::Mode::Supervise),
-        Mode::Race => quote!(#p::Mode::Race),
+    let error_ty = match g.error_type() {
+        ErrorType::Given(ty) => quote!(#ty),
+        ErrorType::Inferred => quote!(_),
+        ErrorType::TimedOut => quote!(#p::TimedOut),
+        ErrorType::Infallible => quote!(::core::convert::Infallible),
     };
+    let mode_tokens = mode.runtime(&g.krate);
     let mut new_group = match &g.options.timeout {
         Some((kw, _)) => {
             let from = quote_spanned!(kw.span()=> ::core::convert::From::from);
@@ -149,7 +142,7 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
     let pins: Vec<Ident> = (0..g.branches.len())
         .map(|i| id(&format!("__tg_branch_{i}")))
         .collect();
-    let direct: Vec<Option<Direct>> = (0..g.branches.len()).map(|i| direct(g, i)).collect();
+    let direct: Vec<Option<Direct>> = (0..g.branches.len()).map(|i| g.direct(i)).collect();
     let branch_decls = g.branches.iter().enumerate().map(|(i, b)| {
         // With the `tracing` feature each branch runs in a span named after
         // its binding; without it `traced` only turns it into its future.
@@ -218,12 +211,12 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
         });
     // The outputs of the branches whose binding is not in a slot.
     let outputs = pins.iter().enumerate().map(|(i, pin)| match direct[i] {
-        _ if mode == Mode::Race || g.waited_for(i) => quote!((),),
+        _ if g.in_slot(i) => quote!((),),
         Some(Direct::Value) => quote!(#p::Branch::take_output(#pin.as_mut()),),
         _ => quote!(#p::output(#pin.as_mut()),),
     });
     let total = g.branches.len() as u32;
-    let deps = g.branches.iter().any(|b| !b.deps.is_empty());
+    let deps = g.has_deps();
 
     let value = value(g);
     let fails = g.can_fail();
@@ -270,68 +263,6 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
     }
 }
 
-/// A branch polled as the user's own future, with no async block around
-/// it: the common `let x = fut?;` with nothing to wait for, no task, no
-/// error conversion, no binding in a slot. Its future is made where the
-/// branches are declared instead of when the branch first runs, so the
-/// expression must not hold anything that would act on the caller there,
-/// nor lend the future a temporary.
-enum Direct {
-    /// Its output is the binding (no `?`).
-    Value,
-    /// `fut?` in fail-fast mode: an `Err` fails the group.
-    Fails,
-}
-
-fn direct(g: &GroupInput, i: usize) -> Option<Direct> {
-    let b = &g.branches[i];
-    let BranchKind::Single { fut } = &b.kind else {
-        return None;
-    };
-    // Left in their async block: tasks; branches that wait for or are
-    // waited for; a `limit` (a branch must not be made before its turn);
-    // `error =` (the conversion) and a type ascription (it types the value
-    // in the block); expressions that would act on the caller or whose
-    // future borrows a temporary of the expression (it must live as long
-    // as the future, which only the block gives it).
-    if b.spawn
-        || !b.deps.is_empty()
-        || g.waited_for(i)
-        || g.options.limit.is_some()
-        || g.options.error.is_some()
-        || matches!(b.pat, Pat::Type(_))
-        || deps::acts_on_caller(fut)
-        || deps::borrows_temporary(fut)
-    {
-        return None;
-    }
-    match g.options.mode {
-        Mode::FailFast if b.fallible => Some(Direct::Fails),
-        Mode::FailFast => Some(Direct::Value),
-        // A supervised `fut?` must yield a `Result`, which the block checks.
-        Mode::Supervise if !b.fallible => Some(Direct::Value),
-        Mode::Supervise | Mode::Race => None,
-    }
-}
-
-/// The group's error type `E`.
-fn error_type(g: &GroupInput) -> TokenStream {
-    let p = g.krate.private();
-    if let Some(ty) = &g.options.error {
-        return quote!(#ty);
-    }
-    let fallible = g.branches.iter().any(|b| b.fallible);
-    let timeout = g.options.timeout.is_some();
-    match g.options.mode {
-        // Branch errors go to the bindings, not the group.
-        Mode::Supervise if timeout => quote!(#p::TimedOut),
-        Mode::Supervise => quote!(::core::convert::Infallible),
-        _ if fallible => quote!(_),
-        _ if timeout => quote!(#p::TimedOut),
-        _ => quote!(::core::convert::Infallible),
-    }
-}
-
 /// The async block of one branch.
 fn branch(g: &GroupInput, i: usize, b: &Branch, n: &Names, p: &TokenStream) -> TokenStream {
     let Names {
@@ -339,7 +270,7 @@ fn branch(g: &GroupInput, i: usize, b: &Branch, n: &Names, p: &TokenStream) -> T
     } = n;
     let deps = b.deps.iter().filter_map(|&j| {
         let dep = g.branches.get(j)?;
-        let view = view_pat(&dep.pat);
+        let view = syntax::borrowed_pat(&dep.pat);
         let s = slot(j);
         Some(quote! {
             #[allow(unused_variables)]
@@ -384,10 +315,10 @@ fn branch(g: &GroupInput, i: usize, b: &Branch, n: &Names, p: &TokenStream) -> T
         // The value is the branch's output.
         _ => quote!(),
     };
-    let output = match g.options.mode {
-        Mode::Race => quote!(()),
-        _ if g.waited_for(i) => quote!(()),
-        _ => quote!(#value),
+    let output = if g.in_slot(i) {
+        quote!(())
+    } else {
+        quote!(#value)
     };
     quote! {
         async {
@@ -541,7 +472,7 @@ fn take(g: &GroupInput, i: usize) -> TokenStream {
         quote!(#s.take())
     } else {
         let values = id("__tg_values");
-        let take = match direct(g, i) {
+        let take = match g.direct(i) {
             // Its output is the binding; the others' are a `Result`.
             Some(Direct::Value) => quote!(take),
             _ => quote!(take_ok),
@@ -599,47 +530,6 @@ fn arms(arms: &[Arm], result: TokenStream, p: &TokenStream) -> TokenStream {
                 #p::arms_result(#first, #rest)
             }
         }
-    }
-}
-
-/// A binding's pattern as a dependent sees it, matched against `&T`:
-/// no `mut`, `ref` or type ascription, which would not fit a reference.
-fn view_pat(pat: &Pat) -> Pat {
-    match pat {
-        Pat::Type(t) => view_pat(&t.pat),
-        Pat::Ident(i) => {
-            let mut i = i.clone();
-            i.by_ref = None;
-            i.mutability = None;
-            if let Some((at, sub)) = i.subpat.take() {
-                i.subpat = Some((at, Box::new(view_pat(&sub))));
-            }
-            Pat::Ident(i)
-        }
-        Pat::Tuple(t) => {
-            let mut t = t.clone();
-            t.elems = t.elems.iter().map(view_pat).collect();
-            Pat::Tuple(t)
-        }
-        Pat::TupleStruct(t) => {
-            let mut t = t.clone();
-            t.elems = t.elems.iter().map(view_pat).collect();
-            Pat::TupleStruct(t)
-        }
-        Pat::Slice(t) => {
-            let mut t = t.clone();
-            t.elems = t.elems.iter().map(view_pat).collect();
-            Pat::Slice(t)
-        }
-        Pat::Paren(t) => view_pat(&t.pat),
-        Pat::Struct(s) => {
-            let mut s = s.clone();
-            for field in s.fields.iter_mut() {
-                *field.pat = view_pat(&field.pat);
-            }
-            Pat::Struct(s)
-        }
-        other => other.clone(),
     }
 }
 

@@ -4,6 +4,7 @@
 pub(crate) mod expand;
 pub(crate) mod model;
 pub(crate) mod parse;
+pub(crate) mod prop;
 pub(crate) mod validate;
 
 use proc_macro2::TokenStream;

@@ -5,9 +5,11 @@
 //! problem at once. [`GroupInput`] is what validation makes of them: what
 //! expansion needs and nothing it must check again.
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
 use syn::{Expr, Ident, Pat, Stmt, Type};
 
+use super::prop::Facts;
 use crate::krate::Krate;
 
 /// One piece of the block as written.
@@ -72,13 +74,38 @@ pub(crate) struct GroupInput {
     pub(crate) branches: Vec<Branch>,
     pub(crate) tail: Option<Expr>,
     pub(crate) arms: Vec<Arm>,
+    /// Read through the methods in `prop.rs`.
+    pub(super) facts: Facts,
 }
 
+/// `mode = …;`: what the group does when a branch fails.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Mode {
     FailFast,
     Supervise,
     Race,
+}
+
+impl Mode {
+    /// The mode an option value names (`mode = supervise;`).
+    pub(crate) fn from_option(name: &str) -> Option<Mode> {
+        match name {
+            "fail_fast" => Some(Mode::FailFast),
+            "supervise" => Some(Mode::Supervise),
+            "race" => Some(Mode::Race),
+            _ => None,
+        }
+    }
+
+    /// The runtime's mode this one maps to: the only place that writes it.
+    pub(crate) fn runtime(self, krate: &Krate) -> TokenStream {
+        let p = krate.private();
+        match self {
+            Mode::FailFast => quote!(#p::Mode::FailFast),
+            Mode::Supervise => quote!(#p::Mode::Supervise),
+            Mode::Race => quote!(#p::Mode::Race),
+        }
+    }
 }
 
 pub(crate) struct Options {
@@ -138,19 +165,22 @@ pub(crate) struct Arm {
 }
 
 impl GroupInput {
-    /// Whether the group's value is a `Result`: something can fail it.
-    /// Whether some branch waits for the binding of branch `i`.
-    pub(crate) fn waited_for(&self, i: usize) -> bool {
-        self.branches.iter().any(|b| b.deps.contains(&i))
-    }
-
-    pub(crate) fn can_fail(&self) -> bool {
-        let timeout = self.options.timeout.is_some();
-        match self.options.mode {
-            Mode::Supervise => timeout,
-            Mode::FailFast | Mode::Race => {
-                timeout || self.options.error.is_some() || self.branches.iter().any(|b| b.fallible)
-            }
+    /// A validated group, with its derived facts worked out once.
+    pub(crate) fn new(
+        krate: Krate,
+        options: Options,
+        branches: Vec<Branch>,
+        tail: Option<Expr>,
+        arms: Vec<Arm>,
+    ) -> Self {
+        let facts = Facts::of(&options, &branches);
+        GroupInput {
+            krate,
+            options,
+            branches,
+            tail,
+            arms,
+            facts,
         }
     }
 }

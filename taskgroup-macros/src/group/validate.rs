@@ -5,7 +5,6 @@ use std::collections::BTreeSet;
 
 use proc_macro2::Span;
 use quote::ToTokens;
-use syn::visit::Visit;
 use syn::{Expr, Ident, Pat, Stmt};
 
 use super::model::{
@@ -13,7 +12,7 @@ use super::model::{
     Mode, OptionItem, OptionValue, Options,
 };
 use super::parse::Input;
-use crate::deps;
+use crate::{deps, syntax};
 
 const OPTIONS: &str = "`timeout`, `limit`, `error`, `name`, `mode`";
 
@@ -159,13 +158,7 @@ pub(crate) fn validate(input: Input) -> syn::Result<GroupInput> {
         }
     }
 
-    let group = GroupInput {
-        krate: input.krate,
-        options,
-        branches,
-        tail,
-        arms,
-    };
+    let group = GroupInput::new(input.krate, options, branches, tail, arms);
     if !group.arms.is_empty() && !group.can_fail() {
         let span = group
             .arms
@@ -195,18 +188,21 @@ fn option(options: &mut Options, opt: OptionItem, errors: &mut Errors) {
     };
     match key.as_str() {
         "timeout" => options.timeout = Some((name, expr)),
-        "limit" => options.limit = Some(expr),
+        "limit" => {
+            if let Some(e) = zero_limit(&expr) {
+                errors.push(e);
+            }
+            options.limit = Some(expr);
+        }
         "name" => options.name = Some(expr),
         "mode" => {
             let mode = match &expr {
                 Expr::Path(p) if p.qself.is_none() => p.path.get_ident().map(|i| i.to_string()),
                 _ => None,
             };
-            match mode.as_deref() {
-                Some("supervise") => options.mode = Mode::Supervise,
-                Some("race") => options.mode = Mode::Race,
-                Some("fail_fast") => options.mode = Mode::FailFast,
-                _ => errors.spanned(
+            match mode.as_deref().and_then(Mode::from_option) {
+                Some(mode) => options.mode = mode,
+                None => errors.spanned(
                     &expr,
                     "unknown mode: expected `supervise`, `race` or `fail_fast` (the default)",
                 ),
@@ -216,6 +212,24 @@ fn option(options: &mut Options, opt: OptionItem, errors: &mut Errors) {
             &name,
             format!("unknown option `{name}`; expected one of {OPTIONS}"),
         ),
+    }
+}
+
+/// A `limit` written as the literal `0`, which no run could satisfy: an
+/// error at the `0`. Any other expression is checked when the group starts
+/// (`__private::limit`, with the same words).
+pub(crate) fn zero_limit(expr: &Expr) -> Option<syn::Error> {
+    match expr {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(int),
+            ..
+        }) if int.base10_parse::<u128>().is_ok_and(|n| n == 0) => Some(syn::Error::new(
+            int.span(),
+            "`limit` must be at least 1: a group with limit 0 could never run a child",
+        )),
+        Expr::Paren(p) => zero_limit(&p.expr),
+        Expr::Group(g) => zero_limit(&g.expr),
+        _ => None,
     }
 }
 
@@ -339,9 +353,7 @@ fn future(expr: Expr, errors: &mut Errors) -> (Expr, bool) {
         );
         return (*a.base.clone(), fallible);
     }
-    let mut finder = InnerTry(None);
-    finder.visit_expr(&fut);
-    if let Some(q) = finder.0 {
+    if let Some(q) = syntax::own_effects(&fut).try_token {
         errors.spanned(
             q,
             "`?` goes only at the end of a branch, after the future: `let x = fetch(…)?;`; \
@@ -352,31 +364,12 @@ fn future(expr: Expr, errors: &mut Errors) -> (Expr, bool) {
 }
 
 fn no_inner_try(stmt: &Stmt, errors: &mut Errors) {
-    let mut finder = InnerTry(None);
-    finder.visit_stmt(stmt);
-    if let Some(q) = finder.0 {
+    if let Some(q) = syntax::own_effects_in(std::slice::from_ref(stmt)).try_token {
         errors.spanned(
             q,
             "`?` goes only at the end of a branch, after the future: `{ fetch(x)? }`",
         );
     }
-}
-
-/// Finds a `?` that would apply to the branch itself (not one inside a
-/// closure, an async block or an item, which have their own).
-struct InnerTry(Option<syn::token::Question>);
-
-impl<'ast> Visit<'ast> for InnerTry {
-    fn visit_expr_try(&mut self, e: &'ast syn::ExprTry) {
-        if self.0.is_none() {
-            self.0 = Some(e.question_token);
-        }
-        syn::visit::visit_expr_try(self, e);
-    }
-    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
-    fn visit_expr_try_block(&mut self, _: &'ast syn::ExprTryBlock) {}
-    fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
 /// Same name twice, use before definition, and each branch's dependencies.

@@ -1,0 +1,149 @@
+//! Facts derived from a validated group, computed once when the
+//! [`GroupInput`] is made, for expansion to read and never work out again.
+
+use syn::{Pat, Type};
+
+use super::model::{Branch, BranchKind, GroupInput, Mode, Options};
+use crate::{deps, syntax};
+
+/// The derived facts of one group (see the methods of [`GroupInput`]).
+pub(crate) struct Facts {
+    branches: Vec<BranchFacts>,
+    can_fail: bool,
+    deps: bool,
+}
+
+struct BranchFacts {
+    waited_for: bool,
+    direct: Option<Direct>,
+}
+
+/// A branch polled as the user's own future, with no async block around
+/// it: the common `let x = fut?;` with nothing to wait for, no task, no
+/// error conversion, no binding in a slot. Its future is made where the
+/// branches are declared instead of when the branch first runs, so the
+/// expression must not hold anything that would act on the caller there,
+/// nor lend the future a temporary.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Direct {
+    /// Its output is the binding (no `?`).
+    Value,
+    /// `fut?` in fail-fast mode: an `Err` fails the group.
+    Fails,
+}
+
+/// The group's error type `E`.
+pub(crate) enum ErrorType<'a> {
+    /// `error = T;`
+    Given(&'a Type),
+    /// The fallible branches' common error type.
+    Inferred,
+    /// Only the deadline can fail the group.
+    TimedOut,
+    /// Nothing can.
+    Infallible,
+}
+
+impl Facts {
+    pub(crate) fn of(options: &Options, branches: &[Branch]) -> Facts {
+        let waited: Vec<bool> = (0..branches.len())
+            .map(|i| branches.iter().any(|b| b.deps.contains(&i)))
+            .collect();
+        let facts = branches
+            .iter()
+            .zip(&waited)
+            .map(|(b, &waited_for)| BranchFacts {
+                waited_for,
+                direct: direct(options, b, waited_for),
+            })
+            .collect();
+        let timeout = options.timeout.is_some();
+        let can_fail = match options.mode {
+            Mode::Supervise => timeout,
+            Mode::FailFast | Mode::Race => {
+                timeout || options.error.is_some() || branches.iter().any(|b| b.fallible)
+            }
+        };
+        Facts {
+            branches: facts,
+            can_fail,
+            deps: branches.iter().any(|b| !b.deps.is_empty()),
+        }
+    }
+}
+
+impl GroupInput {
+    /// Whether some branch waits for the binding of branch `i`.
+    pub(crate) fn waited_for(&self, i: usize) -> bool {
+        self.facts.branches.get(i).is_some_and(|f| f.waited_for)
+    }
+
+    /// Whether branch `i` is polled as the user's own future.
+    pub(crate) fn direct(&self, i: usize) -> Option<Direct> {
+        self.facts.branches.get(i).and_then(|f| f.direct)
+    }
+
+    /// Whether the binding of branch `i` is kept in a slot (a race's winner,
+    /// or a binding another branch waits for) rather than in its branch's
+    /// output.
+    pub(crate) fn in_slot(&self, i: usize) -> bool {
+        self.options.mode == Mode::Race || self.waited_for(i)
+    }
+
+    /// Whether the group's value is a `Result`: something can fail it.
+    pub(crate) fn can_fail(&self) -> bool {
+        self.facts.can_fail
+    }
+
+    /// Whether some branch waits for another's binding.
+    pub(crate) fn has_deps(&self) -> bool {
+        self.facts.deps
+    }
+
+    /// The group's error type.
+    pub(crate) fn error_type(&self) -> ErrorType<'_> {
+        if let Some(ty) = &self.options.error {
+            return ErrorType::Given(ty);
+        }
+        let fallible = self.branches.iter().any(|b| b.fallible);
+        let timeout = self.options.timeout.is_some();
+        match self.options.mode {
+            // Branch errors go to the bindings, not the group.
+            Mode::Supervise if timeout => ErrorType::TimedOut,
+            Mode::Supervise => ErrorType::Infallible,
+            _ if fallible => ErrorType::Inferred,
+            _ if timeout => ErrorType::TimedOut,
+            _ => ErrorType::Infallible,
+        }
+    }
+}
+
+fn direct(options: &Options, b: &Branch, waited_for: bool) -> Option<Direct> {
+    let BranchKind::Single { fut } = &b.kind else {
+        return None;
+    };
+    // Left in their async block: tasks; branches that wait for or are
+    // waited for; a `limit` (a branch must not be made before its turn);
+    // `error =` (the conversion) and a type ascription (it types the value
+    // in the block); expressions that would act on the caller or whose
+    // future borrows a temporary of the expression (it must live as long
+    // as the future, which only the block gives it).
+    if b.spawn
+        || !b.deps.is_empty()
+        || waited_for
+        || options.limit.is_some()
+        || options.error.is_some()
+        || matches!(b.pat, Pat::Type(_))
+        || syntax::own_effects(fut).acts()
+        || deps::borrows_temporary(fut)
+    {
+        return None;
+    }
+    match options.mode {
+        Mode::FailFast if b.fallible => Some(Direct::Fails),
+        Mode::FailFast => Some(Direct::Value),
+        // A supervised `fut?` must yield a `Result`, which the block checks.
+        Mode::Supervise if !b.fallible => Some(Direct::Value),
+        Mode::Supervise | Mode::Race => None,
+    }
+}
