@@ -21,261 +21,335 @@ impl Client {
     async fn sum(&self) -> Result<u32, AppError> {
         let __tg_body = async move {
             let __tg_ret: Result<u32, AppError> = {
-                let __tg_group = ::taskgroup::__private::Group::<
-                    ::taskgroup::__private::Exit<
-                        ::core::convert::Infallible,
-                        <Result<
-                            u32,
-                            AppError,
-                        > as ::taskgroup::__private::FnResult>::Error,
-                    >,
-                >::new(::taskgroup::__private::Mode::FailFast);
-                let __tg_permits = ::taskgroup::__private::Permits::new(2);
-                #[allow(unused_variables)]
-                let (__tg_panic, __tg_values) = {
-                    let mut __tg_branch_0_0 = ::core::pin::pin!(
-                        ::taskgroup::__private::branch(async {
-                            let __tg_permit = __tg_permits.acquire().await;
-                            #[allow(clippy::useless_conversion)]
-                            let __tg_result: ::core::result::Result<
-                                _,
-                                ::taskgroup::__private::Exit<
-                                    ::core::convert::Infallible,
-                                    <Result<
-                                        u32,
-                                        AppError,
-                                    > as ::taskgroup::__private::FnResult>::Error,
-                                >,
-                            > = async {
-                                let __tg_value = match self.get(1).await {
-                                    ::core::result::Result::Ok(__tg_ok) => __tg_ok,
-                                    ::core::result::Result::Err(__tg_err) => {
-                                        return ::core::result::Result::Err(
-                                            ::taskgroup::__private::Exit::Error(
-                                                ::core::convert::From::from(__tg_err),
-                                            ),
-                                        );
-                                    }
-                                };
-                                ::core::result::Result::Ok(__tg_value)
-                            }
-                                .await;
-                            match __tg_result {
-                                ::core::result::Result::Ok(__tg_value) => {
-                                    ::core::result::Result::Ok(__tg_value)
-                                }
-                                ::core::result::Result::Err(__tg_exit) => {
-                                    ::core::result::Result::Err(__tg_group.fail(__tg_exit))
-                                }
-                            }
-                        }),
+                let __tg_values = match {
+                    let __tg_group = ::taskgroup::__private::Group::<
+                        _,
+                    >::new(::taskgroup::__private::Mode::FailFast);
+                    let __tg_limit: ::core::option::Option<usize> = ::core::option::Option::Some(
+                        ::taskgroup::__private::limit(2),
                     );
-                    let mut __tg_branch_0_1 = ::core::pin::pin!(
-                        ::taskgroup::__private::branch(async {
-                            let __tg_permit = __tg_permits.acquire().await;
-                            #[allow(clippy::useless_conversion)]
-                            let __tg_result: ::core::result::Result<
-                                _,
-                                ::taskgroup::__private::Exit<
-                                    ::core::convert::Infallible,
-                                    <Result<
-                                        u32,
-                                        AppError,
-                                    > as ::taskgroup::__private::FnResult>::Error,
-                                >,
-                            > = async {
-                                let __tg_value = match self.get(2).await {
-                                    ::core::result::Result::Ok(__tg_ok) => __tg_ok,
-                                    ::core::result::Result::Err(__tg_err) => {
-                                        return ::core::result::Result::Err(
-                                            ::taskgroup::__private::Exit::Error(
-                                                ::core::convert::From::from(__tg_err),
-                                            ),
-                                        );
-                                    }
-                                };
-                                ::core::result::Result::Ok(__tg_value)
-                            }
-                                .await;
-                            match __tg_result {
-                                ::core::result::Result::Ok(__tg_value) => {
-                                    ::core::result::Result::Ok(__tg_value)
-                                }
-                                ::core::result::Result::Err(__tg_exit) => {
-                                    ::core::result::Result::Err(__tg_group.fail(__tg_exit))
-                                }
-                            }
-                        }),
-                    );
-                    let mut __tg_driver = ::taskgroup::__private::Driver::new(
-                        2u32,
-                        ::core::option::Option::None,
-                        true,
-                    );
-                    ::core::future::poll_fn(|__tg_cx| {
-                            __tg_driver
-                                .poll(
-                                    __tg_cx,
+                    #[allow(unused_variables)]
+                    let (__tg_panic, __tg_values) = {
+                        let mut __tg_branch_0 = ::core::pin::pin!(
+                            ::taskgroup::__private::branch(
+                                ::taskgroup::__private::traced(
                                     &__tg_group,
-                                    ::core::option::Option::None,
-                                    &mut |__tg_pass| {
-                                        __tg_pass.branch(0usize, false, __tg_branch_0_0.as_mut());
-                                        __tg_pass.branch(1usize, false, __tg_branch_0_1.as_mut());
+                                    "a",
+                                    async {
+                                        #[allow(clippy::useless_conversion)]
+                                        let __tg_value = match ::core::future::IntoFuture::into_future(async {
+                                                #[allow(clippy::useless_conversion)]
+                                                let __tg_value = match self.get(1).await {
+                                                    ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                                                    ::core::result::Result::Err(__tg_err) => {
+                                                        return ::core::result::Result::Err(
+                                                            ::taskgroup::__private::Exit::Error(
+                                                                ::core::convert::From::from(__tg_err),
+                                                            ),
+                                                        );
+                                                    }
+                                                };
+                                                ::core::result::Result::<
+                                                    _,
+                                                    ::taskgroup::__private::Exit<
+                                                        ::core::convert::Infallible,
+                                                        <Result<
+                                                            u32,
+                                                            AppError,
+                                                        > as ::taskgroup::__private::FnResult>::Error,
+                                                    >,
+                                                >::Ok(__tg_value)
+                                            })
+                                            .await
+                                        {
+                                            ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                                            ::core::result::Result::Err(__tg_err) => {
+                                                return ::core::result::Result::Err(
+                                                    __tg_group.fail(__tg_err),
+                                                );
+                                            }
+                                        };
+                                        ::core::result::Result::<
+                                            _,
+                                            ::taskgroup::__private::Stopped,
+                                        >::Ok(__tg_value)
                                     },
-                                )
-                        })
-                        .await;
-                    (
-                        __tg_driver.into_panic(),
+                                ),
+                            ),
+                        );
+                        let mut __tg_branch_1 = ::core::pin::pin!(
+                            ::taskgroup::__private::branch(
+                                ::taskgroup::__private::traced(
+                                    &__tg_group,
+                                    "b",
+                                    async {
+                                        #[allow(clippy::useless_conversion)]
+                                        let __tg_value = match ::core::future::IntoFuture::into_future(async {
+                                                #[allow(clippy::useless_conversion)]
+                                                let __tg_value = match self.get(2).await {
+                                                    ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                                                    ::core::result::Result::Err(__tg_err) => {
+                                                        return ::core::result::Result::Err(
+                                                            ::taskgroup::__private::Exit::Error(
+                                                                ::core::convert::From::from(__tg_err),
+                                                            ),
+                                                        );
+                                                    }
+                                                };
+                                                ::core::result::Result::<
+                                                    _,
+                                                    ::taskgroup::__private::Exit<
+                                                        ::core::convert::Infallible,
+                                                        <Result<
+                                                            u32,
+                                                            AppError,
+                                                        > as ::taskgroup::__private::FnResult>::Error,
+                                                    >,
+                                                >::Ok(__tg_value)
+                                            })
+                                            .await
+                                        {
+                                            ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                                            ::core::result::Result::Err(__tg_err) => {
+                                                return ::core::result::Result::Err(
+                                                    __tg_group.fail(__tg_err),
+                                                );
+                                            }
+                                        };
+                                        ::core::result::Result::<
+                                            _,
+                                            ::taskgroup::__private::Stopped,
+                                        >::Ok(__tg_value)
+                                    },
+                                ),
+                            ),
+                        );
+                        let mut __tg_driver = ::taskgroup::__private::Driver::new(
+                            2u32,
+                            __tg_limit,
+                            false,
+                        );
+                        let mut __tg_visit = {
+                            let mut __tg_branch_0 = __tg_branch_0.as_mut();
+                            let mut __tg_branch_1 = __tg_branch_1.as_mut();
+                            move |__tg_pass: &mut ::taskgroup::__private::Pass<'_, '_>| {
+                                __tg_pass.branch(0usize, false, __tg_branch_0.as_mut());
+                                __tg_pass.branch(1usize, false, __tg_branch_1.as_mut());
+                            }
+                        };
+                        ::core::future::poll_fn(|__tg_cx| {
+                                __tg_driver
+                                    .poll(
+                                        __tg_cx,
+                                        &__tg_group,
+                                        ::core::option::Option::None,
+                                        &mut __tg_visit,
+                                    )
+                            })
+                            .await;
                         (
-                            ::taskgroup::__private::output(__tg_branch_0_0.as_mut()),
-                            ::taskgroup::__private::output(__tg_branch_0_1.as_mut()),
-                        ),
-                    )
-                };
-                if let ::core::option::Option::Some(__tg_errors) = ::taskgroup::__private::finish(
-                    __tg_panic,
-                    __tg_group,
-                ) {
-                    return ::taskgroup::__private::exit_first(
-                        __tg_errors,
-                        |__tg_never| match __tg_never {},
-                        <Result<
-                            u32,
-                            AppError,
-                        > as ::taskgroup::__private::FnResult>::from_error,
+                            __tg_driver.into_panic(),
+                            (
+                                ::taskgroup::__private::output(__tg_branch_0.as_mut()),
+                                ::taskgroup::__private::output(__tg_branch_1.as_mut()),
+                            ),
+                        )
+                    };
+                    let __tg_errors = ::taskgroup::__private::finish(
+                        __tg_panic,
+                        __tg_group,
                     );
-                }
-                let a = ::taskgroup::__private::take_ok(__tg_values.0);
-                let b = ::taskgroup::__private::take_ok(__tg_values.1);
+                    match __tg_errors {
+                        ::core::option::Option::None => {
+                            ::core::result::Result::Ok((
+                                ::taskgroup::__private::take_ok(__tg_values.0),
+                                ::taskgroup::__private::take_ok(__tg_values.1),
+                            ))
+                        }
+                        ::core::option::Option::Some(__tg_errors) => {
+                            ::core::result::Result::Err(__tg_errors)
+                        }
+                    }
+                } {
+                    ::core::result::Result::Ok(__tg_values) => __tg_values,
+                    ::core::result::Result::Err(__tg_errors) => {
+                        return ::taskgroup::__private::exit_first(
+                            __tg_errors,
+                            |__tg_never| match __tg_never {},
+                            <Result<
+                                u32,
+                                AppError,
+                            > as ::taskgroup::__private::FnResult>::from_error,
+                        );
+                    }
+                };
+                let a = __tg_values.0;
+                let b = __tg_values.1;
                 println!("first two: {a} {b}");
-                let __tg_group = ::taskgroup::__private::Group::<
-                    ::taskgroup::__private::Exit<
-                        ::core::convert::Infallible,
-                        <Result<
-                            u32,
-                            AppError,
-                        > as ::taskgroup::__private::FnResult>::Error,
-                    >,
-                >::new(::taskgroup::__private::Mode::FailFast);
-                let __tg_permits = ::taskgroup::__private::Permits::new(2);
-                #[allow(unused_variables)]
-                let (__tg_panic, __tg_values) = {
-                    let mut __tg_branch_1_0 = ::core::pin::pin!(
-                        ::taskgroup::__private::branch(async {
-                            let __tg_permit = __tg_permits.acquire().await;
-                            #[allow(clippy::useless_conversion)]
-                            let __tg_result: ::core::result::Result<
-                                _,
-                                ::taskgroup::__private::Exit<
-                                    ::core::convert::Infallible,
-                                    <Result<
-                                        u32,
-                                        AppError,
-                                    > as ::taskgroup::__private::FnResult>::Error,
-                                >,
-                            > = async {
-                                let __tg_value = match self.get(3).await {
-                                    ::core::result::Result::Ok(__tg_ok) => __tg_ok,
-                                    ::core::result::Result::Err(__tg_err) => {
-                                        return ::core::result::Result::Err(
-                                            ::taskgroup::__private::Exit::Error(
-                                                ::core::convert::From::from(__tg_err),
-                                            ),
-                                        );
-                                    }
-                                };
-                                ::core::result::Result::Ok(__tg_value)
-                            }
-                                .await;
-                            match __tg_result {
-                                ::core::result::Result::Ok(__tg_value) => {
-                                    ::core::result::Result::Ok(__tg_value)
-                                }
-                                ::core::result::Result::Err(__tg_exit) => {
-                                    ::core::result::Result::Err(__tg_group.fail(__tg_exit))
-                                }
-                            }
-                        }),
+                let __tg_values = match {
+                    let __tg_group = ::taskgroup::__private::Group::<
+                        _,
+                    >::new(::taskgroup::__private::Mode::FailFast);
+                    let __tg_limit: ::core::option::Option<usize> = ::core::option::Option::Some(
+                        ::taskgroup::__private::limit(2),
                     );
-                    let mut __tg_branch_1_1 = ::core::pin::pin!(
-                        ::taskgroup::__private::branch(async {
-                            let __tg_permit = __tg_permits.acquire().await;
-                            #[allow(clippy::useless_conversion)]
-                            let __tg_result: ::core::result::Result<
-                                _,
-                                ::taskgroup::__private::Exit<
-                                    ::core::convert::Infallible,
-                                    <Result<
-                                        u32,
-                                        AppError,
-                                    > as ::taskgroup::__private::FnResult>::Error,
-                                >,
-                            > = async {
-                                let __tg_value = match self.get(a + b).await {
-                                    ::core::result::Result::Ok(__tg_ok) => __tg_ok,
-                                    ::core::result::Result::Err(__tg_err) => {
-                                        return ::core::result::Result::Err(
-                                            ::taskgroup::__private::Exit::Error(
-                                                ::core::convert::From::from(__tg_err),
-                                            ),
-                                        );
-                                    }
-                                };
-                                ::core::result::Result::Ok(__tg_value)
-                            }
-                                .await;
-                            match __tg_result {
-                                ::core::result::Result::Ok(__tg_value) => {
-                                    ::core::result::Result::Ok(__tg_value)
-                                }
-                                ::core::result::Result::Err(__tg_exit) => {
-                                    ::core::result::Result::Err(__tg_group.fail(__tg_exit))
-                                }
-                            }
-                        }),
-                    );
-                    let mut __tg_driver = ::taskgroup::__private::Driver::new(
-                        2u32,
-                        ::core::option::Option::None,
-                        true,
-                    );
-                    ::core::future::poll_fn(|__tg_cx| {
-                            __tg_driver
-                                .poll(
-                                    __tg_cx,
+                    #[allow(unused_variables)]
+                    let (__tg_panic, __tg_values) = {
+                        let mut __tg_branch_0 = ::core::pin::pin!(
+                            ::taskgroup::__private::branch(
+                                ::taskgroup::__private::traced(
                                     &__tg_group,
-                                    ::core::option::Option::None,
-                                    &mut |__tg_pass| {
-                                        __tg_pass.branch(0usize, false, __tg_branch_1_0.as_mut());
-                                        __tg_pass.branch(1usize, false, __tg_branch_1_1.as_mut());
+                                    "c",
+                                    async {
+                                        #[allow(clippy::useless_conversion)]
+                                        let __tg_value = match ::core::future::IntoFuture::into_future(async {
+                                                #[allow(clippy::useless_conversion)]
+                                                let __tg_value = match self.get(3).await {
+                                                    ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                                                    ::core::result::Result::Err(__tg_err) => {
+                                                        return ::core::result::Result::Err(
+                                                            ::taskgroup::__private::Exit::Error(
+                                                                ::core::convert::From::from(__tg_err),
+                                                            ),
+                                                        );
+                                                    }
+                                                };
+                                                ::core::result::Result::<
+                                                    _,
+                                                    ::taskgroup::__private::Exit<
+                                                        ::core::convert::Infallible,
+                                                        <Result<
+                                                            u32,
+                                                            AppError,
+                                                        > as ::taskgroup::__private::FnResult>::Error,
+                                                    >,
+                                                >::Ok(__tg_value)
+                                            })
+                                            .await
+                                        {
+                                            ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                                            ::core::result::Result::Err(__tg_err) => {
+                                                return ::core::result::Result::Err(
+                                                    __tg_group.fail(__tg_err),
+                                                );
+                                            }
+                                        };
+                                        ::core::result::Result::<
+                                            _,
+                                            ::taskgroup::__private::Stopped,
+                                        >::Ok(__tg_value)
                                     },
-                                )
-                        })
-                        .await;
-                    (
-                        __tg_driver.into_panic(),
+                                ),
+                            ),
+                        );
+                        let mut __tg_branch_1 = ::core::pin::pin!(
+                            ::taskgroup::__private::branch(
+                                ::taskgroup::__private::traced(
+                                    &__tg_group,
+                                    "d",
+                                    async {
+                                        #[allow(clippy::useless_conversion)]
+                                        let __tg_value = match ::core::future::IntoFuture::into_future(async {
+                                                #[allow(clippy::useless_conversion)]
+                                                let __tg_value = match self.get(a + b).await {
+                                                    ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                                                    ::core::result::Result::Err(__tg_err) => {
+                                                        return ::core::result::Result::Err(
+                                                            ::taskgroup::__private::Exit::Error(
+                                                                ::core::convert::From::from(__tg_err),
+                                                            ),
+                                                        );
+                                                    }
+                                                };
+                                                ::core::result::Result::<
+                                                    _,
+                                                    ::taskgroup::__private::Exit<
+                                                        ::core::convert::Infallible,
+                                                        <Result<
+                                                            u32,
+                                                            AppError,
+                                                        > as ::taskgroup::__private::FnResult>::Error,
+                                                    >,
+                                                >::Ok(__tg_value)
+                                            })
+                                            .await
+                                        {
+                                            ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                                            ::core::result::Result::Err(__tg_err) => {
+                                                return ::core::result::Result::Err(
+                                                    __tg_group.fail(__tg_err),
+                                                );
+                                            }
+                                        };
+                                        ::core::result::Result::<
+                                            _,
+                                            ::taskgroup::__private::Stopped,
+                                        >::Ok(__tg_value)
+                                    },
+                                ),
+                            ),
+                        );
+                        let mut __tg_driver = ::taskgroup::__private::Driver::new(
+                            2u32,
+                            __tg_limit,
+                            false,
+                        );
+                        let mut __tg_visit = {
+                            let mut __tg_branch_0 = __tg_branch_0.as_mut();
+                            let mut __tg_branch_1 = __tg_branch_1.as_mut();
+                            move |__tg_pass: &mut ::taskgroup::__private::Pass<'_, '_>| {
+                                __tg_pass.branch(0usize, false, __tg_branch_0.as_mut());
+                                __tg_pass.branch(1usize, false, __tg_branch_1.as_mut());
+                            }
+                        };
+                        ::core::future::poll_fn(|__tg_cx| {
+                                __tg_driver
+                                    .poll(
+                                        __tg_cx,
+                                        &__tg_group,
+                                        ::core::option::Option::None,
+                                        &mut __tg_visit,
+                                    )
+                            })
+                            .await;
                         (
-                            ::taskgroup::__private::output(__tg_branch_1_0.as_mut()),
-                            ::taskgroup::__private::output(__tg_branch_1_1.as_mut()),
-                        ),
-                    )
-                };
-                if let ::core::option::Option::Some(__tg_errors) = ::taskgroup::__private::finish(
-                    __tg_panic,
-                    __tg_group,
-                ) {
-                    return ::taskgroup::__private::exit_first(
-                        __tg_errors,
-                        |__tg_never| match __tg_never {},
-                        <Result<
-                            u32,
-                            AppError,
-                        > as ::taskgroup::__private::FnResult>::from_error,
+                            __tg_driver.into_panic(),
+                            (
+                                ::taskgroup::__private::output(__tg_branch_0.as_mut()),
+                                ::taskgroup::__private::output(__tg_branch_1.as_mut()),
+                            ),
+                        )
+                    };
+                    let __tg_errors = ::taskgroup::__private::finish(
+                        __tg_panic,
+                        __tg_group,
                     );
-                }
-                let c = ::taskgroup::__private::take_ok(__tg_values.0);
-                let d = ::taskgroup::__private::take_ok(__tg_values.1);
+                    match __tg_errors {
+                        ::core::option::Option::None => {
+                            ::core::result::Result::Ok((
+                                ::taskgroup::__private::take_ok(__tg_values.0),
+                                ::taskgroup::__private::take_ok(__tg_values.1),
+                            ))
+                        }
+                        ::core::option::Option::Some(__tg_errors) => {
+                            ::core::result::Result::Err(__tg_errors)
+                        }
+                    }
+                } {
+                    ::core::result::Result::Ok(__tg_values) => __tg_values,
+                    ::core::result::Result::Err(__tg_errors) => {
+                        return ::taskgroup::__private::exit_first(
+                            __tg_errors,
+                            |__tg_never| match __tg_never {},
+                            <Result<
+                                u32,
+                                AppError,
+                            > as ::taskgroup::__private::FnResult>::from_error,
+                        );
+                    }
+                };
+                let c = __tg_values.0;
+                let d = __tg_values.1;
                 Ok(u32::from(a) + u32::from(b) + u32::from(c) + u32::from(d))
             };
             __tg_ret
