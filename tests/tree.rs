@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
-use taskgroup::{ChildState, TaskGroup, record_tree, tree_snapshot};
+use taskgroup::{
+    ChildState, GroupSnapshot, Snapshot, TaskGroup, concurrent, record_tree, taskgroup,
+    tree_snapshot,
+};
 use tokio::time::sleep;
 
 fn ms(n: u64) -> Duration {
@@ -84,5 +87,129 @@ async fn snapshot_shows_groups_children_states_and_nesting() {
             .all(|g| g.name.as_deref() != Some("outer")),
         "{after}"
     );
-    record_tree(false);
+    // Recording stays on: the tests of this file run at once, and each
+    // finds its own groups by name.
+}
+
+async fn snapshot_after(n: u64) -> Snapshot {
+    sleep(ms(n)).await;
+    tree_snapshot()
+}
+
+fn root<'s>(tree: &'s Snapshot, name: &str) -> &'s GroupSnapshot {
+    tree.groups
+        .iter()
+        .find(|g| g.name.as_deref() == Some(name))
+        .unwrap_or_else(|| panic!("no root group {name:?} in\n{tree}"))
+}
+
+fn child_names(group: &GroupSnapshot) -> Vec<String> {
+    group
+        .children
+        .iter()
+        .map(|c| c.name.clone().unwrap_or_default())
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_taskgroup_macro_shows_one_child_per_running_branch() {
+    record_tree(true);
+    let (tree, (), ()) = taskgroup! {
+        name = "page";
+        let snap = snapshot_after(10);
+        let quick = sleep(ms(1));
+        let slow = sleep(ms(100));
+    };
+    let page = root(&tree, "page");
+    // `quick` finished before the snapshot: it has left the tree.
+    assert_eq!(child_names(page), ["snap", "slow"], "{tree}");
+    assert!(page.children.iter().all(|c| c.state == ChildState::Running));
+    assert!(page.children.iter().all(|c| !c.task));
+    let after = tree_snapshot();
+    assert!(
+        after
+            .groups
+            .iter()
+            .all(|g| g.name.as_deref() != Some("page")),
+        "a finished group leaves the tree:\n{after}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_taskgroup_macro_nests_under_the_task_group_child_that_runs_it() {
+    record_tree(true);
+    let outer = TaskGroup::<()>::builder().name("outer tg").build();
+    let tree = outer
+        .run(async {
+            outer.child("worker").spawn(async {
+                taskgroup! {
+                    name = "inner macro";
+                    let leaf = sleep(ms(100));
+                };
+                Ok(())
+            });
+            Ok(snapshot_after(10).await)
+        })
+        .await
+        .unwrap();
+    let worker = &root(&tree, "outer tg").children[0];
+    assert_eq!(worker.name.as_deref(), Some("worker"));
+    assert_eq!(worker.groups.len(), 1, "{tree}");
+    assert_eq!(worker.groups[0].name.as_deref(), Some("inner macro"));
+    assert_eq!(child_names(&worker.groups[0]), ["leaf"]);
+}
+
+async fn inner_task_group() {
+    let tg = TaskGroup::<()>::builder().name("inner tg").build();
+    tg.run(async {
+        tg.child("leaf").spawn(async {
+            sleep(ms(100)).await;
+            Ok(())
+        });
+        Ok(())
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_group_started_in_a_branch_nests_under_that_branch() {
+    record_tree(true);
+    let ((), tree) = taskgroup! {
+        name = "outer macro";
+        let runner = inner_task_group();
+        let snap = snapshot_after(10);
+    };
+    let outer = root(&tree, "outer macro");
+    assert_eq!(child_names(outer), ["runner", "snap"], "{tree}");
+    let runner = &outer.children[0];
+    assert_eq!(runner.groups.len(), 1, "{tree}");
+    assert_eq!(runner.groups[0].name.as_deref(), Some("inner tg"));
+    assert_eq!(child_names(&runner.groups[0]), ["leaf"]);
+    assert!(
+        tree.to_string().contains("    group \"inner tg\""),
+        "nested groups are indented:\n{tree}"
+    );
+}
+
+#[concurrent]
+async fn two_lets() -> Snapshot {
+    let snapshot = snapshot_after(10).await;
+    let slow = sleep(ms(100)).await;
+    let () = slow;
+    snapshot
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_concurrent_fn_shows_its_lets_as_children() {
+    record_tree(true);
+    let tree = two_lets().await;
+    let found = tree
+        .groups
+        .iter()
+        .any(|g| child_names(g) == ["snapshot", "slow"]);
+    assert!(
+        found,
+        "no group with the lets `snapshot` and `slow`:\n{tree}"
+    );
 }

@@ -12,7 +12,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -175,7 +175,9 @@ impl GroupSnapshot {
 
 /// A running group, while recording.
 pub(crate) struct GroupNode {
-    name: Option<Box<str>>,
+    /// Set once: when the group starts, or by a `taskgroup!`'s
+    /// `name = …;`, which comes right after.
+    name: OnceLock<Box<str>>,
     started: Instant,
     children: Mutex<Vec<Option<Arc<ChildNode>>>>,
 }
@@ -185,10 +187,13 @@ impl GroupNode {
     /// polled on this thread if there is one.
     pub(crate) fn start(name: Option<&str>) -> Arc<GroupNode> {
         let node = Arc::new(GroupNode {
-            name: name.map(Into::into),
+            name: OnceLock::new(),
             started: Instant::now(),
             children: Mutex::new(Vec::new()),
         });
+        if let Some(name) = name {
+            node.name(name);
+        }
         let parent = CURRENT.with(|c| c.borrow().clone());
         // Prune finished groups on the way, so a long recording without
         // snapshots does not grow.
@@ -201,9 +206,23 @@ impl GroupNode {
         node
     }
 
+    /// Names the group, if it has no name yet.
+    pub(crate) fn name(&self, name: &str) {
+        let _ = self.name.set(name.into());
+    }
+
     /// Registers a child and returns the wrapper that keeps its node
     /// up to date.
     pub(crate) fn track<F>(self: &Arc<Self>, name: Option<&str>, task: bool, fut: F) -> Tracked<F> {
+        Tracked {
+            fut,
+            node: self.add_child(name, task),
+            group: Arc::downgrade(self),
+        }
+    }
+
+    /// Registers a child, waiting until it is first polled.
+    pub(crate) fn add_child(&self, name: Option<&str>, task: bool) -> Arc<ChildNode> {
         let mut children = lock(&self.children);
         let slot = children.len();
         let node = Arc::new(ChildNode {
@@ -215,10 +234,18 @@ impl GroupNode {
             slot,
         });
         children.push(Some(Arc::clone(&node)));
-        Tracked {
-            fut,
-            node,
-            group: Arc::downgrade(self),
+        node
+    }
+
+    /// Removes a child that finished or was dropped.
+    pub(crate) fn remove_child(&self, node: &ChildNode) {
+        let mut children = lock(&self.children);
+        if let Some(entry) = children.get_mut(node.slot) {
+            *entry = None;
+        }
+        // Keep the list short in long-lived groups.
+        while matches!(children.last(), Some(None)) {
+            children.pop();
         }
     }
 
@@ -229,7 +256,7 @@ impl GroupNode {
             .map(|c| c.snapshot(now))
             .collect();
         GroupSnapshot {
-            name: self.name.as_deref().map(String::from),
+            name: self.name.get().map(|n| String::from(&**n)),
             age: now.saturating_duration_since(self.started),
             children,
         }
@@ -246,6 +273,11 @@ pub(crate) struct ChildNode {
 }
 
 impl ChildNode {
+    /// The child is being polled: it runs.
+    pub(crate) fn mark_started(&self) {
+        self.started.store(1, Ordering::Release);
+    }
+
     fn snapshot(&self, now: Instant) -> ChildSnapshot {
         let mut groups = lock(&self.groups);
         groups.retain(|g| g.strong_count() > 0);
@@ -279,7 +311,7 @@ impl<F: Future + Unpin> Future for Tracked<F> {
     type Output = F::Output;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        self.node.started.store(1, Ordering::Release);
+        self.node.mark_started();
         let this = &mut *self;
         let node = Some(Arc::clone(&this.node));
         with_local(&CURRENT, node, || Pin::new(&mut this.fut).poll(cx)).0
@@ -289,14 +321,24 @@ impl<F: Future + Unpin> Future for Tracked<F> {
 impl<F> Drop for Tracked<F> {
     fn drop(&mut self) {
         if let Some(group) = self.group.upgrade() {
-            let mut children = lock(&group.children);
-            if let Some(entry) = children.get_mut(self.node.slot) {
-                *entry = None;
-            }
-            // Keep the list short in long-lived groups.
-            while matches!(children.last(), Some(None)) {
-                children.pop();
-            }
+            group.remove_child(&self.node);
         }
     }
+}
+
+/// Makes `node` the child being polled on this thread (groups that start
+/// now nest under it) and returns the one it replaces, to put back with
+/// [`leave`] once the poll is over.
+pub(crate) fn enter(node: Option<Arc<ChildNode>>) -> Option<Arc<ChildNode>> {
+    CURRENT.with(|c| c.replace(node))
+}
+
+/// The child being polled on this thread.
+pub(crate) fn current() -> Option<Arc<ChildNode>> {
+    CURRENT.with(|c| c.borrow().clone())
+}
+
+/// Puts back the child that [`enter`] replaced.
+pub(crate) fn leave(previous: Option<Arc<ChildNode>>) {
+    CURRENT.with(|c| *c.borrow_mut() = previous);
 }

@@ -9,6 +9,7 @@ use std::task::{Context, Poll};
 use futures_util::future::MaybeDone;
 use tokio::time::Sleep;
 
+use super::branch_tree::{BranchTree, Scope};
 use crate::error::{ErrorGroup, TimedOut};
 use crate::policy::{FirstPanic, Mode, Verdict, room};
 use crate::util::Panic;
@@ -34,6 +35,8 @@ pub struct Group<E> {
     /// Entered while the driver polls, so the branches' events nest in it.
     #[cfg(feature = "tracing")]
     span: tracing::Span,
+    /// The group's node in the live tree, while it is being recorded.
+    tree: Option<Box<BranchTree>>,
 }
 
 impl<E> Group<E> {
@@ -57,20 +60,23 @@ impl<E> Group<E> {
             on_timeout,
             #[cfg(feature = "tracing")]
             span: tracing::info_span!("taskgroup", name = ""),
+            tree: BranchTree::start(),
         }
     }
 
     /// Names the group (`name = …;`): the name of its span with the
-    /// `tracing` feature. The group does not keep it otherwise: a field
-    /// to drop would make every group's future costlier to drop.
+    /// `tracing` feature, and of its node in the live tree while that is
+    /// recorded. The group does not keep it otherwise: a field to drop
+    /// would make every group's future costlier to drop.
     #[cfg_attr(not(feature = "tracing"), allow(unused_mut))]
     pub fn named(mut self, name: impl AsRef<str>) -> Self {
         #[cfg(feature = "tracing")]
         {
             self.span = tracing::info_span!("taskgroup", name = name.as_ref());
         }
-        #[cfg(not(feature = "tracing"))]
-        let _ = name.as_ref();
+        if let Some(tree) = &self.tree {
+            tree.name(name.as_ref());
+        }
         self
     }
 
@@ -224,6 +230,9 @@ pub struct Pass<'p, 'c> {
     driver: &'p mut Driver,
     cx: &'p mut Context<'c>,
     stop: &'p AtomicBool,
+    /// The group's node in the live tree, while recording (never in a
+    /// plain pass).
+    tree: Option<&'p BranchTree>,
     op: Op,
     /// One past the index of the last branch shown.
     index: usize,
@@ -249,12 +258,14 @@ impl<'p, 'c> Pass<'p, 'c> {
         driver: &'p mut Driver,
         cx: &'p mut Context<'c>,
         stop: &'p AtomicBool,
+        tree: Option<&'p BranchTree>,
         plain: bool,
     ) -> Self {
         Pass {
             driver,
             cx,
             stop,
+            tree,
             op: Op::Poll { from: 0 },
             index: 0,
             progressed: false,
@@ -272,10 +283,14 @@ impl<'p, 'c> Pass<'p, 'c> {
     ) -> Poll<()> {
         let again = self.end(caught, visit);
         let Pass {
-            driver, cx, stop, ..
+            driver,
+            cx,
+            stop,
+            tree,
+            ..
         } = self;
         match driver.settle() {
-            Poll::Pending if again => driver.poll_passes(cx, stop, visit),
+            Poll::Pending if again => driver.poll_passes(cx, stop, tree, visit),
             settled => settled,
         }
     }
@@ -347,6 +362,9 @@ impl Pass<'_, '_> {
         if self.poll_one(index, false, branch.as_mut())? {
             self.driver.done += 1;
             self.progressed = true;
+            if let Some(tree) = self.tree {
+                tree.finished(index);
+            }
             if matches!(branch.as_mut().output_mut(), Some(Err(_))) {
                 return branch.take_output().and_then(Result::err);
             }
@@ -382,6 +400,9 @@ impl Pass<'_, '_> {
             {
                 self.driver.done += 1;
                 branch.set(MaybeDone::Gone);
+                if let Some(tree) = self.tree {
+                    tree.finished(i);
+                }
             }
             return None;
         }
@@ -398,8 +419,21 @@ impl Pass<'_, '_> {
         Some(branch.as_mut().poll(self.cx).is_ready())
     }
 
-    /// What a pass that is not plain does to unfinished branch `i`.
+    /// What a pass that is not plain does to unfinished branch `i`; the
+    /// live tree, if recorded, follows.
     fn act(&mut self, task: bool, i: usize) -> Act {
+        let act = self.decide(task, i);
+        if let Some(tree) = self.tree {
+            match act {
+                Act::Poll => tree.enter(i),
+                Act::Drop => tree.finished(i),
+                Act::Skip => {}
+            }
+        }
+        act
+    }
+
+    fn decide(&mut self, task: bool, i: usize) -> Act {
         match self.op {
             Op::Drop { at } if i == at => {
                 self.driver.done += 1;
@@ -430,6 +464,9 @@ impl Pass<'_, '_> {
         if ready {
             self.driver.done += 1;
             self.progressed = true;
+            if let Some(tree) = self.tree {
+                tree.finished(self.index - 1);
+            }
         }
         if self.stop.load(Ordering::Acquire) && !self.driver.cancelling {
             self.begin_cancel(self.index);
@@ -508,10 +545,16 @@ impl Driver {
         let stop = &group.stop;
         // Without a limit every branch is started: `start_more` has
         // nothing to do and the pass is plain unless the group stops.
-        if self.limit != 0 || self.cancelling || stop.load(Ordering::Acquire) {
-            return self.poll_passes(cx, stop, visit);
+        // A group recorded in the live tree is never polled plain: its
+        // passes go through `Pass::act`, which keeps its branches' nodes.
+        if self.limit != 0
+            || self.cancelling
+            || stop.load(Ordering::Acquire)
+            || group.tree.is_some()
+        {
+            return self.poll_passes(cx, stop, group.tree.as_deref(), visit);
         }
-        let mut pass = Pass::new(self, cx, stop, true);
+        let mut pass = Pass::new(self, cx, stop, None, true);
         let caught = catch_unwind(AssertUnwindSafe(|| visit(&mut pass)));
         if caught.is_ok() && !pass.cancel_began && !(pass.progressed && pass.driver.repass) {
             pass.driver.every_started_polled();
@@ -524,8 +567,10 @@ impl Driver {
         &mut self,
         cx: &mut Context<'_>,
         stop: &AtomicBool,
+        tree: Option<&BranchTree>,
         visit: &mut dyn FnMut(&mut Pass<'_, '_>),
     ) -> Poll<()> {
+        let _scope = tree.map(|_| Scope::save());
         loop {
             if !self.cancelling {
                 if stop.load(Ordering::Acquire) {
@@ -534,8 +579,8 @@ impl Driver {
                     self.start_more();
                 }
             }
-            let plain = !self.cancelling && self.started == self.total;
-            let mut pass = Pass::new(self, cx, stop, plain);
+            let plain = !self.cancelling && self.started == self.total && tree.is_none();
+            let mut pass = Pass::new(self, cx, stop, tree, plain);
             let caught = catch_unwind(AssertUnwindSafe(|| visit(&mut pass)));
             let again = pass.end(caught, visit);
             match self.settle() {
@@ -583,8 +628,10 @@ pub fn finish<E>(panic: Option<Panic>, group: Group<E>) -> Option<ErrorGroup<E>>
     group.into_errors()
 }
 
-/// Runs a branch inside a span named after its binding, a child of the
-/// group's span (`tracing` feature).
+/// Makes a branch's future: the expansion calls it once per branch, in
+/// branch order. The branch joins the live tree while it is recorded, and
+/// with the `tracing` feature runs inside a span named after its binding,
+/// a child of the group's span.
 #[cfg(feature = "tracing")]
 pub fn traced<E, F: IntoFuture>(
     group: &Group<E>,
@@ -592,16 +639,19 @@ pub fn traced<E, F: IntoFuture>(
     fut: F,
 ) -> tracing::instrument::Instrumented<F::IntoFuture> {
     use tracing::Instrument;
+    if let Some(tree) = &group.tree {
+        tree.add_branch(binding);
+    }
     fut.into_future()
         .instrument(tracing::debug_span!(parent: &group.span, "child", name = binding))
 }
 
-/// Without the `tracing` feature a branch is left as it is.
+/// Makes a branch's future: the expansion calls it once per branch, in
+/// branch order. The branch joins the live tree while it is recorded.
 #[cfg(not(feature = "tracing"))]
-pub fn traced<E, F: IntoFuture>(
-    _group: &Group<E>,
-    _binding: &'static str,
-    fut: F,
-) -> F::IntoFuture {
+pub fn traced<E, F: IntoFuture>(group: &Group<E>, binding: &'static str, fut: F) -> F::IntoFuture {
+    if let Some(tree) = &group.tree {
+        tree.add_branch(binding);
+    }
     fut.into_future()
 }

@@ -6,6 +6,7 @@
 //! static branch. A branch talks to its siblings only through [`Group`] (the
 //! error sink and the cancel flag) and the [`Slot`]s that hold the bindings.
 
+mod branch_tree;
 mod concurrent;
 mod driver;
 mod fanout;
