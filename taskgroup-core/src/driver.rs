@@ -43,7 +43,7 @@ where
         let _ = group.tree.set(Arc::downgrade(&node));
         node
     });
-    let mut driver = Driver::new(group);
+    let mut driver = GroupDriver::new(group);
     let mut body = pin!(Some(body));
     let mut timer = pin!(group.options.timeout.map(|(d, _)| tokio::time::sleep(d)));
     let mut value = None;
@@ -109,7 +109,7 @@ pub(crate) enum ChildEnd<E> {
     Aborted,
 }
 
-pub(crate) struct Driver<'g, 'a, E> {
+pub(crate) struct GroupDriver<'g, 'a, E> {
     group: &'g GroupState<'a, E>,
     slots: Vec<ChildSlot<'a, E>>,
     free: Vec<usize>,
@@ -136,7 +136,7 @@ pub(crate) struct Driver<'g, 'a, E> {
 /// When `run`'s future is dropped mid-way, the group must refuse new
 /// children before the running ones are dropped: a child's `Drop` that
 /// spawns would otherwise start a task that outlives the group.
-impl<E> Drop for Driver<'_, '_, E> {
+impl<E> Drop for GroupDriver<'_, '_, E> {
     fn drop(&mut self) {
         let incoming = self.group.begin_cancel();
         // Task children cannot be awaited here: hand them, aborted, to the
@@ -166,12 +166,12 @@ impl<E> Drop for Driver<'_, '_, E> {
     }
 }
 
-impl<'g, 'a, E> Driver<'g, 'a, E> {
+impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
     fn new(group: &'g GroupState<'a, E>) -> Self {
         let body_wake = SlotWaker::new(BODY, &group.ready);
         // The body is polled first.
         group.ready.push(BODY);
-        Driver {
+        GroupDriver {
             group,
             slots: Vec::new(),
             free: Vec::new(),

@@ -54,7 +54,7 @@ struct ItemReports<T, E> {
     /// A task ended without a value or a panic while nobody aborted it
     /// (its runtime is shutting down): the fan-out stops.
     lost: bool,
-    /// Tasks whose future is gone.
+    /// TaskItems whose future is gone.
     finished: usize,
     /// The group sleeps until this many tasks have finished.
     expect: usize,
@@ -139,14 +139,14 @@ impl<T, E> TaskReporter<(usize, Result<T, E>)> for ItemReporter<T, E> {
 }
 
 /// The task items of a `#[spawn] for`.
-struct Tasks<F, T, E> {
+struct TaskItems<F, T, E> {
     spawn: Spawn<F, T, E>,
     shared: SharedReports<T, E>,
     /// One per started item, in item order.
     handles: Vec<AbortHandle>,
 }
 
-impl<F, T, E> Tasks<F, T, E> {
+impl<F, T, E> TaskItems<F, T, E> {
     /// Spawns the next item.
     fn start(&mut self, fut: F) {
         let reporter = ItemReporter {
@@ -177,7 +177,7 @@ pub struct FanOut<'g, F: Future<Output = (usize, Result<T, E>)>, T, E> {
     /// Items pushed so far.
     pushed: usize,
     queued: VecDeque<F>,
-    tasks: Option<Tasks<F, T, E>>,
+    tasks: Option<TaskItems<F, T, E>>,
     limit: usize,
     /// Local items running (task items: `started - finished`).
     running: usize,
@@ -227,7 +227,7 @@ where
         Self::new(group, limit, None)
     }
 
-    fn new(group: &'g Group<E>, limit: Option<usize>, tasks: Option<Tasks<F, T, E>>) -> Self {
+    fn new(group: &'g Group<E>, limit: Option<usize>, tasks: Option<TaskItems<F, T, E>>) -> Self {
         FanOut {
             group,
             local: FuturesUnordered::new(),
@@ -463,7 +463,7 @@ where
             aborting: false,
             parent: None,
         }));
-        let tasks = Tasks {
+        let tasks = TaskItems {
             spawn: spawn_item::<F, T, E>,
             shared,
             handles: Vec::new(),
