@@ -38,8 +38,9 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Ident, Pat};
 
+use super::model::Direct;
 use super::model::{Arm, Branch, BranchKind, ForEach, GroupInput, Matcher, Mode};
-use super::prop::{Direct, ErrorType};
+use super::prop::ErrorType;
 use crate::syntax::{id, located};
 use crate::{deps, syntax};
 

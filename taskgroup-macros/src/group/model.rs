@@ -9,7 +9,6 @@ use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::{Expr, Ident, Pat, Stmt, Type};
 
-use super::prop::Facts;
 use crate::krate::Krate;
 
 /// One piece of the block as written.
@@ -74,7 +73,7 @@ pub(crate) struct GroupInput {
     pub(crate) branches: Vec<Branch>,
     pub(crate) tail: Option<Expr>,
     pub(crate) arms: Vec<Arm>,
-    /// Read through the methods in `prop.rs`.
+    /// Derived once by `prop.rs`; read through its methods there.
     pub(super) facts: Facts,
 }
 
@@ -164,23 +163,29 @@ pub(crate) struct Arm {
     pub(crate) body: Expr,
 }
 
-impl GroupInput {
-    /// A validated group, with its derived facts worked out once.
-    pub(crate) fn new(
-        krate: Krate,
-        options: Options,
-        branches: Vec<Branch>,
-        tail: Option<Expr>,
-        arms: Vec<Arm>,
-    ) -> Self {
-        let facts = Facts::of(&options, &branches);
-        GroupInput {
-            krate,
-            options,
-            branches,
-            tail,
-            arms,
-            facts,
-        }
-    }
+/// The derived facts of one group: worked out by `prop.rs` when the
+/// [`GroupInput`] is made, and read through its methods there.
+pub(crate) struct Facts {
+    pub(super) branches: Vec<BranchFacts>,
+    pub(super) can_fail: bool,
+    pub(super) deps: bool,
+}
+
+pub(super) struct BranchFacts {
+    pub(super) waited_for: bool,
+    pub(super) direct: Option<Direct>,
+}
+
+/// A branch polled as the user's own future, with no async block around
+/// it: the common `let x = fut?;` with nothing to wait for, no task, no
+/// error conversion, no binding in a slot. Its future is made where the
+/// branches are declared instead of when the branch first runs, so the
+/// expression must not hold anything that would act on the caller there,
+/// nor lend the future a temporary.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Direct {
+    /// Its output is the binding (no `?`).
+    Value,
+    /// `fut?` in fail-fast mode: an `Err` fails the group.
+    Fails,
 }

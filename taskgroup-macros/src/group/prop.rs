@@ -1,36 +1,13 @@
 //! Facts derived from a validated group, computed once when the
 //! [`GroupInput`] is made, for expansion to read and never work out again.
 
-use syn::{Pat, Type};
+use syn::{Expr, Pat, Type};
 
-use super::model::{Branch, BranchKind, GroupInput, Mode, Options};
+use super::model::{
+    Arm, Branch, BranchFacts, BranchKind, Direct, Facts, GroupInput, Mode, Options,
+};
+use crate::krate::Krate;
 use crate::{deps, syntax};
-
-/// The derived facts of one group (see the methods of [`GroupInput`]).
-pub(crate) struct Facts {
-    branches: Vec<BranchFacts>,
-    can_fail: bool,
-    deps: bool,
-}
-
-struct BranchFacts {
-    waited_for: bool,
-    direct: Option<Direct>,
-}
-
-/// A branch polled as the user's own future, with no async block around
-/// it: the common `let x = fut?;` with nothing to wait for, no task, no
-/// error conversion, no binding in a slot. Its future is made where the
-/// branches are declared instead of when the branch first runs, so the
-/// expression must not hold anything that would act on the caller there,
-/// nor lend the future a temporary.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Direct {
-    /// Its output is the binding (no `?`).
-    Value,
-    /// `fut?` in fail-fast mode: an `Err` fails the group.
-    Fails,
-}
 
 /// The group's error type `E`.
 pub(crate) enum ErrorType<'a> {
@@ -42,6 +19,27 @@ pub(crate) enum ErrorType<'a> {
     TimedOut,
     /// Nothing can.
     Infallible,
+}
+
+impl GroupInput {
+    /// A validated group, with its derived facts worked out once.
+    pub(crate) fn new(
+        krate: Krate,
+        options: Options,
+        branches: Vec<Branch>,
+        tail: Option<Expr>,
+        arms: Vec<Arm>,
+    ) -> Self {
+        let facts = Facts::of(&options, &branches);
+        GroupInput {
+            krate,
+            options,
+            branches,
+            tail,
+            arms,
+            facts,
+        }
+    }
 }
 
 impl Facts {
