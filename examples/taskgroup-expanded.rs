@@ -121,8 +121,15 @@ async fn expanded(id: u32) -> Result<String, ErrorGroup<io::Error>> {
                 })
             ));
             // 3 branches, no limit; `true`: some branch waits for another,
-            // so a pass that saw a branch finish is followed by another.
-            let mut __tg_driver = ::taskgroup::__private::Driver::new(3u32, __tg_limit, true);
+            // so a pass that saw a branch finish is followed by another. The
+            // bindings name the branches' nodes in the live tree
+            // (`taskgroup::record_tree`), made only while it is recorded.
+            let mut __tg_driver = ::taskgroup::__private::Driver::new(
+                3u32,
+                __tg_limit,
+                true,
+                &["user", "posts", "visits"],
+            );
             // What one pass of the driver sees: every branch with its index.
             // The driver polls the unfinished ones, cancels on the first
             // error and catches panics. `false`: not a `#[spawn]` branch

@@ -41,6 +41,7 @@ pub fn record_tree(on: bool) {
     RECORDING.store(on, Ordering::Release);
 }
 
+#[inline]
 pub(crate) fn recording() -> bool {
     RECORDING.load(Ordering::Acquire)
 }

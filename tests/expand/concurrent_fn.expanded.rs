@@ -138,6 +138,7 @@ async fn concurrent_fn(id: u32) -> Result<String, ErrorGroup<io::Error>> {
                 3u32,
                 __tg_limit,
                 true,
+                &["user", "posts", "visits"],
             );
             let mut __tg_visit = {
                 let mut __tg_branch_0 = __tg_branch_0.as_mut();

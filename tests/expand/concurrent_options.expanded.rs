@@ -128,6 +128,7 @@ impl Client {
                             2u32,
                             __tg_limit,
                             false,
+                            &["a", "b"],
                         );
                         let mut __tg_visit = {
                             let mut __tg_branch_0 = __tg_branch_0.as_mut();
@@ -293,6 +294,7 @@ impl Client {
                             2u32,
                             __tg_limit,
                             false,
+                            &["c", "d"],
                         );
                         let mut __tg_visit = {
                             let mut __tg_branch_0 = __tg_branch_0.as_mut();

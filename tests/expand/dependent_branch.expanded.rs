@@ -93,6 +93,7 @@ async fn dependent_branch() -> Result<String, ErrorGroup<io::Error>> {
                 3u32,
                 __tg_limit,
                 true,
+                &["cfg", "rows", "page"],
             );
             let mut __tg_visit = {
                 let mut __tg_branch_0 = __tg_branch_0.as_mut();

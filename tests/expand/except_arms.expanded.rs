@@ -37,6 +37,7 @@ async fn except_arms(status: u16) -> Result<String, ErrorGroup<FetchError>> {
                 1u32,
                 __tg_limit,
                 false,
+                &["page"],
             );
             let mut __tg_visit = {
                 let mut __tg_branch_0 = __tg_branch_0.as_mut();

@@ -111,6 +111,7 @@ async fn options(ids: Vec<u32>) -> Result<(Vec<String>, String), ErrorGroup<AppE
                 2u32,
                 __tg_limit,
                 false,
+                &["users", "motd"],
             );
             let mut __tg_visit = {
                 let mut __tg_branch_0 = __tg_branch_0.as_mut();

@@ -56,6 +56,7 @@ async fn plain_branches() -> Result<(String, String, u64), ErrorGroup<io::Error>
                 3u32,
                 __tg_limit,
                 false,
+                &["a", "b", "n"],
             );
             let mut __tg_visit = {
                 let mut __tg_branch_0 = __tg_branch_0.as_mut();

@@ -120,6 +120,7 @@ async fn spawn_fanout(
                 3u32,
                 __tg_limit,
                 false,
+                &["sizes", "sums", "home"],
             );
             let mut __tg_visit = {
                 let mut __tg_branch_0 = __tg_branch_0.as_mut();

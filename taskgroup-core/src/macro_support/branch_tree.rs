@@ -2,11 +2,13 @@
 //! `record_tree`): the group's node, and one child per branch named by its
 //! binding, running from its first poll until it finishes or is dropped.
 //!
-//! Only a group made while recording has one ([`BranchTree::start`]); the
-//! driver then polls it in passes that are not plain, where every poll of a
-//! branch goes through code compiled once (`Pass::act`), which marks the
-//! branch running and makes it the child that groups started inside it
-//! nest under. A group that is not recorded pays a check per poll.
+//! Only a group whose driver is made while recording has one
+//! ([`BranchTree::start`], kept with the driver's other cold state). The
+//! driver then never polls it in a plain pass: every poll of a branch goes
+//! through code compiled once (`Pass::act`), which tells the tree which
+//! branch is about to run (it becomes the thread's current child, so a
+//! group started inside it nests under it) and which ones finished. A
+//! group that is not recorded pays nothing per poll or per branch.
 
 use std::sync::{Arc, Mutex};
 
@@ -15,23 +17,44 @@ use crate::util::lock;
 
 pub(crate) struct BranchTree {
     group: Arc<GroupNode>,
-    /// One node per branch, by branch index: the expansion makes the
-    /// branches in order, each through `__private::traced`, which adds it.
-    branches: Mutex<Vec<Option<Arc<ChildNode>>>>,
+    branches: Mutex<Branches>,
+}
+
+struct Branches {
+    /// One node per branch, by branch index, until the branch ends.
+    nodes: Vec<Option<Arc<ChildNode>>>,
+    /// The branch polled last and the driver's count of finished branches
+    /// just before: if the count has grown by the next look, it finished.
+    entered: Option<(usize, u32)>,
 }
 
 impl BranchTree {
-    /// The tree node of a group that starts now, if the tree is being
-    /// recorded.
+    /// The node of a group that starts now, with a child per branch
+    /// (`names`: the bindings, in branch order), if the tree is being
+    /// recorded. The group nests under the child being polled on this
+    /// thread.
     #[inline]
-    pub(crate) fn start() -> Option<Box<BranchTree>> {
+    pub(crate) fn start(names: &[&str]) -> Option<Arc<BranchTree>> {
         if !tree::recording() {
             return None;
         }
-        Some(Box::new(BranchTree {
-            group: GroupNode::start(None),
-            branches: Mutex::new(Vec::new()),
-        }))
+        Some(Self::make(names))
+    }
+
+    #[cold]
+    fn make(names: &[&str]) -> Arc<BranchTree> {
+        let group = GroupNode::start(None);
+        let nodes = names
+            .iter()
+            .map(|name| Some(group.add_child(Some(name), false)))
+            .collect();
+        Arc::new(BranchTree {
+            group,
+            branches: Mutex::new(Branches {
+                nodes,
+                entered: None,
+            }),
+        })
     }
 
     /// Names the group (`name = …;`).
@@ -39,36 +62,49 @@ impl BranchTree {
         self.group.name(name);
     }
 
-    /// Adds the next branch, named by its binding.
-    pub(crate) fn add_branch(&self, binding: &str) {
-        let node = self.group.add_child(Some(binding), false);
-        lock(&self.branches).push(Some(node));
+    /// Looks at the driver's count of finished branches (`done`): if the
+    /// branch polled last finished since it was entered, it leaves.
+    pub(crate) fn settle(&self, done: u32) {
+        let mut branches = lock(&self.branches);
+        if let Some((i, before)) = branches.entered.take()
+            && done > before
+        {
+            self.remove(&mut branches, i);
+        }
     }
 
-    /// Branch `i` is about to be polled: it runs, and a group it starts
-    /// nests under it. The driver puts the thread's previous child back
-    /// after the pass ([`Scope`]).
-    pub(crate) fn enter(&self, i: usize) {
-        let node = lock(&self.branches).get(i).cloned().flatten();
+    /// Branch `i` is about to be polled (`done` branches have finished so
+    /// far): it runs, and a group it starts nests under it. The driver
+    /// puts the thread's previous child back after the pass ([`Scope`]).
+    pub(crate) fn enter(&self, i: usize, done: u32) {
+        let node = {
+            let mut branches = lock(&self.branches);
+            branches.entered = Some((i, done));
+            branches.nodes.get(i).cloned().flatten()
+        };
         if let Some(node) = &node {
             node.mark_started();
         }
-        // The previous one is the branch polled before, or what `Scope`
+        // What it replaces is the branch polled before, or what `Scope`
         // saved: dropping it here is fine.
         drop(tree::enter(node));
     }
 
     /// Branch `i` finished or was dropped: it leaves the tree.
     pub(crate) fn finished(&self, i: usize) {
-        let node = lock(&self.branches).get_mut(i).and_then(Option::take);
-        if let Some(node) = node {
+        self.remove(&mut lock(&self.branches), i);
+    }
+
+    fn remove(&self, branches: &mut Branches, i: usize) {
+        if let Some(node) = branches.nodes.get_mut(i).and_then(Option::take) {
             self.group.remove_child(&node);
         }
     }
 }
 
-/// Puts back the thread's current child when a tracked pass is over (also
-/// when a branch panicked: the pass catches it, this guard still runs).
+/// Puts back the thread's current child when a recorded group's passes
+/// are over (also when a branch panicked: the pass catches it, and this
+/// guard still runs).
 pub(crate) struct Scope(Option<Arc<ChildNode>>);
 
 impl Scope {

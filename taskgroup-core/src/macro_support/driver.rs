@@ -2,8 +2,8 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use futures_util::future::MaybeDone;
@@ -12,8 +12,7 @@ use tokio::time::Sleep;
 use super::branch_tree::{BranchTree, Scope};
 use crate::error::{ErrorGroup, TimedOut};
 use crate::policy::{FirstPanic, Mode, Verdict, room};
-use crate::util::Panic;
-use crate::util::lock;
+use crate::util::{Panic, lock};
 
 /// A branch stopped without a value: it failed (its error is already in
 /// the [`Group`]) or it saw the group cancelling.
@@ -35,8 +34,6 @@ pub struct Group<E> {
     /// Entered while the driver polls, so the branches' events nest in it.
     #[cfg(feature = "tracing")]
     span: tracing::Span,
-    /// The group's node in the live tree, while it is being recorded.
-    tree: Option<Box<BranchTree>>,
 }
 
 impl<E> Group<E> {
@@ -60,23 +57,21 @@ impl<E> Group<E> {
             on_timeout,
             #[cfg(feature = "tracing")]
             span: tracing::info_span!("taskgroup", name = ""),
-            tree: BranchTree::start(),
         }
     }
 
     /// Names the group (`name = …;`): the name of its span with the
-    /// `tracing` feature, and of its node in the live tree while that is
-    /// recorded. The group does not keep it otherwise: a field to drop
-    /// would make every group's future costlier to drop.
+    /// `tracing` feature (its node in the live tree is named through
+    /// [`Driver::name`]). The group does not keep it otherwise: a field
+    /// to drop would make every group's future costlier to drop.
     #[cfg_attr(not(feature = "tracing"), allow(unused_mut))]
     pub fn named(mut self, name: impl AsRef<str>) -> Self {
         #[cfg(feature = "tracing")]
         {
             self.span = tracing::info_span!("taskgroup", name = name.as_ref());
         }
-        if let Some(tree) = &self.tree {
-            tree.name(name.as_ref());
-        }
+        #[cfg(not(feature = "tracing"))]
+        let _ = name.as_ref();
         self
     }
 
@@ -190,7 +185,9 @@ pub fn take_ok<T, X>(value: Option<Result<T, X>>) -> T {
 #[derive(Debug)]
 pub struct Driver {
     cancelling: bool,
-    panic: FirstPanic,
+    /// What only a group that panicked or is recorded in the live tree
+    /// needs; one check, and no allocation, for every other group.
+    cold: Option<Box<Cold>>,
     /// `limit = N;`: at most N branches run at once, started in order
     /// (0: no limit). The counts are `u32` to keep the group's future small.
     limit: u32,
@@ -207,6 +204,23 @@ pub struct Driver {
     /// Whether a finished branch can unblock another (a dependency or a
     /// limit), so the pass that saw it must be followed by another.
     repass: bool,
+}
+
+/// The cold state of a [`Driver`].
+#[derive(Default)]
+struct Cold {
+    panic: FirstPanic,
+    /// The group's node in the live tree, while recording.
+    tree: Option<Arc<BranchTree>>,
+}
+
+impl std::fmt::Debug for Cold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cold")
+            .field("panic", &self.panic)
+            .field("tree", &self.tree.is_some())
+            .finish()
+    }
 }
 
 /// What a pass does to the branches it is shown.
@@ -283,14 +297,10 @@ impl<'p, 'c> Pass<'p, 'c> {
     ) -> Poll<()> {
         let again = self.end(caught, visit);
         let Pass {
-            driver,
-            cx,
-            stop,
-            tree,
-            ..
+            driver, cx, stop, ..
         } = self;
         match driver.settle() {
-            Poll::Pending if again => driver.poll_passes(cx, stop, tree, visit),
+            Poll::Pending if again => driver.poll_passes(cx, stop, visit),
             settled => settled,
         }
     }
@@ -362,9 +372,6 @@ impl Pass<'_, '_> {
         if self.poll_one(index, false, branch.as_mut())? {
             self.driver.done += 1;
             self.progressed = true;
-            if let Some(tree) = self.tree {
-                tree.finished(index);
-            }
             if matches!(branch.as_mut().output_mut(), Some(Err(_))) {
                 return branch.take_output().and_then(Result::err);
             }
@@ -398,11 +405,12 @@ impl Pass<'_, '_> {
                 && matches!(self.op, Op::Drop { at } if at == i)
                 && matches!(*branch, MaybeDone::Done(_))
             {
-                self.driver.done += 1;
-                branch.set(MaybeDone::Gone);
                 if let Some(tree) = self.tree {
+                    tree.settle(self.driver.done);
                     tree.finished(i);
                 }
+                self.driver.done += 1;
+                branch.set(MaybeDone::Gone);
             }
             return None;
         }
@@ -422,13 +430,16 @@ impl Pass<'_, '_> {
     /// What a pass that is not plain does to unfinished branch `i`; the
     /// live tree, if recorded, follows.
     fn act(&mut self, task: bool, i: usize) -> Act {
+        let Some(tree) = self.tree else {
+            return self.decide(task, i);
+        };
+        // The branch polled before this one may have finished.
+        tree.settle(self.driver.done);
         let act = self.decide(task, i);
-        if let Some(tree) = self.tree {
-            match act {
-                Act::Poll => tree.enter(i),
-                Act::Drop => tree.finished(i),
-                Act::Skip => {}
-            }
+        match act {
+            Act::Poll => tree.enter(i, self.driver.done),
+            Act::Drop => tree.finished(i),
+            Act::Skip => {}
         }
         act
     }
@@ -464,9 +475,6 @@ impl Pass<'_, '_> {
         if ready {
             self.driver.done += 1;
             self.progressed = true;
-            if let Some(tree) = self.tree {
-                tree.finished(self.index - 1);
-            }
         }
         if self.stop.load(Ordering::Acquire) && !self.driver.cancelling {
             self.begin_cancel(self.index);
@@ -492,13 +500,27 @@ impl Driver {
     /// A driver for `total` branches that runs at most `limit` of them at
     /// once (a branch only waits for earlier ones, which start first, so a
     /// limit never deadlocks); `deps` when some branch waits for another.
+    /// `names` are the branches' bindings, in order: the names of their
+    /// nodes in the live tree while it is recorded.
     #[inline]
-    pub fn new(total: u32, limit: Option<usize>, deps: bool) -> Self {
-        // `limit` passed `__private::limit`, which refuses zero.
-        let limit = limit.map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX));
+    pub fn new(total: u32, limit: Option<usize>, deps: bool, names: &[&str]) -> Self {
+        let tree = BranchTree::start(names);
+        // `limit` passed `__private::limit`, which refuses zero. A group in
+        // the live tree gets the largest limit if it has none: it is then
+        // never polled in a plain pass (see `branch_tree.rs`).
+        let limit = match limit {
+            Some(n) => u32::try_from(n).unwrap_or(u32::MAX),
+            None if tree.is_some() => u32::MAX,
+            None => 0,
+        };
         Driver {
             cancelling: false,
-            panic: FirstPanic::default(),
+            cold: tree.map(|tree| {
+                Box::new(Cold {
+                    panic: FirstPanic::default(),
+                    tree: Some(tree),
+                })
+            }),
             started: if limit == 0 { total } else { 0 },
             polled: 0,
             limit,
@@ -545,14 +567,11 @@ impl Driver {
         let stop = &group.stop;
         // Without a limit every branch is started: `start_more` has
         // nothing to do and the pass is plain unless the group stops.
-        // A group recorded in the live tree is never polled plain: its
-        // passes go through `Pass::act`, which keeps its branches' nodes.
-        if self.limit != 0
-            || self.cancelling
-            || stop.load(Ordering::Acquire)
-            || group.tree.is_some()
-        {
-            return self.poll_passes(cx, stop, group.tree.as_deref(), visit);
+        // A group recorded in the live tree has a limit (`u32::MAX` if it
+        // has none), so it is never polled plain: its passes go through
+        // `Pass::act`, which keeps its branches' nodes.
+        if self.limit != 0 || self.cancelling || stop.load(Ordering::Acquire) {
+            return self.poll_passes(cx, stop, visit);
         }
         let mut pass = Pass::new(self, cx, stop, None, true);
         let caught = catch_unwind(AssertUnwindSafe(|| visit(&mut pass)));
@@ -567,9 +586,10 @@ impl Driver {
         &mut self,
         cx: &mut Context<'_>,
         stop: &AtomicBool,
-        tree: Option<&BranchTree>,
         visit: &mut dyn FnMut(&mut Pass<'_, '_>),
     ) -> Poll<()> {
+        let tree = self.cold.as_ref().and_then(|cold| cold.tree.clone());
+        let tree = tree.as_deref();
         let _scope = tree.map(|_| Scope::save());
         loop {
             if !self.cancelling {
@@ -583,6 +603,9 @@ impl Driver {
             let mut pass = Pass::new(self, cx, stop, tree, plain);
             let caught = catch_unwind(AssertUnwindSafe(|| visit(&mut pass)));
             let again = pass.end(caught, visit);
+            if let Some(tree) = tree {
+                tree.settle(self.done);
+            }
             match self.settle() {
                 Poll::Pending if again => {}
                 settled => return settled,
@@ -610,11 +633,20 @@ impl Driver {
     /// The first panic of a branch, once the driver is done.
     #[inline]
     pub fn into_panic(self) -> Option<Panic> {
-        self.panic.into_inner()
+        self.cold.and_then(|cold| cold.panic.into_inner())
     }
 
+    #[cold]
     fn keep_panic(&mut self, payload: Panic) {
-        self.panic.keep(payload);
+        self.cold.get_or_insert_default().panic.keep(payload);
+    }
+
+    /// Names the group's node in the live tree (`name = …;`), if it is
+    /// recorded.
+    pub fn name(&self, name: impl AsRef<str>) {
+        if let Some(tree) = self.cold.as_ref().and_then(|cold| cold.tree.as_ref()) {
+            tree.name(name.as_ref());
+        }
     }
 }
 
@@ -628,10 +660,8 @@ pub fn finish<E>(panic: Option<Panic>, group: Group<E>) -> Option<ErrorGroup<E>>
     group.into_errors()
 }
 
-/// Makes a branch's future: the expansion calls it once per branch, in
-/// branch order. The branch joins the live tree while it is recorded, and
-/// with the `tracing` feature runs inside a span named after its binding,
-/// a child of the group's span.
+/// Runs a branch inside a span named after its binding, a child of the
+/// group's span (`tracing` feature).
 #[cfg(feature = "tracing")]
 pub fn traced<E, F: IntoFuture>(
     group: &Group<E>,
@@ -639,19 +669,16 @@ pub fn traced<E, F: IntoFuture>(
     fut: F,
 ) -> tracing::instrument::Instrumented<F::IntoFuture> {
     use tracing::Instrument;
-    if let Some(tree) = &group.tree {
-        tree.add_branch(binding);
-    }
     fut.into_future()
         .instrument(tracing::debug_span!(parent: &group.span, "child", name = binding))
 }
 
-/// Makes a branch's future: the expansion calls it once per branch, in
-/// branch order. The branch joins the live tree while it is recorded.
+/// Without the `tracing` feature a branch is left as it is.
 #[cfg(not(feature = "tracing"))]
-pub fn traced<E, F: IntoFuture>(group: &Group<E>, binding: &'static str, fut: F) -> F::IntoFuture {
-    if let Some(tree) = &group.tree {
-        tree.add_branch(binding);
-    }
+pub fn traced<E, F: IntoFuture>(
+    _group: &Group<E>,
+    _binding: &'static str,
+    fut: F,
+) -> F::IntoFuture {
     fut.into_future()
 }

@@ -102,10 +102,21 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
         }
         None => quote!(#p::Group::<#error_ty>::new(#mode_tokens)),
     };
-    if let Some(name) = &g.options.name {
-        let named = quote_spanned!(name.span()=> .named(#name));
-        new_group = quote!(#new_group #named);
-    }
+    let driver = id("__tg_driver");
+    // The name is evaluated once: it names the group's tracing span and,
+    // through the driver, its node in the live tree.
+    let name_var = id("__tg_name");
+    let (name_decl, name_driver) = match &g.options.name {
+        Some(name) => {
+            let named = quote_spanned!(name.span()=> .named(&#name_var));
+            new_group = quote!(#new_group #named);
+            (
+                quote_spanned!(name.span()=> let #name_var = #name;),
+                quote_spanned!(name.span()=> #driver.name(&#name_var);),
+            )
+        }
+        None => (quote!(), quote!()),
+    };
     let deadline_var = id("__tg_deadline");
     // Only a group with a timeout holds a timer (a `Sleep` is large).
     let (deadline_decl, deadline) = match &g.options.timeout {
@@ -144,11 +155,20 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
         .map(|i| id(&format!("__tg_branch_{i}")))
         .collect();
     let direct: Vec<Option<Direct>> = (0..g.branches.len()).map(|i| g.direct(i)).collect();
+    // Each branch's binding, as written: the name of its tracing span and
+    // of its node in the live tree.
+    let labels: Vec<String> = g
+        .branches
+        .iter()
+        .map(|b| {
+            let pat = &b.pat;
+            quote!(#pat).to_string()
+        })
+        .collect();
     let branch_decls = g.branches.iter().enumerate().map(|(i, b)| {
         // With the `tracing` feature each branch runs in a span named after
         // its binding; without it `traced` only turns it into its future.
-        let pat = &b.pat;
-        let label = quote!(#pat).to_string();
+        let label = &labels[i];
         let group = &n.group;
         let pin = &pins[i];
         match (&direct[i], &b.kind) {
@@ -175,7 +195,6 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
             }
         }
     });
-    let driver = id("__tg_driver");
     let cx = id("__tg_cx");
     let pass = id("__tg_pass");
     let visit = id("__tg_visit");
@@ -240,6 +259,7 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
 
     quote! {
         {
+            #name_decl
             let #group = #new_group;
             #limit_decl
             #(#slots)*
@@ -247,7 +267,8 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
             let (#panic, #values) = {
                 #deadline_decl
                 #(#branch_decls)*
-                let mut #driver = #p::Driver::new(#total, #limit, #deps);
+                let mut #driver = #p::Driver::new(#total, #limit, #deps, &[#(#labels),*]);
+                #name_driver
                 // Made once, not on every poll, and holding each branch's
                 // `Pin<&mut _>` itself: one load less per branch polled.
                 let mut #visit = {
