@@ -11,7 +11,7 @@ use tokio::time::Sleep;
 
 use super::branch_tree::{BranchTree, Scope};
 use crate::error::{ErrorGroup, TimedOut};
-use crate::policy::{FirstPanic, Mode, Verdict, room};
+use crate::policy::{self, FirstPanic, Mode, Verdict, room};
 use crate::util::{Panic, lock};
 
 /// A branch stopped without a value: it failed (its error is already in
@@ -109,9 +109,11 @@ impl<E> Group<E> {
 
     fn time_out(&self) {
         if let Some(convert) = self.on_timeout {
-            self.fail(convert(TimedOut::new()));
+            lock(&self.errors).push(convert(TimedOut::new()));
         }
-        self.mark_cancelled();
+        if policy::ON_TIMEOUT == Verdict::Cancel {
+            self.mark_cancelled();
+        }
     }
 
     /// Every error recorded, once the branches are gone.
@@ -324,7 +326,7 @@ impl<'p, 'c> Pass<'p, 'c> {
             if let Err(payload) = catch_unwind(AssertUnwindSafe(|| visit(self))) {
                 self.driver.keep_panic(payload);
             }
-            if !self.driver.cancelling {
+            if policy::ON_PANIC == Verdict::Cancel && !self.driver.cancelling {
                 self.begin_cancel(at + 1);
             }
             self.progressed = true;
