@@ -79,7 +79,7 @@ fn join<T, E>(handle: JoinHandle<T>, group: &Group<E>) -> Join<'_, T, E> {
     }
 }
 
-/// The future returned by [`join`].
+/// The future returned by [`spawn_branch`].
 #[derive(Debug)]
 pub struct Join<'a, T, E> {
     task: AbortOnDrop<T>,
