@@ -47,6 +47,24 @@ pub(crate) enum TaskReport<E> {
 }
 
 impl<E> TaskChildren<E> {
+    /// No task child running yet; `waker` is woken for reports and ends.
+    pub(crate) fn new(notify_each: bool, mode: Mode, waker: Waker) -> Self {
+        TaskChildren {
+            count: AtomicUsize::new(0),
+            notify_each,
+            mode,
+            inner: Mutex::new(TaskChildrenInner {
+                reports: Vec::new(),
+                waker: Some(waker),
+            }),
+        }
+    }
+
+    /// Wake `waker` from now on instead.
+    pub(crate) fn set_waker(&self, waker: &Waker) {
+        lock(&self.inner).waker = Some(waker.clone());
+    }
+
     pub(crate) fn report(&self, report: TaskReport<E>) {
         let waker = {
             let mut inner = lock(&self.inner);
