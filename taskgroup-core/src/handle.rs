@@ -3,12 +3,14 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use tokio::task::JoinHandle;
 
-use crate::util::lock;
+// Loom's under `--cfg loom`: the hand-off from a child to its handle is
+// model-checked (`loom_tests` below).
+use crate::sync::{Mutex, lock};
 
 /// What a child left for its handle.
 enum ResultState<T, E> {
@@ -384,3 +386,120 @@ pub(crate) fn handle_alive<T, E>(shared: &Arc<ResultCell<T, E>>) -> bool {
 
 // A fan-out holds one handle per child: keep it at two words.
 const _: () = assert!(std::mem::size_of::<Handle<u64, std::io::Error>>() <= 16);
+
+/// Model checks of a child handing its value to its handle on another
+/// thread: `RUSTFLAGS="--cfg loom" cargo test -p taskgroup-core --release
+/// --lib loom_tests` (see `src/sync.rs`).
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+
+    use loom::sync::atomic::{AtomicUsize, Ordering};
+    use loom::thread;
+
+    use super::{CompletionGuard, ResultCell};
+
+    /// The waker of whoever awaits the handle. Its count is a loom atomic,
+    /// so a wake is an event loom orders against the handle's poll.
+    #[derive(Default)]
+    struct CountingWaker(AtomicUsize);
+
+    impl Wake for CountingWaker {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// A child completes on another thread while its handle is polled: a
+    /// poll that returned Pending is followed by exactly one wake, and the
+    /// next poll has the value.
+    #[test]
+    fn loom_completion_wakes_a_pending_handle() {
+        loom::model(|| {
+            let cell = ResultCell::<u32, ()>::new(None);
+            let guard = CompletionGuard::new(&cell);
+            let child = thread::spawn(move || guard.disarm().complete(Ok(5)));
+            let counter = Arc::new(CountingWaker::default());
+            let waker = Waker::from(Arc::clone(&counter));
+            let first = cell.poll_result(&mut Context::from_waker(&waker));
+            child.join().unwrap();
+            match first {
+                Poll::Ready(r) => {
+                    assert_eq!(r, Ok(5));
+                    assert_eq!(counter.0.load(Ordering::SeqCst), 0);
+                }
+                Poll::Pending => {
+                    assert_eq!(counter.0.load(Ordering::SeqCst), 1, "lost wake-up");
+                    let again = cell.poll_result(&mut Context::from_waker(&waker));
+                    assert_eq!(again, Poll::Ready(Ok(5)));
+                }
+            }
+        });
+    }
+
+    /// The handle moves to another task between two polls (a `select!`
+    /// that is polled from elsewhere) while the child completes: the
+    /// waker of the last Pending poll is the one woken.
+    #[test]
+    fn loom_completion_wakes_the_latest_waker() {
+        loom::model(|| {
+            let cell = ResultCell::<u32, ()>::new(None);
+            let guard = CompletionGuard::new(&cell);
+            let child = thread::spawn(move || guard.disarm().complete(Ok(5)));
+            let (old, new) = (
+                Arc::new(CountingWaker::default()),
+                Arc::new(CountingWaker::default()),
+            );
+            let old_waker = Waker::from(Arc::clone(&old));
+            let new_waker = Waker::from(Arc::clone(&new));
+            let first = cell.poll_result(&mut Context::from_waker(&old_waker));
+            let second = first
+                .is_pending()
+                .then(|| cell.poll_result(&mut Context::from_waker(&new_waker)));
+            child.join().unwrap();
+            let (old, new) = (old.0.load(Ordering::SeqCst), new.0.load(Ordering::SeqCst));
+            match (first, second) {
+                (Poll::Ready(r), None) => assert_eq!((r, old, new), (Ok(5), 0, 0)),
+                // Completed between the polls: the old waker was current.
+                (Poll::Pending, Some(Poll::Ready(r))) => assert_eq!((r, old, new), (Ok(5), 1, 0)),
+                (Poll::Pending, Some(Poll::Pending)) => {
+                    assert_eq!((old, new), (0, 1), "lost wake-up");
+                    let third = cell.poll_result(&mut Context::from_waker(&new_waker));
+                    assert_eq!(third, Poll::Ready(Ok(5)));
+                }
+                _ => unreachable!(),
+            }
+        });
+    }
+
+    /// The child is dropped before it completes (its group cancelled it)
+    /// on another thread while its handle is polled: a handle whose waker
+    /// was stored is woken. It stays pending either way (see
+    /// `poll_result`), so whether the poll stored the waker is read from
+    /// the waker's own reference count right after the poll.
+    #[test]
+    fn loom_cancellation_wakes_a_registered_handle() {
+        loom::model(|| {
+            let cell = ResultCell::<u32, ()>::new(None);
+            let guard = CompletionGuard::new(&cell);
+            let child = thread::spawn(move || drop(guard));
+            let counter = Arc::new(CountingWaker::default());
+            let waker = Waker::from(Arc::clone(&counter));
+            let out = cell.poll_result(&mut Context::from_waker(&waker));
+            // Ours, the waker's, and the cell's if it kept a clone; or the
+            // cancellation already took that clone and woke it.
+            let registered =
+                Arc::strong_count(&counter) == 3 || counter.0.load(Ordering::SeqCst) > 0;
+            child.join().unwrap();
+            assert_eq!(out, Poll::Pending);
+            assert!(cell.is_finished());
+            let wakes = counter.0.load(Ordering::SeqCst);
+            assert_eq!(wakes, usize::from(registered), "lost wake-up");
+        });
+    }
+}

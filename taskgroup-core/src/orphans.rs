@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::task::Poll;
 
 use crate::task_child::{TaskAborts, TaskChildren};
-use crate::util::{lock, with_local};
+use crate::util::with_local;
 
 /// The aborted tasks of a group whose `run` future was dropped, still to be
 /// awaited: by the nearest enclosing group that is running on this thread.
@@ -39,7 +39,7 @@ pub(crate) fn orphan<E: Send + 'static>(
 ) -> Orphan {
     let tasks = Arc::clone(tasks);
     Box::pin(std::future::poll_fn(move |cx| {
-        lock(&tasks.inner).waker = Some(cx.waker().clone());
+        tasks.set_waker(cx.waker());
         if !tasks.idle() {
             return Poll::Pending;
         }

@@ -10,7 +10,7 @@
 use std::future::Future;
 use std::mem::ManuallyDrop;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::Waker;
 
@@ -18,7 +18,7 @@ use tokio::task::AbortHandle;
 
 use crate::options::Options;
 use crate::orphans::{Orphan, orphan};
-use crate::task_child::{TaskAborts, TaskChildren, TaskChildrenInner};
+use crate::task_child::{TaskAborts, TaskChildren};
 use crate::tree::GroupNode;
 use crate::util::lock;
 use crate::wake::{ReadyQueue, SlotWaker};
@@ -110,15 +110,11 @@ impl<'a, E> GroupState<'a, E> {
             // first report does.
             let wake = SlotWaker::new(TASKS, &self.ready);
             wake.clear();
-            let tasks = Arc::new(TaskChildren {
-                count: AtomicUsize::new(0),
-                notify_each: self.options.limit.is_some(),
-                mode: self.options.mode,
-                inner: Mutex::new(TaskChildrenInner {
-                    reports: Vec::new(),
-                    waker: Some(Waker::from(Arc::clone(&wake))),
-                }),
-            });
+            let tasks = Arc::new(TaskChildren::new(
+                self.options.limit.is_some(),
+                self.options.mode,
+                Waker::from(Arc::clone(&wake)),
+            ));
             TaskSet {
                 tasks,
                 wake,

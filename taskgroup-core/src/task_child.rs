@@ -3,15 +3,17 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use tokio::task::{AbortHandle, JoinHandle};
 
 use crate::handle::TaskOutput;
 use crate::policy::{Mode, Verdict};
-use crate::util::{Panic, lock};
+// Loom's under `--cfg loom`: the hand-off to the driver is model-checked
+// (`loom_tests` below).
+use crate::sync::{AtomicUsize, Mutex, Ordering, lock};
+use crate::util::Panic;
 
 /// `TaskChildren::count` holds twice the number of running task children; this
 /// bit is set once someone waits for that number to reach zero.
@@ -47,6 +49,24 @@ pub(crate) enum TaskReport<E> {
 }
 
 impl<E> TaskChildren<E> {
+    /// No task child running yet; `waker` is woken for reports and ends.
+    pub(crate) fn new(notify_each: bool, mode: Mode, waker: Waker) -> Self {
+        TaskChildren {
+            count: AtomicUsize::new(0),
+            notify_each,
+            mode,
+            inner: Mutex::new(TaskChildrenInner {
+                reports: Vec::new(),
+                waker: Some(waker),
+            }),
+        }
+    }
+
+    /// Wake `waker` from now on instead.
+    pub(crate) fn set_waker(&self, waker: &Waker) {
+        lock(&self.inner).waker = Some(waker.clone());
+    }
+
     pub(crate) fn report(&self, report: TaskReport<E>) {
         let waker = {
             let mut inner = lock(&self.inner);
@@ -283,5 +303,173 @@ impl TaskAborts {
     pub(crate) fn all_finished(&mut self) -> bool {
         self.tasks.retain(|t| !t.is_finished());
         self.tasks.is_empty()
+    }
+}
+
+/// Model checks of a task child reporting to its group from another
+/// thread: `RUSTFLAGS="--cfg loom" cargo test -p taskgroup-core --release
+/// --lib loom_tests` (see `src/sync.rs`). A lost wake-up shows as loom's
+/// "deadlock": the driver sleeps and nothing will wake it.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use std::future::ready;
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+
+    use loom::sync::Notify;
+    use loom::sync::atomic::{AtomicUsize, Ordering};
+    use loom::thread;
+
+    use super::{TaskChild, TaskChildren, TaskReport};
+    use crate::policy::Mode;
+
+    /// The driver's waker: counts its wakes and lets the driver's thread
+    /// run again, as the runtime does for a task that returned Pending.
+    /// (A `Notify`, not `park`: loom's `unpark` would also end a `join`.)
+    #[derive(Default)]
+    struct DriverWaker {
+        wakes: AtomicUsize,
+        driver: Notify,
+    }
+
+    impl DriverWaker {
+        fn wakes(&self) -> usize {
+            self.wakes.load(Ordering::SeqCst)
+        }
+
+        /// Between two polls the driver sleeps until woken. A wake counts
+        /// if it came after the poll began (the driver clears its slot
+        /// first): a wake during the poll queues another poll.
+        fn sleep(&self, polled_at: usize) {
+            while self.wakes() == polled_at {
+                self.driver.wait();
+            }
+        }
+    }
+
+    impl Wake for DriverWaker {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.wakes.fetch_add(1, Ordering::SeqCst);
+            self.driver.notify();
+        }
+    }
+
+    /// The task children of a group, and its driver's waker.
+    fn group(notify_each: bool) -> (Arc<TaskChildren<u32>>, Arc<DriverWaker>) {
+        let waker = Arc::new(DriverWaker::default());
+        let tasks = TaskChildren::new(notify_each, Mode::FailFast, Waker::from(Arc::clone(&waker)));
+        (Arc::new(tasks), waker)
+    }
+
+    /// What a task child's tokio task does, on a loom thread: one poll of
+    /// the `TaskChild` future (the child returns `result` at once), then
+    /// the drop that tells the group the task is gone.
+    fn run_child(
+        tasks: &Arc<TaskChildren<u32>>,
+        result: Result<(), u32>,
+    ) -> thread::JoinHandle<()> {
+        tasks.started();
+        let tasks = Arc::clone(tasks);
+        thread::spawn(move || {
+            let mut child = Box::pin(TaskChild {
+                fut: Some(ready(result)),
+                reporter: tasks,
+            });
+            let mut cx = Context::from_waker(Waker::noop());
+            let out = child.as_mut().poll(&mut cx);
+            // An error goes to the group; the value stays the task's.
+            assert!(matches!(out, Poll::Ready(None | Some(Ok(())))));
+        })
+    }
+
+    fn failed(report: TaskReport<u32>) -> u32 {
+        match report {
+            TaskReport::Failed(e) => e,
+            TaskReport::Panicked(_) | TaskReport::Won => unreachable!("the children only fail"),
+        }
+    }
+
+    /// The driver of a group once its body is done, in the order of
+    /// `Driver::poll_inner`: take the reports, ask whether tasks still
+    /// run, and if none do, take the late reports. Returns what it saw.
+    fn drive(tasks: &TaskChildren<u32>, waker: &DriverWaker) -> Vec<u32> {
+        let mut seen = Vec::new();
+        loop {
+            let polled_at = waker.wakes();
+            seen.extend(tasks.take_reports().into_iter().map(failed));
+            if tasks.idle() {
+                seen.extend(tasks.take_reports().into_iter().map(failed));
+                return seen;
+            }
+            waker.sleep(polled_at);
+        }
+    }
+
+    /// A failing task child ends on a worker thread while the driver waits
+    /// for the last task: the driver is woken after the end and sees the
+    /// error exactly once.
+    #[test]
+    fn loom_last_task_end_wakes_the_driver() {
+        loom::model(|| {
+            let (tasks, waker) = group(false);
+            let child = run_child(&tasks, Err(7));
+            assert_eq!(drive(&tasks, &waker), [7]);
+            child.join().unwrap();
+        });
+    }
+
+    /// A model of three threads explores millions of interleavings
+    /// unbounded; a bug needs only a few preemptions to show (loom's
+    /// advice). `LOOM_MAX_PREEMPTIONS` overrides `n`.
+    fn bounded(n: usize) -> loom::model::Builder {
+        let mut model = loom::model::Builder::new();
+        model.preemption_bound.get_or_insert(n);
+        model
+    }
+
+    /// Two task children, each on its own thread: whichever ends last
+    /// wakes the driver, and both errors are seen once.
+    #[test]
+    fn loom_two_tasks_wake_the_driver_once_both_ended() {
+        bounded(3).check(|| {
+            let (tasks, waker) = group(false);
+            let a = run_child(&tasks, Err(1));
+            let b = run_child(&tasks, Err(2));
+            let mut seen = drive(&tasks, &waker);
+            seen.sort_unstable();
+            assert_eq!(seen, [1, 2]);
+            a.join().unwrap();
+            b.join().unwrap();
+        });
+    }
+
+    /// A group with a limit of one: the driver starts the second child
+    /// only once the first has ended, so every end must wake it, not only
+    /// the last one while it waits.
+    #[test]
+    fn loom_every_task_end_wakes_a_limited_group() {
+        // Three threads at the end: bound the preemptions as above.
+        bounded(3).check(|| {
+            let (tasks, waker) = group(true);
+            let first = run_child(&tasks, Ok(()));
+            // `Driver::start_more_waiting`: room once nothing runs.
+            loop {
+                let polled_at = waker.wakes();
+                if tasks.running() == 0 {
+                    break;
+                }
+                waker.sleep(polled_at);
+            }
+            let second = run_child(&tasks, Ok(()));
+            assert!(drive(&tasks, &waker).is_empty());
+            first.join().unwrap();
+            second.join().unwrap();
+            // One wake per end, and nothing else woke the driver.
+            assert_eq!(waker.wakes(), 2);
+        });
     }
 }
