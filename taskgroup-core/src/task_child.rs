@@ -394,7 +394,7 @@ mod loom_tests {
     }
 
     /// The driver of a group once its body is done, in the order of
-    /// `Driver::poll_inner`: take the reports, ask whether tasks still
+    /// `GroupDriver::poll_inner`: take the reports, ask whether tasks still
     /// run, and if none do, take the late reports. Returns what it saw.
     fn drive(tasks: &TaskChildren<u32>, waker: &DriverWaker) -> Vec<u32> {
         let mut seen = Vec::new();
