@@ -1195,3 +1195,42 @@ fn race_mode_makes_a_race_not_a_task_group() {
         .mode(taskgroup::Mode::Race)
         .build();
 }
+
+/// Panics "first" in its poll; dropping it then panics "second" (unless the
+/// thread is already unwinding, as a well-behaved drop guard checks).
+struct PanicsTwice;
+
+impl Future for PanicsTwice {
+    type Output = Result<u32, ()>;
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        panic!("first")
+    }
+}
+
+impl Drop for PanicsTwice {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            panic!("second")
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_task_child_resumes_its_first_panic_not_the_one_of_its_drop() {
+    let err = tokio::spawn(async {
+        let tg = TaskGroup::<()>::new();
+        let _ = tg
+            .run(async {
+                tg.spawn_task(PanicsTwice);
+                Ok(())
+            })
+            .await;
+    })
+    .await
+    .unwrap_err();
+    let payload = err.into_panic();
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"first"));
+}

@@ -915,3 +915,57 @@ async fn a_zero_limit_at_run_time_is_refused_like_the_builders() {
         (a, b)
     };
 }
+
+/// Panics "first" in its poll; dropping it then panics "second" (unless the
+/// thread is already unwinding, as a well-behaved drop guard checks).
+struct PanicsTwice;
+
+impl std::future::Future for PanicsTwice {
+    type Output = Result<u32, String>;
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        panic!("first")
+    }
+}
+
+impl Drop for PanicsTwice {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            panic!("second")
+        }
+    }
+}
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_spawn_branch_resumes_its_first_panic_not_the_one_of_its_drop() {
+    let err = tokio::spawn(async {
+        let _ = taskgroup! {
+            #[spawn] let x = PanicsTwice?;
+        };
+    })
+    .await
+    .unwrap_err();
+    assert_eq!(panic_message(err.into_panic()), "first");
+}
+
+#[tokio::test]
+async fn a_spawn_for_item_resumes_its_first_panic_not_the_one_of_its_drop() {
+    let err = tokio::spawn(async {
+        let _ = taskgroup! {
+            #[spawn] let xs = for _i in 0..1 { PanicsTwice? };
+        };
+    })
+    .await
+    .unwrap_err();
+    assert_eq!(panic_message(err.into_panic()), "first");
+}

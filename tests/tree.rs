@@ -213,3 +213,39 @@ async fn a_concurrent_fn_shows_its_lets_as_children() {
         "no group with the lets `snapshot` and `slow`:\n{tree}"
     );
 }
+
+/// Counts its polls; never ready.
+struct CountPolls(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl std::future::Future for CountPolls {
+    type Output = ();
+    fn poll(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        std::task::Poll::Pending
+    }
+}
+
+/// A recorded group is polled in passes that keep its tree, but no more
+/// often than an unrecorded one: a branch that finishes does not make the
+/// driver poll the others again (only a dependency or a limit would).
+#[tokio::test]
+async fn recording_does_not_poll_branches_more_often() {
+    use std::future::{Future, poll_fn};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    record_tree(true);
+    let polls = Arc::new(AtomicUsize::new(0));
+    let counting = CountPolls(Arc::clone(&polls));
+    let mut group = std::pin::pin!(async move {
+        taskgroup! {
+            let ready = std::future::ready(());
+            let pending = counting;
+        };
+    });
+    poll_fn(|cx| {
+        let _ = group.as_mut().poll(cx);
+        std::task::Poll::Ready(())
+    })
+    .await;
+    assert_eq!(polls.load(Ordering::SeqCst), 1);
+}

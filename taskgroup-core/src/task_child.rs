@@ -202,7 +202,15 @@ where
             Ok(Poll::Ready(out)) => TaskEnd::Returned(out),
             Err(payload) => TaskEnd::Panicked(payload),
         };
-        drop_child(this.fut, this.reporter);
+        match end {
+            // The child already panicked: a panic of its drop is a later
+            // one, dropped (the first panic wins), as tokio would.
+            TaskEnd::Panicked(_) => {
+                let mut fut = this.fut;
+                let _ = catch_unwind(AssertUnwindSafe(|| fut.set(None)));
+            }
+            TaskEnd::Returned(_) => drop_child(this.fut, this.reporter),
+        }
         Poll::Ready(this.reporter.ended(end))
     }
 }

@@ -507,6 +507,8 @@ impl Driver {
     #[inline]
     pub fn new(total: u32, limit: Option<usize>, deps: bool, names: &[&str]) -> Self {
         let tree = BranchTree::start(names);
+        // Only a real limit frees room for another branch when one ends.
+        let repass = deps || limit.is_some();
         // `limit` passed `__private::limit`, which refuses zero. A group in
         // the live tree gets the largest limit if it has none: it is then
         // never polled in a plain pass (see `branch_tree.rs`).
@@ -528,7 +530,7 @@ impl Driver {
             limit,
             done: 0,
             total,
-            repass: deps || limit != 0,
+            repass,
         }
     }
 
