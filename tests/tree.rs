@@ -249,3 +249,32 @@ async fn recording_does_not_poll_branches_more_often() {
     .await;
     assert_eq!(polls.load(Ordering::SeqCst), 1);
 }
+
+async fn inner_macro_group() -> Result<(), ()> {
+    taskgroup! {
+        name = "inner of a task";
+        let leaf = sleep(ms(100));
+    };
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_spawn_branch_is_a_task_child_and_its_groups_nest_under_it() {
+    record_tree(true);
+    let (tree, ()) = taskgroup! {
+        name = "outer of a task";
+        let tree = snapshot_after(10);
+        #[spawn] let task = inner_macro_group()?;
+    }
+    .unwrap();
+    let outer = root(&tree, "outer of a task");
+    let task = outer
+        .children
+        .iter()
+        .find(|c| c.name.as_deref() == Some("task"))
+        .unwrap_or_else(|| panic!("no branch `task`:\n{tree}"));
+    assert!(task.task, "a #[spawn] branch is a task child:\n{tree}");
+    assert_eq!(task.groups.len(), 1, "{tree}");
+    assert_eq!(task.groups[0].name.as_deref(), Some("inner of a task"));
+    assert_eq!(child_names(&task.groups[0]), ["leaf"]);
+}

@@ -27,7 +27,6 @@ pub(crate) enum Child<'a, E> {
     Orphan(Orphan),
 }
 
-/// The driver, shared by `run` and `Race::run`.
 /// Runs `body` as the group's body and drives every child until all are
 /// done: `run`'s own future, shared by `TaskGroup::run` and `Race::run`.
 pub(crate) async fn run_until<E, B, T>(group: &GroupState<'_, E>, body: B) -> RunEnd<T, E>
@@ -379,7 +378,7 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
         self.live -= 1;
         if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(finished))) {
             self.record_panic(payload);
-            self.cancel(body);
+            self.decide(policy::ON_PANIC, body);
             return;
         }
         self.child_done(outcome, body);

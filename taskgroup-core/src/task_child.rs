@@ -165,9 +165,20 @@ pin_project_lite::pin_project! {
     {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
-            drop_child(this.fut, this.reporter);
-            this.reporter.gone();
+            // `gone` is the last call even when a reporter raises a drop's
+            // panic again (a `#[spawn]` branch does, for its JoinHandle).
+            let last = Last::<R, F::Output>(this.reporter, std::marker::PhantomData);
+            drop_child(this.fut, &mut *last.0);
         }
+    }
+}
+
+/// Tells a reporter its task is gone when dropped, unwinding or not.
+struct Last<'r, R: TaskReporter<O>, O>(&'r mut R, std::marker::PhantomData<fn(O)>);
+
+impl<R: TaskReporter<O>, O> Drop for Last<'_, R, O> {
+    fn drop(&mut self) {
+        self.0.gone();
     }
 }
 

@@ -101,7 +101,7 @@ pub struct GroupSnapshot {
 pub struct ChildSnapshot {
     /// The child's name, if it has one.
     pub name: Option<String>,
-    /// `true` for a task child (`spawn_task`).
+    /// `true` for a task child (`spawn_task`, a `#[spawn]` branch).
     pub task: bool,
     /// Whether it has started.
     pub state: ChildState,
@@ -228,7 +228,7 @@ impl GroupNode {
         let slot = children.len();
         let node = Arc::new(ChildNode {
             name: name.map(Into::into),
-            task,
+            task: AtomicBool::new(task),
             spawned: Instant::now(),
             started: AtomicU8::new(0),
             groups: Mutex::new(Vec::new()),
@@ -266,7 +266,7 @@ impl GroupNode {
 
 pub(crate) struct ChildNode {
     name: Option<Box<str>>,
-    task: bool,
+    task: AtomicBool,
     spawned: Instant,
     started: AtomicU8,
     groups: Mutex<Vec<Weak<GroupNode>>>,
@@ -279,12 +279,18 @@ impl ChildNode {
         self.started.store(1, Ordering::Release);
     }
 
+    /// The child runs as a tokio task (known to a static branch only when
+    /// it is first polled).
+    pub(crate) fn mark_task(&self) {
+        self.task.store(true, Ordering::Release);
+    }
+
     fn snapshot(&self, now: Instant) -> ChildSnapshot {
         let mut groups = lock(&self.groups);
         groups.retain(|g| g.strong_count() > 0);
         ChildSnapshot {
             name: self.name.as_deref().map(String::from),
-            task: self.task,
+            task: self.task.load(Ordering::Acquire),
             state: if self.started.load(Ordering::Acquire) == 0 {
                 ChildState::Waiting
             } else {
@@ -342,4 +348,36 @@ pub(crate) fn current() -> Option<Arc<ChildNode>> {
 /// Puts back the child that [`enter`] replaced.
 pub(crate) fn leave(previous: Option<Arc<ChildNode>>) {
     CURRENT.with(|c| *c.borrow_mut() = previous);
+}
+
+pin_project_lite::pin_project! {
+    /// A task child's future that polls its child with `node` as the
+    /// thread's current child, on whatever worker runs it, so a group the
+    /// child starts nests under its node.
+    pub(crate) struct InNode<F> {
+        #[pin]
+        fut: F,
+        node: Option<Arc<ChildNode>>,
+    }
+}
+
+impl<F> InNode<F> {
+    /// `fut`, polled under the child being polled on this thread now, if
+    /// the tree is being recorded.
+    pub(crate) fn current(fut: F) -> InNode<F> {
+        let node = if recording() { current() } else { None };
+        InNode { fut, node }
+    }
+}
+
+impl<F: Future> Future for InNode<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        match this.node {
+            None => this.fut.poll(cx),
+            Some(node) => with_local(&CURRENT, Some(Arc::clone(node)), || this.fut.poll(cx)).0,
+        }
+    }
 }

@@ -76,7 +76,7 @@ impl BranchTree {
     /// Branch `i` is about to be polled (`done` branches have finished so
     /// far): it runs, and a group it starts nests under it. The driver
     /// puts the thread's previous child back after the pass ([`Scope`]).
-    pub(crate) fn enter(&self, i: usize, done: u32) {
+    pub(crate) fn enter(&self, i: usize, task: bool, done: u32) {
         let node = {
             let mut branches = lock(&self.branches);
             branches.entered = Some((i, done));
@@ -84,6 +84,9 @@ impl BranchTree {
         };
         if let Some(node) = &node {
             node.mark_started();
+            if task {
+                node.mark_task();
+            }
         }
         // What it replaces is the branch polled before, or what `Scope`
         // saved: dropping it here is fine.

@@ -384,7 +384,7 @@ impl Pass<'_, '_> {
     /// A branch's error was recorded (direct branches are fail-fast only):
     /// cancel the others.
     pub fn failed(&mut self, _: Stopped) {
-        if !self.driver.cancelling {
+        if Mode::FailFast.on_error() == Verdict::Cancel && !self.driver.cancelling {
             self.begin_cancel(self.index);
         }
     }
@@ -439,7 +439,7 @@ impl Pass<'_, '_> {
         tree.settle(self.driver.done);
         let act = self.decide(task, i);
         match act {
-            Act::Poll => tree.enter(i, self.driver.done),
+            Act::Poll => tree.enter(i, task, self.driver.done),
             Act::Drop => tree.finished(i),
             Act::Skip => {}
         }
@@ -506,6 +506,10 @@ impl Driver {
     /// nodes in the live tree while it is recorded.
     #[inline]
     pub fn new(total: u32, limit: Option<usize>, deps: bool, names: &[&str]) -> Self {
+        debug_assert!(
+            limit != Some(0),
+            "a limit reaches the driver through __private::limit"
+        );
         let tree = BranchTree::start(names);
         // Only a real limit frees room for another branch when one ends.
         let repass = deps || limit.is_some();

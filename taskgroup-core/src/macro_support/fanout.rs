@@ -21,6 +21,7 @@ use tokio::task::AbortHandle;
 use super::driver::{Group, Stopped};
 use crate::policy::{self, FirstPanic, Verdict};
 use crate::task_child::{self, TaskEnd, TaskReporter};
+use crate::tree;
 use crate::util::Panic;
 use crate::util::lock;
 
@@ -215,7 +216,7 @@ where
     T: Send + 'static,
     E: Send + 'static,
 {
-    task_child::spawn(fut, reporter).abort_handle()
+    task_child::spawn(tree::InNode::current(fut), reporter).abort_handle()
 }
 
 impl<'g, F, T, E> FanOut<'g, F, T, E>
@@ -228,6 +229,10 @@ where
     }
 
     fn new(group: &'g Group<E>, limit: Option<usize>, tasks: Option<TaskItems<F, T, E>>) -> Self {
+        debug_assert!(
+            limit != Some(0),
+            "a limit reaches the fan-out through __private::limit"
+        );
         FanOut {
             group,
             local: FuturesUnordered::new(),

@@ -9,6 +9,7 @@ use tokio::task::JoinHandle;
 
 use super::driver::{Group, Stopped};
 use crate::task_child::{self, TaskEnd, TaskReporter};
+use crate::tree;
 use crate::util::Panic;
 
 /// A `#[spawn]` branch's task hands its output to the branch through its
@@ -41,7 +42,10 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    join(task_child::spawn(fut, BranchReporter), group)
+    join(
+        task_child::spawn(tree::InNode::current(fut), BranchReporter),
+        group,
+    )
 }
 
 /// A tokio task that is aborted when its handle is dropped, so dropping
