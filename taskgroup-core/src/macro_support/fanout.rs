@@ -21,7 +21,6 @@ use tokio::task::AbortHandle;
 use super::driver::{Group, Stopped};
 use crate::policy::{self, FirstPanic, Verdict};
 use crate::task_child::{self, TaskEnd, TaskReporter};
-use crate::tree;
 use crate::util::Panic;
 use crate::util::lock;
 
@@ -216,7 +215,7 @@ where
     T: Send + 'static,
     E: Send + 'static,
 {
-    task_child::spawn(tree::InNode::current(fut), reporter).abort_handle()
+    task_child::spawn(fut, reporter).abort_handle()
 }
 
 impl<'g, F, T, E> FanOut<'g, F, T, E>
