@@ -141,6 +141,14 @@ pub mod __private {
 /// task (its future must be `Send + 'static`); on a `for` branch it spawns
 /// one task per item. Cancelled tasks are aborted and awaited.
 ///
+/// If the runtime shuts down (it is dropped, or `shutdown_background` is
+/// called) under a running group, tokio drops its tasks unfinished: such a
+/// task has no value and no error to give, so the group cannot complete.
+/// The group treats it as a panic of that branch: it cancels the other
+/// branches, waits for them, then panics with "taskgroup: a task child was
+/// dropped by its runtime before it finished (the runtime is shutting
+/// down); the group cannot complete". It never waits for such a task.
+///
 /// ```
 /// use taskgroup::taskgroup;
 ///

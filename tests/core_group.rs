@@ -590,6 +590,97 @@ async fn a_panic_does_not_poison_the_group_for_the_caller() {
     assert!(msg.contains("Finished"), "{msg}");
 }
 
+// 10b. A task child its runtime drops (the runtime shutting down) is lost:
+// the group cancels the rest and panics with one message, never hangs.
+
+/// What a group whose task child was lost panics with.
+const LOST: &str = "taskgroup: a task child was dropped by its runtime before it finished \
+                    (the runtime is shutting down); the group cannot complete";
+
+/// The message of a panic payload (`&str` or `String`).
+fn payload_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        panic!("payload is neither &str nor String")
+    }
+}
+
+/// Drives `group` with `Handle::block_on` on a plain thread; once its task
+/// child says it started, shuts the runtime down from this thread with
+/// `shutdown`. Returns the message of the panic the group's thread ended
+/// with. A watchdog: a group that waits forever fails the test ("hung")
+/// after 20 s instead of hanging it.
+fn panic_after_runtime_shutdown<G, F>(group: G, shutdown: fn(tokio::runtime::Runtime)) -> String
+where
+    G: FnOnce(std::sync::mpsc::Sender<()>) -> F + Send + 'static,
+    F: std::future::Future<Output = String>,
+{
+    let limit = Duration::from_secs(20);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let handle = rt.handle().clone();
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let out = std::panic::catch_unwind(AssertUnwindSafe(|| handle.block_on(group(started_tx))));
+        let _ = done_tx.send(out.map_err(|payload| payload_message(&*payload)));
+    });
+    started_rx
+        .recv_timeout(limit)
+        .expect("the task child never started");
+    shutdown(rt);
+    match done_rx.recv_timeout(limit) {
+        Ok(Err(message)) => message,
+        Ok(Ok(out)) => panic!("the group ended without a panic: {out}"),
+        Err(_) => panic!("hung: the group never ended after its runtime shut down"),
+    }
+}
+
+/// The task child: says it started, then waits forever.
+async fn start_then_pend(started: std::sync::mpsc::Sender<()>) -> Result<u8, ()> {
+    started.send(()).unwrap();
+    std::future::pending().await
+}
+
+#[test]
+fn a_lost_task_child_the_body_awaits_makes_run_panic_instead_of_hanging() {
+    let message = panic_after_runtime_shutdown(
+        |started| async move {
+            let tg = TaskGroup::<()>::new();
+            let r = tg
+                .run(async { Ok(tg.spawn_task(start_then_pend(started)).await) })
+                .await;
+            format!("{r:?}")
+        },
+        drop,
+    );
+    assert_eq!(message, LOST);
+}
+
+#[test]
+fn a_lost_task_child_the_body_did_not_await_makes_run_panic_not_succeed() {
+    let message = panic_after_runtime_shutdown(
+        |started| async move {
+            let tg = TaskGroup::<()>::new();
+            let r = tg
+                .run(async {
+                    tg.spawn_task(start_then_pend(started));
+                    Ok(())
+                })
+                .await;
+            format!("{r:?}")
+        },
+        tokio::runtime::Runtime::shutdown_background,
+    );
+    assert_eq!(message, LOST);
+}
+
 // 11. Timeout.
 #[tokio::test(start_paused = true)]
 async fn timeout_cancels_every_child_and_fails_with_timed_out() {

@@ -404,6 +404,10 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
                 TaskReport::Failed(e) => ChildEnd::Failed(e),
                 TaskReport::Panicked(payload) => ChildEnd::Panicked(payload),
                 TaskReport::Won => ChildEnd::Done,
+                // Its runtime dropped it: the group can never complete, so
+                // it ends like a child's panic (`policy::ON_PANIC`), with
+                // the payload made here, on the driver's thread as it polls.
+                TaskReport::Lost => ChildEnd::Panicked(policy::lost_task()),
             };
             self.child_done(outcome, body.as_mut());
         }

@@ -22,7 +22,7 @@ use crate::handle::{CompletionGuard, Handle, ResultCell, handle_alive};
 use crate::options::{Builder, Options};
 use crate::policy::Mode;
 use crate::state::{GroupState, NewChild, Phase, TaskStart, refuse};
-use crate::task_child::{self, start_deferred};
+use crate::task_child::{self, GroupTask, start_deferred};
 use crate::util::lock;
 
 /// A set of concurrent children that all end before the group does.
@@ -168,6 +168,17 @@ impl<'a, E> TaskGroup<'a, E> {
     /// When called before `run` started or after it finished, or outside a
     /// tokio runtime.
     ///
+    /// If the runtime shuts down (it is dropped, or `shutdown_background`
+    /// is called) while the group runs, tokio drops the task before the
+    /// child finished: the child is lost, with no value and no error to
+    /// give, so the group cannot complete. The group then acts as for a
+    /// child's panic: it cancels the body and the other children, waits for
+    /// them, and [`run`](Self::run) panics with "taskgroup: a task child was
+    /// dropped by its runtime before it finished (the runtime is shutting
+    /// down); the group cannot complete", whether or not the body awaited
+    /// the child's handle. A child the group aborted itself (it was
+    /// cancelling) is not lost.
+    ///
     /// ```
     /// use taskgroup::TaskGroup;
     ///
@@ -275,7 +286,7 @@ impl<'a, E> TaskGroup<'a, E> {
         // A cancellation that began in between is caught by `track_task`.
         tasks.started();
         drop(st);
-        let join = task_child::spawn(child, tasks);
+        let join = task_child::spawn(child, GroupTask::new(tasks));
         self.state.track_task(join.abort_handle());
         Handle::task(join, name)
     }
@@ -377,8 +388,10 @@ impl<'a, E> TaskGroup<'a, E> {
     /// here, after the others have been cancelled.
     ///
     /// # Panics
-    /// When `run` was already called on this group; and with the original
-    /// payload when a child or the body panicked.
+    /// When `run` was already called on this group; with the original
+    /// payload when a child or the body panicked; and when the runtime
+    /// dropped a task child before it finished (see
+    /// [`spawn_task`](Self::spawn_task)).
     ///
     /// ```
     /// use taskgroup::TaskGroup;

@@ -12,9 +12,12 @@
 //! | the body's error | kept; cancels the rest | kept; cancels the rest | kept; cancels the rest |
 //! | a panic | cancels the rest; the first is resumed | same | same |
 //! | the timeout | `TimedOut` kept; cancels the rest | same | same |
+//! | a task child lost (its runtime dropped it unfinished) | cancels the rest; then [`LOST_TASK`] is raised | same | same |
 //!
 //! Also here: how a limit admits children, and when a scheduler that polls
 //! many children yields to tokio's cooperative budget.
+
+use std::panic::catch_unwind;
 
 use crate::util::Panic;
 
@@ -109,6 +112,29 @@ pub(crate) const ON_PANIC: Verdict = Verdict::Cancel;
 /// The group's deadline passed: in every mode the group fails with
 /// `TimedOut` (converted into its error type) and cancels everything.
 pub(crate) const ON_TIMEOUT: Verdict = Verdict::Cancel;
+
+/// The message of the panic raised by a group one of whose task children
+/// was lost: its runtime dropped the task (it is shutting down) before the
+/// child finished, and the group did not abort it. The child has no value,
+/// error or panic to give, so the group can neither succeed nor fail with
+/// an error; waiting for it would hang.
+pub(crate) const LOST_TASK: &str = "taskgroup: a task child was dropped by its runtime before it \
+                                    finished (the runtime is shutting down); the group cannot \
+                                    complete";
+
+/// The payload of the panic for a lost task child, treated like a child's
+/// panic ([`ON_PANIC`]): the others are cancelled, then it is resumed.
+///
+/// It is made by really panicking (and catching it), so the panic hook
+/// reports [`LOST_TASK`] on the thread and at the moment the loss is
+/// detected. Call it only from a scheduler's own poll, never inside a
+/// `Drop`: a panic while the thread is already unwinding aborts the
+/// process.
+pub(crate) fn lost_task() -> Panic {
+    match catch_unwind(|| panic!("{LOST_TASK}")) {
+        Err(payload) => payload,
+    }
+}
 
 /// The first panic of a group, resumed once every other child is gone.
 /// Later panics happened while cancelling (often because of the first)
@@ -216,6 +242,15 @@ mod tests {
         let payload = first.take().unwrap();
         assert_eq!(payload.downcast_ref::<&str>(), Some(&"first"));
         assert!(first.take().is_none());
+    }
+
+    #[test]
+    fn a_lost_task_is_a_panic_with_one_message() {
+        let payload = lost_task();
+        assert_eq!(
+            payload.downcast_ref::<String>().map(String::as_str),
+            Some(LOST_TASK)
+        );
     }
 
     #[test]

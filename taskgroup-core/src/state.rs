@@ -190,6 +190,12 @@ impl<'a, E> GroupState<'a, E> {
         if st.phase == Phase::Running {
             st.phase = Phase::Cancelling;
         }
+        // Before any abort (here, or `track_task`'s once the phase is no
+        // longer `Running`): a task gone without an end from now on was
+        // aborted by the group, not lost by its runtime.
+        if let Some(set) = self.tasks.get() {
+            set.tasks.begin_abort();
+        }
         // Kept, to wait for their completion. `abort` runs no user code.
         st.aborts.abort_all();
         std::mem::take(&mut *st.incoming)

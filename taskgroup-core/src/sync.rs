@@ -18,12 +18,12 @@ pub(crate) use crate::util::lock;
 #[cfg(not(all(test, loom)))]
 pub(crate) use std::sync::Mutex;
 #[cfg(not(all(test, loom)))]
-pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 #[cfg(all(test, loom))]
 pub(crate) use loom::sync::Mutex;
 #[cfg(all(test, loom))]
-pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// `util::lock` for loom's mutex: poison is ignored for the same reason.
 #[cfg(all(test, loom))]

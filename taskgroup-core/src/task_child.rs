@@ -12,7 +12,7 @@ use crate::handle::TaskOutput;
 use crate::policy::{Mode, Verdict};
 // Loom's under `--cfg loom`: the hand-off to the driver is model-checked
 // (`loom_tests` below).
-use crate::sync::{AtomicUsize, Mutex, Ordering, lock};
+use crate::sync::{AtomicBool, AtomicUsize, Mutex, Ordering, lock};
 use crate::util::Panic;
 
 /// `TaskChildren::count` holds twice the number of running task children; this
@@ -30,6 +30,9 @@ pub(crate) struct TaskChildren<E> {
     pub(crate) notify_each: bool,
     /// The group's mode: what a value or an error does.
     pub(crate) mode: Mode,
+    /// Set once the group aborts its tasks: from then on a task gone
+    /// without an end is one it aborted, not one its runtime lost.
+    pub(crate) aborting: AtomicBool,
     pub(crate) inner: Mutex<TaskChildrenInner<E>>,
 }
 
@@ -46,6 +49,12 @@ pub(crate) enum TaskReport<E> {
     Panicked(Panic),
     /// A race contestant succeeded.
     Won,
+    /// The task was dropped before its child ended, and the group had not
+    /// aborted it: its runtime is shutting down (`policy::LOST_TASK`). No
+    /// payload is made here: the task's drop may run while its thread is
+    /// unwinding, where a panic would abort the process; the driver makes
+    /// it while it polls.
+    Lost,
 }
 
 impl<E> TaskChildren<E> {
@@ -55,6 +64,7 @@ impl<E> TaskChildren<E> {
             count: AtomicUsize::new(0),
             notify_each,
             mode,
+            aborting: AtomicBool::new(false),
             inner: Mutex::new(TaskChildrenInner {
                 reports: Vec::new(),
                 waker: Some(waker),
@@ -89,8 +99,21 @@ impl<E> TaskChildren<E> {
         self.count.fetch_add(2, Ordering::AcqRel);
     }
 
-    /// A task child's future was dropped (finished, aborted or never run).
-    pub(crate) fn gone(&self) {
+    /// The group is about to abort its tasks (it is cancelling, or its
+    /// `run` future is being dropped). Called before the aborts, so a task
+    /// dropped by one of them sees it.
+    pub(crate) fn begin_abort(&self) {
+        self.aborting.store(true, Ordering::Release);
+    }
+
+    /// A task child's future was dropped (finished, aborted or never run);
+    /// `ended` if the child returned or panicked.
+    pub(crate) fn gone(&self, ended: bool) {
+        // Reported before the count drops, so a driver that sees no task
+        // running also sees the report (it takes the reports after `idle`).
+        if !ended && !self.aborting.load(Ordering::Acquire) {
+            self.report(TaskReport::Lost);
+        }
         let before = self.count.fetch_sub(2, Ordering::AcqRel);
         if self.notify_each || before == 2 | WAITING {
             self.wake();
@@ -120,7 +143,7 @@ pub(crate) enum TaskEnd<O> {
 }
 
 /// Where a task child reports its end. One implementation per kind of task
-/// child: a `TaskGroup`'s `spawn_task` ([`TaskChildren`]), an item of a
+/// child: a `TaskGroup`'s `spawn_task` ([`GroupTask`]), an item of a
 /// `#[spawn] for` (`macro_support/fanout.rs`) and a `#[spawn]` branch
 /// (`macro_support/task.rs`); [`TaskChild`] is the one future that runs
 /// them all.
@@ -226,10 +249,12 @@ where
     }
 }
 
-// The child is stored once: a task's future is the child plus its reporter.
+// The child is stored once: a task's future is the child plus its reporter
+// (a `GroupTask`: a pointer and a flag, 16 bytes, and the padding that
+// aligns it after a child of byte alignment).
 const _: () = {
     type Child = std::future::Ready<Result<[u8; 256], ()>>;
-    assert!(size_of::<TaskChild<Child, Arc<TaskChildren<()>>>>() <= size_of::<Child>() + 16);
+    assert!(size_of::<TaskChild<Child, GroupTask<()>>>() <= size_of::<Child>() + 24);
 };
 
 /// Spawns `fut` as a task child reporting to `reporter`: the one way every
@@ -246,40 +271,62 @@ where
     })
 }
 
+/// The reporter of one task child of a `TaskGroup`: the group's
+/// [`TaskChildren`], and whether this child ended (returned or panicked),
+/// so that its task's drop can tell a lost child from one that finished.
+pub(crate) struct GroupTask<E> {
+    tasks: Arc<TaskChildren<E>>,
+    ended: bool,
+}
+
+impl<E> GroupTask<E> {
+    /// The reporter of a task child about to start; the caller has counted
+    /// it (`TaskChildren::started`).
+    pub(crate) fn new(tasks: Arc<TaskChildren<E>>) -> Self {
+        GroupTask {
+            tasks,
+            ended: false,
+        }
+    }
+}
+
 /// A `TaskGroup`'s task children report to the group's [`TaskChildren`]:
 /// a value (or, supervising, an error) is the task's output, read by the
-/// child's handle; an error or a panic goes to the group.
-impl<T, E> TaskReporter<Result<T, E>> for Arc<TaskChildren<E>> {
+/// child's handle; an error or a panic goes to the group; a task gone
+/// without an end that the group did not abort is lost.
+impl<T, E> TaskReporter<Result<T, E>> for GroupTask<E> {
     type Output = TaskOutput<T, E>;
 
     fn ended(&mut self, end: TaskEnd<Result<T, E>>) -> TaskOutput<T, E> {
+        self.ended = true;
+        let tasks = &self.tasks;
         match end {
             TaskEnd::Returned(Ok(v)) => {
-                if self.mode.on_value() == Verdict::Cancel {
-                    self.report(TaskReport::Won);
+                if tasks.mode.on_value() == Verdict::Cancel {
+                    tasks.report(TaskReport::Won);
                 }
                 Some(Ok(v))
             }
-            TaskEnd::Returned(Err(e)) if self.mode.error_to_handle() => Some(Err(e)),
+            TaskEnd::Returned(Err(e)) if tasks.mode.error_to_handle() => Some(Err(e)),
             TaskEnd::Returned(Err(e)) => {
                 #[cfg(feature = "tracing")]
                 tracing::debug!("child failed");
-                self.report(TaskReport::Failed(e));
+                tasks.report(TaskReport::Failed(e));
                 None
             }
             TaskEnd::Panicked(payload) => {
-                self.report(TaskReport::Panicked(payload));
+                tasks.report(TaskReport::Panicked(payload));
                 None
             }
         }
     }
 
     fn drop_panicked(&mut self, payload: Panic) {
-        self.report(TaskReport::Panicked(payload));
+        self.tasks.report(TaskReport::Panicked(payload));
     }
 
     fn gone(&mut self) {
-        TaskChildren::gone(self);
+        self.tasks.gone(self.ended);
     }
 }
 
@@ -291,7 +338,7 @@ where
     E: Send + 'static,
 {
     tasks.started();
-    spawn(child, tasks).abort_handle()
+    spawn(child, GroupTask::new(tasks)).abort_handle()
 }
 
 /// Abort handles of task children. Finished tasks are swept out whenever
@@ -336,10 +383,10 @@ mod loom_tests {
     use std::task::{Context, Poll, Wake, Waker};
 
     use loom::sync::Notify;
-    use loom::sync::atomic::{AtomicUsize, Ordering};
+    use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use loom::thread;
 
-    use super::{TaskChild, TaskChildren, TaskReport};
+    use super::{GroupTask, TaskChild, TaskChildren, TaskReport};
     use crate::policy::Mode;
 
     /// The driver's waker: counts its wakes and lets the driver's thread
@@ -396,7 +443,7 @@ mod loom_tests {
         thread::spawn(move || {
             let mut child = Box::pin(TaskChild {
                 fut: Some(ready(result)),
-                reporter: tasks,
+                reporter: GroupTask::new(tasks),
             });
             let mut cx = Context::from_waker(Waker::noop());
             let out = child.as_mut().poll(&mut cx);
@@ -408,7 +455,9 @@ mod loom_tests {
     fn failed(report: TaskReport<u32>) -> u32 {
         match report {
             TaskReport::Failed(e) => e,
-            TaskReport::Panicked(_) | TaskReport::Won => unreachable!("the children only fail"),
+            TaskReport::Panicked(_) | TaskReport::Won | TaskReport::Lost => {
+                unreachable!("the children only fail")
+            }
         }
     }
 
@@ -489,6 +538,81 @@ mod loom_tests {
             second.join().unwrap();
             // One wake per end, and nothing else woke the driver.
             assert_eq!(waker.wakes(), 2);
+        });
+    }
+    /// A task child's tokio task dropped before its child was polled to
+    /// its end, on a loom thread: by its runtime shutting down, or (after
+    /// `abort`) by the group's abort, which the task sees through tokio's
+    /// own synchronisation, modelled here by the flag `abort`.
+    fn drop_unfinished(
+        tasks: &Arc<TaskChildren<u32>>,
+        abort: Option<Arc<AtomicBool>>,
+    ) -> thread::JoinHandle<()> {
+        tasks.started();
+        let tasks = Arc::clone(tasks);
+        thread::spawn(move || {
+            let child = TaskChild {
+                fut: Some(std::future::pending::<Result<(), u32>>()),
+                reporter: GroupTask::new(tasks),
+            };
+            if let Some(abort) = abort {
+                // The task is dropped only once the abort reached it.
+                while !abort.load(Ordering::Acquire) {
+                    thread::yield_now();
+                }
+            }
+            drop(child);
+        })
+    }
+
+    /// The driver of a group once its body is done (as `drive`): how many
+    /// tasks it saw reported lost by the time none runs. Nothing else may
+    /// be reported: the children never end.
+    fn drive_lost(tasks: &TaskChildren<u32>, waker: &DriverWaker) -> usize {
+        let mut lost = 0;
+        let mut count = |reports: Vec<TaskReport<u32>>| {
+            for report in reports {
+                match report {
+                    TaskReport::Lost => lost += 1,
+                    _ => unreachable!("the child never ended"),
+                }
+            }
+        };
+        loop {
+            let polled_at = waker.wakes();
+            count(tasks.take_reports());
+            if tasks.idle() {
+                count(tasks.take_reports());
+                return lost;
+            }
+            waker.sleep(polled_at);
+        }
+    }
+
+    /// A task its runtime drops while the driver waits for it: the driver
+    /// is woken and sees it lost exactly once.
+    #[test]
+    fn loom_a_task_dropped_unfinished_is_reported_lost() {
+        loom::model(|| {
+            let (tasks, waker) = group(false);
+            let child = drop_unfinished(&tasks, None);
+            assert_eq!(drive_lost(&tasks, &waker), 1);
+            child.join().unwrap();
+        });
+    }
+
+    /// A task the group aborted (the flag set before the abort, as
+    /// `GroupState::begin_cancel` does) is never reported lost.
+    #[test]
+    fn loom_a_task_the_group_aborted_is_not_lost() {
+        loom::model(|| {
+            let (tasks, waker) = group(false);
+            let abort = Arc::new(AtomicBool::new(false));
+            let child = drop_unfinished(&tasks, Some(Arc::clone(&abort)));
+            tasks.begin_abort();
+            abort.store(true, Ordering::Release);
+            assert_eq!(drive_lost(&tasks, &waker), 0);
+            child.join().unwrap();
         });
     }
 }

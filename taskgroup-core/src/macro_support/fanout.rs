@@ -436,12 +436,19 @@ where
             unreachable!("taskgroup: a task fan-out without tasks")
         };
         tasks.handles = Vec::new();
-        let (panic, values) = {
+        let (panic, lost, values) = {
             let mut r = lock(&tasks.shared);
-            (r.panic.take(), std::mem::take(&mut r.values))
+            (r.panic.take(), r.lost, std::mem::take(&mut r.values))
         };
         if let Some(payload) = panic {
             std::panic::resume_unwind(payload);
+        }
+        if lost {
+            // A lost item has no value and no error: the fan-out can
+            // neither hand back its values nor fail, so it panics (the
+            // policy's rule for a lost task), and the group's driver
+            // resumes it once the other branches are gone.
+            std::panic::resume_unwind(policy::lost_task());
         }
         Poll::Ready(self.finish(values))
     }

@@ -8,6 +8,7 @@ use std::task::{Context, Poll};
 use tokio::task::JoinHandle;
 
 use super::driver::{Group, Stopped};
+use crate::policy;
 use crate::task_child::{self, TaskEnd, TaskReporter};
 use crate::tree;
 use crate::util::Panic;
@@ -74,7 +75,9 @@ impl<T> AbortOnDrop<T> {
 
 /// Waits for the task of a `#[spawn]` branch, aborting it once the group
 /// stops. A value the task still returns after the abort is handed back,
-/// so an error it returned is not lost.
+/// so an error it returned is not lost. A task cancelled without that
+/// abort was dropped by its runtime: the branch panics with
+/// `policy::LOST_TASK`.
 fn join<T, E>(handle: JoinHandle<T>, group: &Group<E>) -> Join<'_, T, E> {
     Join {
         task: AbortOnDrop(handle),
@@ -99,6 +102,16 @@ impl<T, E> Future for Join<'_, T, E> {
             self.aborted = true;
             self.task.0.abort();
         }
-        self.task.poll_task(cx)
+        match self.task.poll_task(cx) {
+            // Cancelled, and not by this branch: its runtime dropped the
+            // task (it is shutting down). The branch has no value and no
+            // error, so it panics (the policy's rule for a lost task); the
+            // group's driver catches that and resumes it once the other
+            // branches are gone.
+            Poll::Ready(Err(Stopped)) if !self.aborted => {
+                std::panic::resume_unwind(policy::lost_task())
+            }
+            polled => polled,
+        }
     }
 }
