@@ -11,13 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo bench --bench instructions --no-run 2>/dev/null
-bin=$(ls -t "${CARGO_TARGET_DIR:-target}"/release/deps/instructions-* | grep -v '\.d$' | head -1)
-
-count() { # count CASE ROUNDS -> instructions
-    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$1" "$2" 2>&1 |
-        sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
-}
+# shellcheck source=benches/callgrind.sh
+source benches/callgrind.sh
 
 # case rounds "taskgroup entries" "peers"
 cases=(

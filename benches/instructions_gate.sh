@@ -22,13 +22,8 @@ if ! command -v valgrind >/dev/null 2>&1; then
     exit 2
 fi
 
-cargo bench --bench instructions --no-run --quiet
-bin=$(ls -t "${CARGO_TARGET_DIR:-target}"/release/deps/instructions-* | grep -v '\.d$' | head -1)
-
-count() { # count ENTRY ROUNDS -> total instructions of the run
-    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$1" "$2" 2>&1 |
-        sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
-}
+# shellcheck source=benches/callgrind.sh
+source benches/callgrind.sh
 
 # entry rounds (taskgroup's entries only; the peers are in instructions.sh)
 entries=(

@@ -10,6 +10,10 @@ use std::time::Duration;
 use futures::FutureExt;
 
 use taskgroup::{ErrorGroup, Race, TaskGroup, TimedOut};
+
+#[allow(dead_code)]
+mod common;
+use common::{LOST, PanicsTwice, panic_after_runtime_shutdown, payload_message};
 use tokio::time::{Instant, sleep};
 
 /// Counts live instances; a test asserts the count drops to zero.
@@ -59,14 +63,7 @@ async fn panic_message<F: std::future::Future + Send + 'static>(fut: F) -> Strin
 where
     F::Output: Send,
 {
-    let payload = panic_payload(fut).await;
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        s.to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        panic!("payload is neither &str nor String")
-    }
+    payload_message(&*panic_payload(fut).await)
 }
 
 // 1. Results of all children after `run`; children spawned later.
@@ -592,55 +589,6 @@ async fn a_panic_does_not_poison_the_group_for_the_caller() {
 
 // 10b. A task child its runtime drops (the runtime shutting down) is lost:
 // the group cancels the rest and panics with one message, never hangs.
-
-/// What a group whose task child was lost panics with.
-const LOST: &str = "taskgroup: a task child was dropped by its runtime before it finished \
-                    (the runtime is shutting down); the group cannot complete";
-
-/// The message of a panic payload (`&str` or `String`).
-fn payload_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        s.to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        panic!("payload is neither &str nor String")
-    }
-}
-
-/// Drives `group` with `Handle::block_on` on a plain thread; once its task
-/// child says it started, shuts the runtime down from this thread with
-/// `shutdown`. Returns the message of the panic the group's thread ended
-/// with. A watchdog: a group that waits forever fails the test ("hung")
-/// after 20 s instead of hanging it.
-fn panic_after_runtime_shutdown<G, F>(group: G, shutdown: fn(tokio::runtime::Runtime)) -> String
-where
-    G: FnOnce(std::sync::mpsc::Sender<()>) -> F + Send + 'static,
-    F: std::future::Future<Output = String>,
-{
-    let limit = Duration::from_secs(20);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let handle = rt.handle().clone();
-    let (started_tx, started_rx) = std::sync::mpsc::channel();
-    let (done_tx, done_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let out = std::panic::catch_unwind(AssertUnwindSafe(|| handle.block_on(group(started_tx))));
-        let _ = done_tx.send(out.map_err(|payload| payload_message(&*payload)));
-    });
-    started_rx
-        .recv_timeout(limit)
-        .expect("the task child never started");
-    shutdown(rt);
-    match done_rx.recv_timeout(limit) {
-        Ok(Err(message)) => message,
-        Ok(Ok(out)) => panic!("the group ended without a panic: {out}"),
-        Err(_) => panic!("hung: the group never ended after its runtime shut down"),
-    }
-}
 
 /// The task child: says it started, then waits forever.
 async fn start_then_pend(started: std::sync::mpsc::Sender<()>) -> Result<u8, ()> {
@@ -1287,35 +1235,13 @@ fn race_mode_makes_a_race_not_a_task_group() {
         .build();
 }
 
-/// Panics "first" in its poll; dropping it then panics "second" (unless the
-/// thread is already unwinding, as a well-behaved drop guard checks).
-struct PanicsTwice;
-
-impl Future for PanicsTwice {
-    type Output = Result<u32, ()>;
-    fn poll(
-        self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        panic!("first")
-    }
-}
-
-impl Drop for PanicsTwice {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            panic!("second")
-        }
-    }
-}
-
 #[tokio::test]
 async fn a_task_child_resumes_its_first_panic_not_the_one_of_its_drop() {
     let err = tokio::spawn(async {
         let tg = TaskGroup::<()>::new();
         let _ = tg
             .run(async {
-                tg.spawn_task(PanicsTwice);
+                tg.spawn_task(async { PanicsTwice.await.map_err(drop) });
                 Ok(())
             })
             .await;

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use taskgroup::{ErrorGroup, taskgroup};
 
+#[allow(dead_code)]
 mod common;
 use common::failing_pair;
 use tokio::time::sleep;

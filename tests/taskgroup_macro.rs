@@ -9,7 +9,7 @@ use std::time::Duration;
 use taskgroup::{ErrorGroup, TimedOut, taskgroup};
 
 mod common;
-use common::failing_pair;
+use common::{LOST, PanicsTwice, failing_pair, panic_after_runtime_shutdown, payload_message};
 use tokio::time::{Instant, sleep};
 
 fn ms(n: u64) -> Duration {
@@ -407,85 +407,43 @@ async fn panic_in_a_spawned_branch_is_resumed_too() {
     assert_eq!(payload.downcast_ref::<&str>(), Some(&"in task"));
 }
 
-/// What a group whose task child was lost panics with.
-const LOST: &str = "taskgroup: a task child was dropped by its runtime before it finished \
-                    (the runtime is shutting down); the group cannot complete";
-
-/// Drives `group` with `Handle::block_on` on a plain thread; once its task
-/// says it started, drops the runtime from this thread. Returns the
-/// message of the panic the group's thread ended with. A watchdog: a
-/// group that waits forever fails the test ("hung") after 20 s instead of
-/// hanging it.
-fn panic_after_runtime_drop<G, F>(group: G) -> String
-where
-    G: FnOnce(std::sync::mpsc::Sender<()>) -> F + Send + 'static,
-    F: Future<Output = String>,
-{
-    let limit = ms(20_000);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let handle = rt.handle().clone();
-    let (started_tx, started_rx) = std::sync::mpsc::channel();
-    let (done_tx, done_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            handle.block_on(group(started_tx))
-        }));
-        let _ = done_tx.send(out.map_err(|payload| {
-            if let Some(s) = payload.downcast_ref::<&str>() {
-                s.to_string()
-            } else if let Some(s) = payload.downcast_ref::<String>() {
-                s.clone()
-            } else {
-                "a payload that is neither &str nor String".to_string()
-            }
-        }));
-    });
-    started_rx
-        .recv_timeout(limit)
-        .expect("the task never started");
-    drop(rt);
-    match done_rx.recv_timeout(limit) {
-        Ok(Err(message)) => message,
-        Ok(Ok(out)) => panic!("the group ended without a panic: {out}"),
-        Err(_) => panic!("hung: the group never ended after its runtime was dropped"),
-    }
-}
-
 #[test]
 fn a_spawn_branch_its_runtime_dropped_makes_the_group_panic() {
-    let message = panic_after_runtime_drop(|started| async move {
-        let r = taskgroup! {
-            #[spawn] let lost = async move {
-                started.send(()).unwrap();
-                std::future::pending::<Result<u8, String>>().await
-            }?;
-        };
-        format!("{r:?}")
-    });
+    let message = panic_after_runtime_shutdown(
+        |started| async move {
+            let r = taskgroup! {
+                #[spawn] let lost = async move {
+                    started.send(()).unwrap();
+                    std::future::pending::<Result<u8, String>>().await
+                }?;
+            };
+            format!("{r:?}")
+        },
+        drop,
+    );
     assert_eq!(message, LOST);
 }
 
 #[test]
 fn a_spawn_for_item_its_runtime_dropped_makes_the_group_panic() {
-    let message = panic_after_runtime_drop(|started| async move {
-        let r = taskgroup! {
-            #[spawn] let lost = for i in 0..2u8 {
-                {
-                    let started = started.clone();
-                    async move {
-                        started.send(()).unwrap();
-                        std::future::pending::<Result<u8, String>>().await?;
-                        Ok::<_, String>(i)
-                    }
-                }?
+    let message = panic_after_runtime_shutdown(
+        |started| async move {
+            let r = taskgroup! {
+                #[spawn] let lost = for i in 0..2u8 {
+                    {
+                        let started = started.clone();
+                        async move {
+                            started.send(()).unwrap();
+                            std::future::pending::<Result<u8, String>>().await?;
+                            Ok::<_, String>(i)
+                        }
+                    }?
+                };
             };
-        };
-        format!("{r:?}")
-    });
+            format!("{r:?}")
+        },
+        drop,
+    );
     assert_eq!(message, LOST);
 }
 
@@ -998,36 +956,6 @@ async fn a_zero_limit_at_run_time_is_refused_like_the_builders() {
     };
 }
 
-/// Panics "first" in its poll; dropping it then panics "second" (unless the
-/// thread is already unwinding, as a well-behaved drop guard checks).
-struct PanicsTwice;
-
-impl std::future::Future for PanicsTwice {
-    type Output = Result<u32, String>;
-    fn poll(
-        self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        panic!("first")
-    }
-}
-
-impl Drop for PanicsTwice {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            panic!("second")
-        }
-    }
-}
-
-fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_default()
-}
-
 #[tokio::test]
 async fn a_spawn_branch_resumes_its_first_panic_not_the_one_of_its_drop() {
     let err = tokio::spawn(async {
@@ -1037,7 +965,7 @@ async fn a_spawn_branch_resumes_its_first_panic_not_the_one_of_its_drop() {
     })
     .await
     .unwrap_err();
-    assert_eq!(panic_message(err.into_panic()), "first");
+    assert_eq!(payload_message(&*err.into_panic()), "first");
 }
 
 #[tokio::test]
@@ -1049,5 +977,5 @@ async fn a_spawn_for_item_resumes_its_first_panic_not_the_one_of_its_drop() {
     })
     .await
     .unwrap_err();
-    assert_eq!(panic_message(err.into_panic()), "first");
+    assert_eq!(payload_message(&*err.into_panic()), "first");
 }
