@@ -1251,3 +1251,218 @@ async fn a_task_child_resumes_its_first_panic_not_the_one_of_its_drop() {
     let payload = err.into_panic();
     assert_eq!(payload.downcast_ref::<&str>(), Some(&"first"));
 }
+
+/// Spawns a task child from its `Drop`; the child holds `dropped`'s flag.
+struct SpawnsOnDrop<'g> {
+    tg: &'g TaskGroup<'static, ()>,
+    dropped: Arc<AtomicBool>,
+}
+
+/// Sets its flag when dropped.
+struct SetOnDrop(Arc<AtomicBool>);
+
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Drop for SpawnsOnDrop<'_> {
+    fn drop(&mut self) {
+        let flag = SetOnDrop(self.dropped.clone());
+        // The handle is not needed: the child belongs to the group.
+        drop(self.tg.spawn_task(async move {
+            let _flag = flag;
+            std::future::pending::<Result<(), ()>>().await
+        }));
+    }
+}
+
+/// A body dropped with `run`'s future cannot start a child from its `Drop`:
+/// the group refuses new children before it drops the body, so the child's
+/// future is dropped right there, never handed to tokio (a spawned and then
+/// aborted task would be dropped later, on a worker).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spawn_from_the_bodys_drop_while_run_is_dropped_starts_nothing() {
+    for _ in 0..200 {
+        let tg = TaskGroup::<()>::new();
+        let dropped = Arc::new(AtomicBool::new(false));
+        {
+            let guard = SpawnsOnDrop {
+                tg: &tg,
+                dropped: dropped.clone(),
+            };
+            let mut run = std::pin::pin!(tg.run(async move {
+                let _guard = guard;
+                std::future::pending::<Result<(), ()>>().await
+            }));
+            let waker = std::task::Waker::noop();
+            let _ = run
+                .as_mut()
+                .poll(&mut std::task::Context::from_waker(waker));
+        }
+        assert!(
+            dropped.load(Ordering::SeqCst),
+            "a child spawned from the body's Drop was handed to tokio"
+        );
+    }
+}
+
+/// An error type whose `From<TimedOut>` panics and whose drop of a
+/// released task is observable: the panic is resumed only after the
+/// blocked task child has ended.
+#[derive(Debug)]
+struct PanicsOnTimeout;
+
+static RELEASE: std::sync::Mutex<Option<std::sync::mpsc::Sender<()>>> = std::sync::Mutex::new(None);
+
+impl From<TimedOut> for PanicsOnTimeout {
+    fn from(_: TimedOut) -> Self {
+        // Let the blocked task child go on, then fail the conversion.
+        if let Some(release) = RELEASE.lock().unwrap().take() {
+            let _ = release.send(());
+        }
+        panic!("conversion panicked")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_timeout_conversion_is_resumed_after_the_task_children_end() {
+    let (release_tx, release_rx) = std::sync::mpsc::channel();
+    *RELEASE.lock().unwrap() = Some(release_tx);
+    let ended = Arc::new(AtomicBool::new(false));
+    let seen = ended.clone();
+    let join = tokio::spawn(async move {
+        let tg = TaskGroup::<PanicsOnTimeout>::builder()
+            .timeout(Duration::from_millis(1))
+            .build();
+        let _ = tg
+            .run(async {
+                tg.spawn_task(async move {
+                    // Blocking code: the group's abort cannot stop it.
+                    let _ = release_rx.recv();
+                    // Long enough that a panic resumed early would reach
+                    // the caller first.
+                    std::thread::sleep(Duration::from_millis(300));
+                    ended.store(true, Ordering::SeqCst);
+                    Ok(())
+                });
+                std::future::pending::<Result<(), PanicsOnTimeout>>().await
+            })
+            .await;
+    });
+    let payload = tokio::time::timeout(Duration::from_secs(20), join)
+        .await
+        .expect("hung")
+        .unwrap_err()
+        .into_panic();
+    assert_eq!(payload_message(&*payload), "conversion panicked");
+    assert!(
+        seen.load(Ordering::SeqCst),
+        "the panic reached the caller while a task child still ran"
+    );
+}
+
+/// An error whose drop panics (when not already unwinding).
+#[derive(Debug)]
+struct PanicsOnDrop;
+
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            panic!("an error's drop panicked")
+        }
+    }
+}
+
+/// A child that panics when it is dropped (cancelled).
+struct BombOnDrop(&'static str);
+
+impl Drop for BombOnDrop {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            panic!("{}", self.0)
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_error_whose_drop_panics_does_not_replace_the_first_panic() {
+    let join = tokio::spawn(async {
+        let tg = TaskGroup::<PanicsOnDrop>::new();
+        let _ = tg
+            .run(async {
+                // Cancelled by the error below, it panics as it is dropped:
+                // the group's first panic.
+                tg.spawn(async {
+                    let _bomb = BombOnDrop("the child's drop panicked");
+                    std::future::pending::<Result<(), PanicsOnDrop>>().await
+                });
+                tokio::task::yield_now().await;
+                Err::<(), _>(PanicsOnDrop)
+            })
+            .await;
+    });
+    let payload = join.await.unwrap_err().into_panic();
+    assert_eq!(payload_message(&*payload), "the child's drop panicked");
+}
+
+/// Panics whenever it is dropped, even while the thread unwinds.
+struct AlwaysBomb(&'static str);
+
+impl Drop for AlwaysBomb {
+    fn drop(&mut self) {
+        panic!("{}", self.0)
+    }
+}
+
+/// Dropping `run`'s future drops its children; two whose drops panic must
+/// not abort the process (a second panic while the first unwinds would):
+/// the first is raised, the second dropped. An abort would kill the test
+/// binary, so the case runs in a child process.
+#[test]
+fn dropping_run_with_two_children_whose_drops_panic_does_not_abort() {
+    const PROBE: &str = "TASKGROUP_DROP_PANICS_PROBE";
+    if std::env::var_os(PROBE).is_some() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let caught = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            rt.block_on(async {
+                let tg = TaskGroup::<()>::new();
+                let mut run = std::pin::pin!(tg.run(async {
+                    for name in ["first bomb", "second bomb"] {
+                        tg.spawn(async move {
+                            let _bomb = AlwaysBomb(name);
+                            std::future::pending::<Result<(), ()>>().await
+                        });
+                    }
+                    tokio::task::yield_now().await;
+                    std::future::pending::<Result<(), ()>>().await
+                }));
+                let waker = std::task::Waker::noop();
+                let mut cx = std::task::Context::from_waker(waker);
+                let _ = run.as_mut().poll(&mut cx);
+                let _ = run.as_mut().poll(&mut cx);
+            });
+        }));
+        let payload = caught.expect_err("dropping the run future raises a drop's panic");
+        assert_eq!(payload_message(&*payload), "first bomb");
+        return;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "dropping_run_with_two_children_whose_drops_panic_does_not_abort",
+            "--nocapture",
+        ])
+        .env(PROBE, "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the probe process failed ({:?}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

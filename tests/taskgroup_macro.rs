@@ -979,3 +979,58 @@ async fn a_spawn_for_item_resumes_its_first_panic_not_the_one_of_its_drop() {
     .unwrap_err();
     assert_eq!(payload_message(&*err.into_panic()), "first");
 }
+
+/// An error type whose `From<TimedOut>` releases a blocked task, then
+/// panics.
+#[derive(Debug)]
+struct PanicsOnTimeout;
+
+static RELEASE: std::sync::Mutex<Option<std::sync::mpsc::Sender<()>>> = std::sync::Mutex::new(None);
+
+impl From<TimedOut> for PanicsOnTimeout {
+    fn from(_: TimedOut) -> Self {
+        if let Some(release) = RELEASE.lock().unwrap().take() {
+            let _ = release.send(());
+        }
+        panic!("conversion panicked")
+    }
+}
+
+/// A `#[spawn]` branch blocked in plain code until `release`, then still
+/// busy a while: the group's abort cannot stop it.
+async fn blocked_until(
+    release: std::sync::mpsc::Receiver<()>,
+    ended: Arc<std::sync::atomic::AtomicBool>,
+) -> Result<(), PanicsOnTimeout> {
+    let _ = release.recv();
+    // Long enough that a panic resumed early would reach the caller first.
+    std::thread::sleep(ms(300));
+    ended.store(true, Ordering::SeqCst);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_timeout_conversion_is_resumed_after_the_spawn_branches_end() {
+    let (release_tx, release_rx) = std::sync::mpsc::channel();
+    *RELEASE.lock().unwrap() = Some(release_tx);
+    let ended = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = ended.clone();
+    let join = tokio::spawn(async move {
+        let _ = taskgroup! {
+            timeout = ms(1);
+            error = PanicsOnTimeout;
+            #[spawn] let blocked = blocked_until(release_rx, ended)?;
+            let waits = std::future::pending::<()>();
+        };
+    });
+    let payload = tokio::time::timeout(ms(20_000), join)
+        .await
+        .expect("hung")
+        .unwrap_err()
+        .into_panic();
+    assert_eq!(payload_message(&*payload), "conversion panicked");
+    assert!(
+        seen.load(Ordering::SeqCst),
+        "the panic reached the caller while a #[spawn] branch still ran"
+    );
+}

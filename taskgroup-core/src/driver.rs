@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 use std::future::{Future, poll_fn};
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
@@ -44,6 +44,10 @@ where
     });
     let mut driver = GroupDriver::new(group);
     let mut body = pin!(Some(body));
+    // Dropped before the body when `run`'s future is dropped mid-way: the
+    // group refuses new children first, so a `Drop` of the body that
+    // spawns starts nothing.
+    let mut refuse = RefuseOnDrop { group, armed: true };
     let mut timer = pin!(group.options.timeout.map(|(d, _)| tokio::time::sleep(d)));
     let mut value = None;
     let drive =
@@ -56,7 +60,29 @@ where
         drive.instrument(span)
     };
     drive.await;
+    refuse.armed = false;
     driver.finish(value)
+}
+
+/// Drops a user value, keeping a panic of its drop in `first`.
+fn drop_caught<T>(first: &mut FirstPanic, value: T) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(value))) {
+        first.keep(payload);
+    }
+}
+
+/// See `run_until`: refuses new children when dropped while armed.
+struct RefuseOnDrop<'g, 'a, E> {
+    group: &'g GroupState<'a, E>,
+    armed: bool,
+}
+
+impl<E> Drop for RefuseOnDrop<'_, '_, E> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.group.refuse_new();
+        }
+    }
 }
 
 /// Closes the group when `run` ends or its future is dropped: no child may
@@ -137,6 +163,10 @@ pub(crate) struct GroupDriver<'g, 'a, E> {
 /// spawns would otherwise start a task that outlives the group.
 impl<E> Drop for GroupDriver<'_, '_, E> {
     fn drop(&mut self) {
+        // Each child is dropped on its own, a panic of its drop caught: a
+        // second panic while the first unwinds would abort the process.
+        // The first one is raised again once every child is gone.
+        let mut first = FirstPanic::default();
         let incoming = self.group.begin_cancel();
         // Task children cannot be awaited here: hand them, aborted, to the
         // enclosing group (if one is polling on this thread) to await.
@@ -153,14 +183,23 @@ impl<E> Drop for GroupDriver<'_, '_, E> {
                 orphans.push((set.orphan)(&set.tasks, list));
             }
         }
-        drop(incoming);
+        for child in incoming {
+            drop_caught(&mut first, child);
+        }
         orphans::leave(orphans);
         // Children still in their slots are dropped (as the field would
         // be) and the slots' wakers go back to this thread's pool.
         for ChildSlot { child, wake, waker } in std::mem::take(&mut self.slots) {
-            drop(child);
+            if let Some(child) = child {
+                drop_caught(&mut first, child);
+            }
             drop(waker);
             self.wakers.recycle(wake);
+        }
+        if let Some(payload) = first.take()
+            && !std::thread::panicking()
+        {
+            resume_unwind(payload);
         }
     }
 }
@@ -230,7 +269,12 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
                     .options
                     .timeout
                     .expect("a timer implies a timeout");
-                self.errors.push(convert(TimedOut::new()));
+                // The conversion is user code: a panic in it is a panic of
+                // the group, resumed once the children are gone.
+                match catch_unwind(|| convert(TimedOut::new())) {
+                    Ok(error) => self.errors.push(error),
+                    Err(payload) => self.record_panic(payload),
+                }
                 self.decide(policy::ON_TIMEOUT, body.as_mut());
             }
         }
@@ -586,6 +630,10 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
 
     fn finish<T>(&mut self, value: Option<T>) -> RunEnd<T, E> {
         if let Some(payload) = self.panic.take() {
+            // The errors and the value are user types: one whose drop
+            // panics must not replace the payload being resumed.
+            let rest = (std::mem::take(&mut self.errors), value);
+            let _ = catch_unwind(AssertUnwindSafe(|| drop(rest)));
             return RunEnd::Panicked(payload);
         }
         if self.won {

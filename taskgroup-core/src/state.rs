@@ -182,6 +182,16 @@ impl<'a, E> GroupState<'a, E> {
         st.phase = Phase::Running;
     }
 
+    /// Refuses new children from now on (the cancelling phase), without
+    /// touching the running ones: `run`'s future is being dropped, and its
+    /// driver cancels them next.
+    pub(crate) fn refuse_new(&self) {
+        let mut st = lock(&self.locked);
+        if st.phase == Phase::Running {
+            st.phase = Phase::Cancelling;
+        }
+    }
+
     /// Enters the cancelling phase, aborts every task child and returns the
     /// children that were waiting to be admitted, to be dropped outside
     /// the lock.

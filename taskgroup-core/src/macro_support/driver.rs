@@ -107,13 +107,22 @@ impl<E> Group<E> {
         self.stop.store(true, Ordering::Release);
     }
 
-    fn time_out(&self) {
+    /// The deadline passed: records `TimedOut` (converted by user code: a
+    /// panic there is handed back, to be resumed once the branches are
+    /// gone) and cancels.
+    #[cold]
+    fn time_out(&self) -> Option<Panic> {
+        let mut panic = None;
         if let Some(convert) = self.on_timeout {
-            lock(&self.errors).push(convert(TimedOut::new()));
+            match catch_unwind(|| convert(TimedOut::new())) {
+                Ok(error) => lock(&self.errors).push(error),
+                Err(payload) => panic = Some(payload),
+            }
         }
         if policy::ON_TIMEOUT == Verdict::Cancel {
             self.mark_cancelled();
         }
+        panic
     }
 
     /// Every error recorded, once the branches are gone.
@@ -569,8 +578,9 @@ impl Driver {
         if !self.cancelling
             && let Some(sleep) = deadline
             && sleep.poll(cx).is_ready()
+            && let Some(payload) = group.time_out()
         {
-            group.time_out();
+            self.keep_panic(payload);
         }
         let stop = &group.stop;
         // Without a limit every branch is started: `start_more` has
@@ -663,6 +673,9 @@ impl Driver {
 #[inline]
 pub fn finish<E>(panic: Option<Panic>, group: Group<E>) -> Option<ErrorGroup<E>> {
     if let Some(payload) = panic {
+        // The errors are user values: one whose drop panics must not
+        // replace the payload (or abort the process while it unwinds).
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(group)));
         resume_unwind(payload);
     }
     group.into_errors()
