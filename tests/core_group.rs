@@ -1466,3 +1466,145 @@ fn dropping_run_with_two_children_whose_drops_panic_does_not_abort() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+// Mixed nesting: a group of one kind inside a child of the other kind,
+// cancelled from outside while its task child is stuck in blocking code.
+// The outer group must wait for that task, as TaskGroup in TaskGroup does.
+
+/// A task child that says it started, then blocks for a while (the
+/// group's abort cannot stop it) and records that it ended.
+async fn blocking_task(
+    started: Arc<AtomicBool>,
+    ended: Arc<AtomicBool>,
+) -> Result<(), &'static str> {
+    started.store(true, Ordering::SeqCst);
+    std::thread::sleep(Duration::from_millis(100));
+    ended.store(true, Ordering::SeqCst);
+    Ok(())
+}
+
+async fn until(flag: &AtomicBool) {
+    while !flag.load(Ordering::SeqCst) {
+        tokio::task::yield_now().await;
+    }
+}
+
+/// A TaskGroup with a blocked task child.
+async fn task_group_with_blocked_task(
+    started: Arc<AtomicBool>,
+    ended: Arc<AtomicBool>,
+) -> Result<(), &'static str> {
+    let inner = TaskGroup::<&'static str>::new();
+    inner
+        .run(async {
+            inner.spawn_task(blocking_task(started, ended));
+            std::future::pending::<()>().await;
+            Ok(())
+        })
+        .await
+        .map_err(|_| "inner")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_group_in_a_cancelled_taskgroup_branch_is_awaited() {
+    let (started, ended) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let (s, e) = (started.clone(), ended.clone());
+    let r = taskgroup::taskgroup! {
+        let inner = task_group_with_blocked_task(s, e)?;
+        let fails = async {
+            until(&started).await;
+            Err::<(), _>("outer branch fails")
+        }?;
+    };
+    assert_eq!(r.unwrap_err().into_vec(), ["outer branch fails"]);
+    assert!(
+        ended.load(Ordering::SeqCst),
+        "taskgroup! returned while a task of the group in its cancelled branch still ran"
+    );
+}
+
+#[taskgroup::concurrent]
+async fn two_lets(started: Arc<AtomicBool>, ended: Arc<AtomicBool>) -> Result<(), &'static str> {
+    let inner = task_group_with_blocked_task(started.clone(), ended).await?;
+    let fails = async {
+        until(&started).await;
+        Err::<(), _>("a let fails")
+    }
+    .await?;
+    let ((), ()) = (inner, fails);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_group_in_a_cancelled_concurrent_let_is_awaited() {
+    let (started, ended) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    assert_eq!(two_lets(started, ended.clone()).await, Err("a let fails"));
+    assert!(
+        ended.load(Ordering::SeqCst),
+        "the #[concurrent] fn returned while a task of the group in its cancelled let still ran"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spawn_branch_in_a_cancelled_task_group_child_is_awaited() {
+    let (started, ended) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let (s, e) = (started.clone(), ended.clone());
+    let outer = TaskGroup::<&'static str>::new();
+    let r = outer
+        .run(async {
+            outer.spawn(async move {
+                taskgroup::taskgroup! {
+                    #[spawn] let blocked = blocking_task(s, e)?;
+                    let waits = std::future::pending::<()>();
+                }
+                .map_err(|_| "inner")
+            });
+            until(&started).await;
+            Err::<(), _>("outer body fails")
+        })
+        .await;
+    assert_eq!(r.unwrap_err().into_vec(), ["outer body fails"]);
+    assert!(
+        ended.load(Ordering::SeqCst),
+        "run returned while the #[spawn] branch of its cancelled child still ran"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spawn_for_in_a_cancelled_task_group_child_is_awaited() {
+    let (started, ended) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let (s, e) = (started.clone(), ended.clone());
+    let outer = TaskGroup::<&'static str>::new();
+    let r = outer
+        .run(async {
+            outer.spawn(async move {
+                taskgroup::taskgroup! {
+                    #[spawn] let blocked = for i in 0..1u8 {
+                        blocking_task(s.clone(), e.clone())?
+                    };
+                    let waits = std::future::pending::<()>();
+                }
+                .map_err(|_| "inner")
+            });
+            until(&started).await;
+            Err::<(), _>("outer body fails")
+        })
+        .await;
+    assert_eq!(r.unwrap_err().into_vec(), ["outer body fails"]);
+    assert!(
+        ended.load(Ordering::SeqCst),
+        "run returned while a #[spawn] for item of its cancelled child still ran"
+    );
+}

@@ -162,11 +162,6 @@ impl FirstPanic {
     pub(crate) fn take(&mut self) -> Option<Panic> {
         self.0.take()
     }
-
-    #[inline]
-    pub(crate) fn into_inner(self) -> Option<Panic> {
-        self.0
-    }
 }
 
 impl std::fmt::Debug for FirstPanic {

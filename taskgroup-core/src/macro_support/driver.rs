@@ -11,6 +11,7 @@ use tokio::time::Sleep;
 
 use super::branch_tree::{BranchTree, Scope};
 use crate::error::{ErrorGroup, TimedOut};
+use crate::orphans::{self, Orphan};
 use crate::policy::{self, FirstPanic, Mode, Verdict, room};
 use crate::util::{Panic, lock};
 
@@ -223,6 +224,19 @@ struct Cold {
     panic: FirstPanic,
     /// The group's node in the live tree, while recording.
     tree: Option<Arc<BranchTree>>,
+    /// The aborted tasks of groups dropped inside cancelled branches, to
+    /// await before this group ends.
+    orphans: Vec<Orphan>,
+}
+
+/// A group dropped before it awaited its orphans hands them on to the
+/// group enclosing it.
+impl Drop for Cold {
+    fn drop(&mut self) {
+        if !self.orphans.is_empty() {
+            orphans::leave(std::mem::take(&mut self.orphans));
+        }
+    }
 }
 
 impl std::fmt::Debug for Cold {
@@ -306,11 +320,12 @@ impl<'p, 'c> Pass<'p, 'c> {
         caught: std::thread::Result<()>,
         visit: &mut dyn FnMut(&mut Pass<'_, '_>),
     ) -> Poll<()> {
-        let again = self.end(caught, visit);
+        let (again, orphans) = orphans::collect(|| self.end(caught, visit));
         let Pass {
             driver, cx, stop, ..
         } = self;
-        match driver.settle() {
+        driver.adopt(orphans);
+        match driver.settle_all(cx) {
             Poll::Pending if again => driver.poll_passes(cx, stop, visit),
             settled => settled,
         }
@@ -536,6 +551,7 @@ impl Driver {
                 Box::new(Cold {
                     panic: FirstPanic::default(),
                     tree: Some(tree),
+                    orphans: Vec::new(),
                 })
             }),
             started: if limit == 0 { total } else { 0 },
@@ -619,12 +635,17 @@ impl Driver {
             }
             let plain = !self.cancelling && self.started == self.total && tree.is_none();
             let mut pass = Pass::new(self, cx, stop, tree, plain);
-            let caught = catch_unwind(AssertUnwindSafe(|| visit(&mut pass)));
-            let again = pass.end(caught, visit);
+            // Groups dropped in this pass (inside a cancelled branch) leave
+            // their aborted tasks here, to be awaited before this group ends.
+            let (again, orphans) = orphans::collect(|| {
+                let caught = catch_unwind(AssertUnwindSafe(|| visit(&mut pass)));
+                pass.end(caught, visit)
+            });
+            self.adopt(orphans);
             if let Some(tree) = tree {
                 tree.settle(self.done);
             }
-            match self.settle() {
+            match self.settle_all(cx) {
                 Poll::Pending if again => {}
                 settled => return settled,
             }
@@ -651,7 +672,32 @@ impl Driver {
     /// The first panic of a branch, once the driver is done.
     #[inline]
     pub fn into_panic(self) -> Option<Panic> {
-        self.cold.and_then(|cold| cold.panic.into_inner())
+        self.cold.and_then(|mut cold| cold.panic.take())
+    }
+
+    /// Keeps the orphans that groups dropped in a pass left, to await them.
+    fn adopt(&mut self, orphans: Vec<Orphan>) {
+        if !orphans.is_empty() {
+            self.cold.get_or_insert_default().orphans.extend(orphans);
+        }
+    }
+
+    /// `Ready` once every branch is done and every adopted orphan has
+    /// ended (each polled, so it wakes the group when it does).
+    fn settle_all(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let orphans_done = match &mut self.cold {
+            None => true,
+            Some(cold) => {
+                cold.orphans
+                    .retain_mut(|o| o.as_mut().poll(cx).is_pending());
+                cold.orphans.is_empty()
+            }
+        };
+        if orphans_done {
+            self.settle()
+        } else {
+            Poll::Pending
+        }
     }
 
     #[cold]

@@ -19,6 +19,7 @@ use futures_util::stream::{FuturesUnordered, Stream};
 use tokio::task::AbortHandle;
 
 use super::driver::{Group, Stopped};
+use crate::orphans::{self, Orphan};
 use crate::policy::{self, FirstPanic, Verdict};
 use crate::task_child::{self, TaskEnd, TaskReporter};
 use crate::util::Panic;
@@ -141,6 +142,9 @@ impl<T, E> TaskReporter<(usize, Result<T, E>)> for ItemReporter<T, E> {
 /// The task items of a `#[spawn] for`.
 struct TaskItems<F, T, E> {
     spawn: Spawn<F, T, E>,
+    /// Awaits the aborted items of a dropped fan-out (made where `T` and
+    /// `E` are known to be `Send + 'static`).
+    orphan: fn(SharedReports<T, E>, usize) -> Orphan,
     shared: SharedReports<T, E>,
     /// One per started item, in item order.
     handles: Vec<AbortHandle>,
@@ -199,14 +203,41 @@ impl<F: Future<Output = (usize, Result<T, E>)>, T, E> Unpin for FanOut<'_, F, T,
 
 impl<F: Future<Output = (usize, Result<T, E>)>, T, E> Drop for FanOut<'_, F, T, E> {
     fn drop(&mut self) {
-        // Dropped before every task finished (the group was dropped): no
-        // task item outlives it.
+        // Dropped before every task finished (the group was dropped): the
+        // items are aborted and handed to the enclosing group to await, so
+        // none outlives it.
         if let Some(tasks) = &self.tasks {
             for handle in &tasks.handles {
                 handle.abort();
             }
+            let started = tasks.handles.len();
+            let running = {
+                let mut r = lock(&tasks.shared);
+                r.aborting = true;
+                r.finished < started
+            };
+            if running {
+                orphans::leave([(tasks.orphan)(Arc::clone(&tasks.shared), started)]);
+            }
         }
     }
+}
+
+/// Waits until `started` task items are gone.
+fn await_items<T: Send + 'static, E: Send + 'static>(
+    shared: SharedReports<T, E>,
+    started: usize,
+) -> Orphan {
+    Box::pin(std::future::poll_fn(move |cx| {
+        let mut r = lock(&shared);
+        if r.finished >= started {
+            return Poll::Ready(());
+        }
+        r.expect = started;
+        r.wake_each = false;
+        r.parent = Some(cx.waker().clone());
+        Poll::Pending
+    }))
 }
 
 fn spawn_item<F, T, E>(fut: F, reporter: ItemReporter<T, E>) -> AbortHandle
@@ -476,6 +507,7 @@ where
         }));
         let tasks = TaskItems {
             spawn: spawn_item::<F, T, E>,
+            orphan: await_items::<T, E>,
             shared,
             handles: Vec::new(),
         };

@@ -8,6 +8,7 @@ use std::task::{Context, Poll};
 use tokio::task::JoinHandle;
 
 use super::driver::{Group, Stopped};
+use crate::orphans::{self, Orphan};
 use crate::policy;
 use crate::task_child::{self, TaskEnd, TaskReporter};
 use crate::tree;
@@ -46,25 +47,43 @@ where
     join(
         task_child::spawn(tree::InNode::current(fut), BranchReporter),
         group,
+        await_orphan::<F::Output>,
     )
 }
 
-/// A tokio task that is aborted when its handle is dropped, so dropping
-/// the group's future never leaves a task running.
+/// A tokio task that is aborted when its handle is dropped (the group's
+/// future was dropped): the task is then handed to the enclosing group as
+/// an orphan to await, so it does not outlive it.
 #[derive(Debug)]
-struct AbortOnDrop<T>(JoinHandle<T>);
+struct AbortOnDrop<T>(Option<JoinHandle<T>>, fn(JoinHandle<T>) -> Orphan);
 
 impl<T> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {
-        self.0.abort();
+        if let Some(handle) = self.0.take()
+            && !handle.is_finished()
+        {
+            handle.abort();
+            orphans::leave([(self.1)(handle)]);
+        }
     }
+}
+
+/// Awaits an aborted task (made where its output is known to be
+/// `Send + 'static`).
+fn await_orphan<T: Send + 'static>(handle: JoinHandle<T>) -> Orphan {
+    Box::pin(async move {
+        let _ = handle.await;
+    })
 }
 
 impl<T> AbortOnDrop<T> {
     /// Polls the task: its value, `Stopped` when it was aborted, and the
     /// task's own panic resumed here (the driver catches it).
     fn poll_task(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, Stopped>> {
-        Pin::new(&mut self.0).poll(cx).map(|joined| {
+        let Some(handle) = self.0.as_mut() else {
+            return Poll::Ready(Err(Stopped));
+        };
+        Pin::new(handle).poll(cx).map(|joined| {
             joined.map_err(|err| match err.try_into_panic() {
                 Ok(payload) => resume_unwind(payload),
                 Err(_) => Stopped,
@@ -78,9 +97,13 @@ impl<T> AbortOnDrop<T> {
 /// so an error it returned is not lost. A task cancelled without that
 /// abort was dropped by its runtime: the branch panics with
 /// `policy::LOST_TASK`.
-fn join<T, E>(handle: JoinHandle<T>, group: &Group<E>) -> Join<'_, T, E> {
+fn join<T, E>(
+    handle: JoinHandle<T>,
+    group: &Group<E>,
+    orphan: fn(JoinHandle<T>) -> Orphan,
+) -> Join<'_, T, E> {
     Join {
-        task: AbortOnDrop(handle),
+        task: AbortOnDrop(Some(handle), orphan),
         group,
         aborted: false,
     }
@@ -100,7 +123,9 @@ impl<T, E> Future for Join<'_, T, E> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         if !self.aborted && self.group.stopping() {
             self.aborted = true;
-            self.task.0.abort();
+            if let Some(handle) = &self.task.0 {
+                handle.abort();
+            }
         }
         match self.task.poll_task(cx) {
             // Cancelled, and not by this branch: its runtime dropped the
