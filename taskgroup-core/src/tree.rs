@@ -8,6 +8,7 @@
 //! groups are removed as they finish.
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -180,7 +181,23 @@ pub(crate) struct GroupNode {
     /// `name = …;`, which comes right after.
     name: OnceLock<Box<str>>,
     started: Instant,
-    children: Mutex<Vec<Option<Arc<ChildNode>>>>,
+    children: Mutex<Children>,
+}
+
+/// A group's live children, keyed by spawn number.
+///
+/// An ordered map rather than a list indexed by spawn number: a
+/// long-lived group whose children overlap (the first ones finish while
+/// later ones run) would leave a hole in such a list for every child it
+/// ever had, and a snapshot would walk them all. The map holds only the
+/// live children and iterates them in spawn order; adding or removing one
+/// costs O(log live) whatever order they finish in, where a compacted list
+/// would pay a shift or a sweep to keep its order.
+struct Children {
+    /// The spawn number of the next child: never reused, so a number is
+    /// one child's for the life of the group.
+    next: u64,
+    live: BTreeMap<u64, Arc<ChildNode>>,
 }
 
 impl GroupNode {
@@ -190,7 +207,10 @@ impl GroupNode {
         let node = Arc::new(GroupNode {
             name: OnceLock::new(),
             started: Instant::now(),
-            children: Mutex::new(Vec::new()),
+            children: Mutex::new(Children {
+                next: 0,
+                live: BTreeMap::new(),
+            }),
         });
         if let Some(name) = name {
             node.name(name);
@@ -225,35 +245,29 @@ impl GroupNode {
     /// Registers a child, waiting until it is first polled.
     pub(crate) fn add_child(&self, name: Option<&str>, task: bool) -> Arc<ChildNode> {
         let mut children = lock(&self.children);
-        let slot = children.len();
+        let seq = children.next;
+        children.next += 1;
         let node = Arc::new(ChildNode {
             name: name.map(Into::into),
             task: AtomicBool::new(task),
             spawned: Instant::now(),
             started: AtomicU8::new(0),
             groups: Mutex::new(Vec::new()),
-            slot,
+            seq,
         });
-        children.push(Some(Arc::clone(&node)));
+        children.live.insert(seq, Arc::clone(&node));
         node
     }
 
     /// Removes a child that finished or was dropped.
     pub(crate) fn remove_child(&self, node: &ChildNode) {
-        let mut children = lock(&self.children);
-        if let Some(entry) = children.get_mut(node.slot) {
-            *entry = None;
-        }
-        // Keep the list short in long-lived groups.
-        while matches!(children.last(), Some(None)) {
-            children.pop();
-        }
+        lock(&self.children).live.remove(&node.seq);
     }
 
     fn snapshot(&self, now: Instant) -> GroupSnapshot {
         let children = lock(&self.children)
-            .iter()
-            .flatten()
+            .live
+            .values()
             .map(|c| c.snapshot(now))
             .collect();
         GroupSnapshot {
@@ -270,7 +284,8 @@ pub(crate) struct ChildNode {
     spawned: Instant,
     started: AtomicU8,
     groups: Mutex<Vec<Weak<GroupNode>>>,
-    slot: usize,
+    /// Its key in its group's [`Children`].
+    seq: u64,
 }
 
 impl ChildNode {
@@ -379,5 +394,75 @@ impl<F: Future> Future for InNode<F> {
             None => this.fut.poll(cx),
             Some(node) => with_local(&CURRENT, Some(Arc::clone(node)), || this.fut.poll(cx)).0,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A long-lived group whose children overlap (each one still runs
+    /// when the next is spawned, then finishes) keeps storage for its live
+    /// children only, and lists them in spawn order.
+    #[test]
+    fn a_long_lived_group_keeps_only_its_live_children() {
+        let group = GroupNode::start(Some("long-lived"));
+        let first = group.add_child(Some("first"), false);
+        let mut previous = group.add_child(Some("0"), false);
+        for i in 1..10_000 {
+            let next = group.add_child(Some(&i.to_string()), false);
+            group.remove_child(&previous);
+            previous = next;
+            let stored = lock(&group.children).live.len();
+            assert_eq!(stored, 2, "entries for 2 live children after {i} children");
+        }
+        let names: Vec<_> = group
+            .snapshot(Instant::now())
+            .children
+            .into_iter()
+            .map(|c| c.name.unwrap())
+            .collect();
+        assert_eq!(names, ["first", "9999"]);
+        group.remove_child(&first);
+        group.remove_child(&previous);
+        assert_eq!(lock(&group.children).live.len(), 0);
+    }
+
+    /// A long-lived child that starts many short groups, one after the
+    /// other, keeps a short list of them.
+    #[test]
+    fn a_long_lived_child_keeps_a_short_list_of_its_groups() {
+        let group = GroupNode::start(Some("parent"));
+        let child = group.add_child(Some("runner"), false);
+        let outer = enter(Some(Arc::clone(&child)));
+        let lasting = GroupNode::start(Some("lasting"));
+        for _ in 0..10_000 {
+            drop(GroupNode::start(None));
+            assert!(
+                lock(&child.groups).len() <= 8,
+                "{}",
+                lock(&child.groups).len()
+            );
+        }
+        leave(outer);
+        let snap = child.snapshot(Instant::now());
+        assert_eq!(snap.groups.len(), 1);
+        assert_eq!(snap.groups[0].name.as_deref(), Some("lasting"));
+        drop(lasting);
+        group.remove_child(&child);
+    }
+
+    /// Many root groups, one after the other, and no snapshot: the list of
+    /// roots stays short (other tests of this crate may start a few at
+    /// the same time, hence the margin).
+    #[test]
+    fn many_root_groups_without_a_snapshot_keep_a_short_list() {
+        let previous = enter(None);
+        for _ in 0..10_000 {
+            drop(GroupNode::start(None));
+            let roots = lock(&ROOTS).len();
+            assert!(roots <= 64, "{roots} roots listed");
+        }
+        leave(previous);
     }
 }
