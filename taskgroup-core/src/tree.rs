@@ -23,7 +23,7 @@ use tokio::time::Instant;
 use crate::util::{lock, with_local};
 
 static RECORDING: AtomicBool = AtomicBool::new(false);
-static ROOTS: Mutex<Vec<Weak<GroupNode>>> = Mutex::new(Vec::new());
+static ROOTS: Mutex<GroupList> = Mutex::new(GroupList::new());
 
 thread_local! {
     /// The child being polled on this thread, so a group started inside it
@@ -70,12 +70,7 @@ pub(crate) fn recording() -> bool {
 pub fn tree_snapshot() -> Snapshot {
     let now = Instant::now();
     let mut roots = lock(&ROOTS);
-    roots.retain(|g| g.strong_count() > 0);
-    let groups = roots
-        .iter()
-        .filter_map(Weak::upgrade)
-        .map(|g| g.snapshot(now))
-        .collect();
+    let groups = roots.live().map(|g| g.snapshot(now)).collect();
     Snapshot { groups }
 }
 
@@ -200,6 +195,56 @@ struct Children {
     live: BTreeMap<u64, Arc<ChildNode>>,
 }
 
+/// The groups started under one child, or at the top, in start order.
+///
+/// Weak, so a group leaves by ending, without taking this lock. The
+/// entries of ended groups are swept out at each snapshot and, between
+/// snapshots, when the list reaches twice the length the last sweep left.
+/// A long recording without snapshots (many root groups, or a long-lived
+/// child that starts many short groups) then lists at most about twice
+/// the groups alive at once, and each sweep, O(length), is paid for by
+/// the starts since the one before: O(1) per start, where sweeping at
+/// every start would cost O(live) per start.
+struct GroupList {
+    list: Vec<Weak<GroupNode>>,
+    sweep_at: usize,
+}
+
+impl GroupList {
+    /// The least length a list reaches before a sweep, so a list with
+    /// few or no live groups is not swept at every start.
+    const MIN_SWEEP: usize = 8;
+
+    const fn new() -> GroupList {
+        GroupList {
+            list: Vec::new(),
+            sweep_at: Self::MIN_SWEEP,
+        }
+    }
+
+    fn push(&mut self, group: Weak<GroupNode>) {
+        if self.list.len() >= self.sweep_at {
+            self.sweep();
+        }
+        self.list.push(group);
+    }
+
+    fn sweep(&mut self) {
+        self.list.retain(|g| g.strong_count() > 0);
+        self.sweep_at = (2 * self.list.len()).max(Self::MIN_SWEEP);
+        // After a burst of groups, give the memory back.
+        if self.list.capacity() > 2 * self.sweep_at {
+            self.list.shrink_to(self.sweep_at);
+        }
+    }
+
+    /// The groups still running, in start order.
+    fn live(&mut self) -> impl Iterator<Item = Arc<GroupNode>> + '_ {
+        self.sweep();
+        self.list.iter().filter_map(Weak::upgrade)
+    }
+}
+
 impl GroupNode {
     /// Registers a group that starts running now, under the child being
     /// polled on this thread if there is one.
@@ -216,13 +261,10 @@ impl GroupNode {
             node.name(name);
         }
         let parent = CURRENT.with(|c| c.borrow().clone());
-        // Prune finished groups on the way, so a long recording without
-        // snapshots does not grow.
         let mut list = match &parent {
             Some(child) => lock(&child.groups),
             None => lock(&ROOTS),
         };
-        list.retain(|g| g.strong_count() > 0);
         list.push(Arc::downgrade(&node));
         node
     }
@@ -252,7 +294,7 @@ impl GroupNode {
             task: AtomicBool::new(task),
             spawned: Instant::now(),
             started: AtomicU8::new(0),
-            groups: Mutex::new(Vec::new()),
+            groups: Mutex::new(GroupList::new()),
             seq,
         });
         children.live.insert(seq, Arc::clone(&node));
@@ -283,7 +325,7 @@ pub(crate) struct ChildNode {
     task: AtomicBool,
     spawned: Instant,
     started: AtomicU8,
-    groups: Mutex<Vec<Weak<GroupNode>>>,
+    groups: Mutex<GroupList>,
     /// Its key in its group's [`Children`].
     seq: u64,
 }
@@ -302,7 +344,6 @@ impl ChildNode {
 
     fn snapshot(&self, now: Instant) -> ChildSnapshot {
         let mut groups = lock(&self.groups);
-        groups.retain(|g| g.strong_count() > 0);
         ChildSnapshot {
             name: self.name.as_deref().map(String::from),
             task: self.task.load(Ordering::Acquire),
@@ -312,11 +353,7 @@ impl ChildNode {
                 ChildState::Running
             },
             age: now.saturating_duration_since(self.spawned),
-            groups: groups
-                .iter()
-                .filter_map(Weak::upgrade)
-                .map(|g| g.snapshot(now))
-                .collect(),
+            groups: groups.live().map(|g| g.snapshot(now)).collect(),
         }
     }
 }
@@ -439,9 +476,9 @@ mod tests {
         for _ in 0..10_000 {
             drop(GroupNode::start(None));
             assert!(
-                lock(&child.groups).len() <= 8,
+                lock(&child.groups).list.len() <= 8,
                 "{}",
-                lock(&child.groups).len()
+                lock(&child.groups).list.len()
             );
         }
         leave(outer);
@@ -449,6 +486,36 @@ mod tests {
         assert_eq!(snap.groups.len(), 1);
         assert_eq!(snap.groups[0].name.as_deref(), Some("lasting"));
         drop(lasting);
+        group.remove_child(&child);
+    }
+
+    /// With many groups alive at once under one child, short ones that
+    /// come and go leave the list at most about twice as long as the live
+    /// ones, and a snapshot shows the live ones in start order.
+    #[test]
+    fn many_live_groups_and_short_ones_keep_the_list_near_the_live_count() {
+        let group = GroupNode::start(Some("many"));
+        let child = group.add_child(Some("runner"), false);
+        let outer = enter(Some(Arc::clone(&child)));
+        let lasting: Vec<_> = (0..1_000)
+            .map(|i| GroupNode::start(Some(&i.to_string())))
+            .collect();
+        for _ in 0..10_000 {
+            drop(GroupNode::start(None));
+            let listed = lock(&child.groups).list.len();
+            assert!(listed <= 2 * 1_001, "{listed} groups listed for 1,001 live");
+        }
+        leave(outer);
+        let names: Vec<_> = child
+            .snapshot(Instant::now())
+            .groups
+            .into_iter()
+            .map(|g| g.name.unwrap())
+            .collect();
+        let expected: Vec<_> = (0..1_000).map(|i| i.to_string()).collect();
+        assert_eq!(names, expected);
+        drop(lasting);
+        assert!(child.snapshot(Instant::now()).groups.is_empty());
         group.remove_child(&child);
     }
 
@@ -460,7 +527,7 @@ mod tests {
         let previous = enter(None);
         for _ in 0..10_000 {
             drop(GroupNode::start(None));
-            let roots = lock(&ROOTS).len();
+            let roots = lock(&ROOTS).list.len();
             assert!(roots <= 64, "{roots} roots listed");
         }
         leave(previous);
