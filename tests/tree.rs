@@ -278,3 +278,45 @@ async fn a_spawn_branch_is_a_task_child_and_its_groups_nest_under_it() {
     assert_eq!(task.groups[0].name.as_deref(), Some("inner of a task"));
     assert_eq!(child_names(&task.groups[0]), ["leaf"]);
 }
+
+/// A long-lived group with overlapping children (each one runs until the
+/// next has been spawned, 10,000 over time, beside one that lasts): every
+/// snapshot shows exactly the live ones, in spawn order.
+#[tokio::test(start_paused = true)]
+async fn a_long_lived_group_shows_its_overlapping_children_in_spawn_order() {
+    use tokio::sync::oneshot;
+    record_tree(true);
+    let tg = TaskGroup::<()>::builder().name("long-lived").build();
+    // Spawns a child that runs until its sender is used or dropped.
+    let spawn_until_told = |tg: &TaskGroup<'_, ()>, name: String| {
+        let (done, wait) = oneshot::channel::<()>();
+        tg.child(name).spawn(async move {
+            let _ = wait.await;
+            Ok(())
+        });
+        done
+    };
+    tg.run(async {
+        let lasting = spawn_until_told(&tg, "lasting".into());
+        let mut previous = spawn_until_told(&tg, "0".into());
+        for i in 1..10_000 {
+            let next = spawn_until_told(&tg, i.to_string());
+            let _ = previous.send(());
+            previous = next;
+            if i % 1_000 == 999 {
+                // Let the finished child end and leave the tree.
+                sleep(ms(1)).await;
+                let tree = tree_snapshot();
+                let group = root(&tree, "long-lived");
+                assert_eq!(child_names(group), ["lasting".into(), i.to_string()]);
+            } else {
+                tokio::task::yield_now().await;
+            }
+        }
+        let _ = previous.send(());
+        let _ = lasting.send(());
+        Ok(())
+    })
+    .await
+    .unwrap();
+}

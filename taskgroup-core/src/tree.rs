@@ -8,6 +8,7 @@
 //! groups are removed as they finish.
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -22,7 +23,7 @@ use tokio::time::Instant;
 use crate::util::{lock, with_local};
 
 static RECORDING: AtomicBool = AtomicBool::new(false);
-static ROOTS: Mutex<Vec<Weak<GroupNode>>> = Mutex::new(Vec::new());
+static ROOTS: Mutex<GroupList> = Mutex::new(GroupList::new());
 
 thread_local! {
     /// The child being polled on this thread, so a group started inside it
@@ -69,12 +70,7 @@ pub(crate) fn recording() -> bool {
 pub fn tree_snapshot() -> Snapshot {
     let now = Instant::now();
     let mut roots = lock(&ROOTS);
-    roots.retain(|g| g.strong_count() > 0);
-    let groups = roots
-        .iter()
-        .filter_map(Weak::upgrade)
-        .map(|g| g.snapshot(now))
-        .collect();
+    let groups = roots.live().map(|g| g.snapshot(now)).collect();
     Snapshot { groups }
 }
 
@@ -180,7 +176,73 @@ pub(crate) struct GroupNode {
     /// `name = …;`, which comes right after.
     name: OnceLock<Box<str>>,
     started: Instant,
-    children: Mutex<Vec<Option<Arc<ChildNode>>>>,
+    children: Mutex<Children>,
+}
+
+/// A group's live children, keyed by spawn number.
+///
+/// An ordered map rather than a list indexed by spawn number: a
+/// long-lived group whose children overlap (the first ones finish while
+/// later ones run) would leave a hole in such a list for every child it
+/// ever had, and a snapshot would walk them all. The map holds only the
+/// live children and iterates them in spawn order; adding or removing one
+/// costs O(log live) whatever order they finish in, where a compacted list
+/// would pay a shift or a sweep to keep its order.
+struct Children {
+    /// The spawn number of the next child: never reused, so a number is
+    /// one child's for the life of the group.
+    next: u64,
+    live: BTreeMap<u64, Arc<ChildNode>>,
+}
+
+/// The groups started under one child, or at the top, in start order.
+///
+/// Weak, so a group leaves by ending, without taking this lock. The
+/// entries of ended groups are swept out at each snapshot and, between
+/// snapshots, when the list reaches twice the length the last sweep left.
+/// A long recording without snapshots (many root groups, or a long-lived
+/// child that starts many short groups) then lists at most about twice
+/// the groups alive at once, and each sweep, O(length), is paid for by
+/// the starts since the one before: O(1) per start, where sweeping at
+/// every start would cost O(live) per start.
+struct GroupList {
+    list: Vec<Weak<GroupNode>>,
+    sweep_at: usize,
+}
+
+impl GroupList {
+    /// The least length a list reaches before a sweep, so a list with
+    /// few or no live groups is not swept at every start.
+    const MIN_SWEEP: usize = 8;
+
+    const fn new() -> GroupList {
+        GroupList {
+            list: Vec::new(),
+            sweep_at: Self::MIN_SWEEP,
+        }
+    }
+
+    fn push(&mut self, group: Weak<GroupNode>) {
+        if self.list.len() >= self.sweep_at {
+            self.sweep();
+        }
+        self.list.push(group);
+    }
+
+    fn sweep(&mut self) {
+        self.list.retain(|g| g.strong_count() > 0);
+        self.sweep_at = (2 * self.list.len()).max(Self::MIN_SWEEP);
+        // After a burst of groups, give the memory back.
+        if self.list.capacity() > 2 * self.sweep_at {
+            self.list.shrink_to(self.sweep_at);
+        }
+    }
+
+    /// The groups still running, in start order.
+    fn live(&mut self) -> impl Iterator<Item = Arc<GroupNode>> + '_ {
+        self.sweep();
+        self.list.iter().filter_map(Weak::upgrade)
+    }
 }
 
 impl GroupNode {
@@ -190,19 +252,19 @@ impl GroupNode {
         let node = Arc::new(GroupNode {
             name: OnceLock::new(),
             started: Instant::now(),
-            children: Mutex::new(Vec::new()),
+            children: Mutex::new(Children {
+                next: 0,
+                live: BTreeMap::new(),
+            }),
         });
         if let Some(name) = name {
             node.name(name);
         }
         let parent = CURRENT.with(|c| c.borrow().clone());
-        // Prune finished groups on the way, so a long recording without
-        // snapshots does not grow.
         let mut list = match &parent {
             Some(child) => lock(&child.groups),
             None => lock(&ROOTS),
         };
-        list.retain(|g| g.strong_count() > 0);
         list.push(Arc::downgrade(&node));
         node
     }
@@ -225,35 +287,29 @@ impl GroupNode {
     /// Registers a child, waiting until it is first polled.
     pub(crate) fn add_child(&self, name: Option<&str>, task: bool) -> Arc<ChildNode> {
         let mut children = lock(&self.children);
-        let slot = children.len();
+        let seq = children.next;
+        children.next += 1;
         let node = Arc::new(ChildNode {
             name: name.map(Into::into),
             task: AtomicBool::new(task),
             spawned: Instant::now(),
             started: AtomicU8::new(0),
-            groups: Mutex::new(Vec::new()),
-            slot,
+            groups: Mutex::new(GroupList::new()),
+            seq,
         });
-        children.push(Some(Arc::clone(&node)));
+        children.live.insert(seq, Arc::clone(&node));
         node
     }
 
     /// Removes a child that finished or was dropped.
     pub(crate) fn remove_child(&self, node: &ChildNode) {
-        let mut children = lock(&self.children);
-        if let Some(entry) = children.get_mut(node.slot) {
-            *entry = None;
-        }
-        // Keep the list short in long-lived groups.
-        while matches!(children.last(), Some(None)) {
-            children.pop();
-        }
+        lock(&self.children).live.remove(&node.seq);
     }
 
     fn snapshot(&self, now: Instant) -> GroupSnapshot {
         let children = lock(&self.children)
-            .iter()
-            .flatten()
+            .live
+            .values()
             .map(|c| c.snapshot(now))
             .collect();
         GroupSnapshot {
@@ -269,8 +325,9 @@ pub(crate) struct ChildNode {
     task: AtomicBool,
     spawned: Instant,
     started: AtomicU8,
-    groups: Mutex<Vec<Weak<GroupNode>>>,
-    slot: usize,
+    groups: Mutex<GroupList>,
+    /// Its key in its group's [`Children`].
+    seq: u64,
 }
 
 impl ChildNode {
@@ -287,7 +344,6 @@ impl ChildNode {
 
     fn snapshot(&self, now: Instant) -> ChildSnapshot {
         let mut groups = lock(&self.groups);
-        groups.retain(|g| g.strong_count() > 0);
         ChildSnapshot {
             name: self.name.as_deref().map(String::from),
             task: self.task.load(Ordering::Acquire),
@@ -297,11 +353,7 @@ impl ChildNode {
                 ChildState::Running
             },
             age: now.saturating_duration_since(self.spawned),
-            groups: groups
-                .iter()
-                .filter_map(Weak::upgrade)
-                .map(|g| g.snapshot(now))
-                .collect(),
+            groups: groups.live().map(|g| g.snapshot(now)).collect(),
         }
     }
 }
@@ -379,5 +431,105 @@ impl<F: Future> Future for InNode<F> {
             None => this.fut.poll(cx),
             Some(node) => with_local(&CURRENT, Some(Arc::clone(node)), || this.fut.poll(cx)).0,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A long-lived group whose children overlap (each one still runs
+    /// when the next is spawned, then finishes) keeps storage for its live
+    /// children only, and lists them in spawn order.
+    #[test]
+    fn a_long_lived_group_keeps_only_its_live_children() {
+        let group = GroupNode::start(Some("long-lived"));
+        let first = group.add_child(Some("first"), false);
+        let mut previous = group.add_child(Some("0"), false);
+        for i in 1..10_000 {
+            let next = group.add_child(Some(&i.to_string()), false);
+            group.remove_child(&previous);
+            previous = next;
+            let stored = lock(&group.children).live.len();
+            assert_eq!(stored, 2, "entries for 2 live children after {i} children");
+        }
+        let names: Vec<_> = group
+            .snapshot(Instant::now())
+            .children
+            .into_iter()
+            .map(|c| c.name.unwrap())
+            .collect();
+        assert_eq!(names, ["first", "9999"]);
+        group.remove_child(&first);
+        group.remove_child(&previous);
+        assert_eq!(lock(&group.children).live.len(), 0);
+    }
+
+    /// A long-lived child that starts many short groups, one after the
+    /// other, keeps a short list of them.
+    #[test]
+    fn a_long_lived_child_keeps_a_short_list_of_its_groups() {
+        let group = GroupNode::start(Some("parent"));
+        let child = group.add_child(Some("runner"), false);
+        let outer = enter(Some(Arc::clone(&child)));
+        let lasting = GroupNode::start(Some("lasting"));
+        for _ in 0..10_000 {
+            drop(GroupNode::start(None));
+            assert!(
+                lock(&child.groups).list.len() <= 8,
+                "{}",
+                lock(&child.groups).list.len()
+            );
+        }
+        leave(outer);
+        let snap = child.snapshot(Instant::now());
+        assert_eq!(snap.groups.len(), 1);
+        assert_eq!(snap.groups[0].name.as_deref(), Some("lasting"));
+        drop(lasting);
+        group.remove_child(&child);
+    }
+
+    /// With many groups alive at once under one child, short ones that
+    /// come and go leave the list at most about twice as long as the live
+    /// ones, and a snapshot shows the live ones in start order.
+    #[test]
+    fn many_live_groups_and_short_ones_keep_the_list_near_the_live_count() {
+        let group = GroupNode::start(Some("many"));
+        let child = group.add_child(Some("runner"), false);
+        let outer = enter(Some(Arc::clone(&child)));
+        let lasting: Vec<_> = (0..1_000)
+            .map(|i| GroupNode::start(Some(&i.to_string())))
+            .collect();
+        for _ in 0..10_000 {
+            drop(GroupNode::start(None));
+            let listed = lock(&child.groups).list.len();
+            assert!(listed <= 2 * 1_001, "{listed} groups listed for 1,001 live");
+        }
+        leave(outer);
+        let names: Vec<_> = child
+            .snapshot(Instant::now())
+            .groups
+            .into_iter()
+            .map(|g| g.name.unwrap())
+            .collect();
+        let expected: Vec<_> = (0..1_000).map(|i| i.to_string()).collect();
+        assert_eq!(names, expected);
+        drop(lasting);
+        assert!(child.snapshot(Instant::now()).groups.is_empty());
+        group.remove_child(&child);
+    }
+
+    /// Many root groups, one after the other, and no snapshot: the list of
+    /// roots stays short (other tests of this crate may start a few at
+    /// the same time, hence the margin).
+    #[test]
+    fn many_root_groups_without_a_snapshot_keep_a_short_list() {
+        let previous = enter(None);
+        for _ in 0..10_000 {
+            drop(GroupNode::start(None));
+            let roots = lock(&ROOTS).list.len();
+            assert!(roots <= 64, "{roots} roots listed");
+        }
+        leave(previous);
     }
 }
