@@ -1,4 +1,4 @@
-//! The live tree (issue 6) must stay off the hot path when nobody asks:
+//! The live tree must stay off the hot path when nobody asks:
 //! the same 10,000-child `TaskGroup::spawn` fan-out with recording off (the
 //! default: one atomic load per run and per spawn) and on.
 //!

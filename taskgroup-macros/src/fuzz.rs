@@ -1,4 +1,4 @@
-//! Mutation fuzzing of both macros (issue 7, "Macro robustness").
+//! Mutation fuzzing of both macros.
 //!
 //! Valid inputs are mutated token by token (delete, duplicate, swap with the
 //! neighbour, replace with a token from a pool), inside groups too, and each
