@@ -1608,3 +1608,55 @@ async fn a_spawn_for_in_a_cancelled_task_group_child_is_awaited() {
         "run returned while a #[spawn] for item of its cancelled child still ran"
     );
 }
+
+/// The partial results of a group that failed: the handles of children that
+/// finished still give their values after `run` returned (local and task
+/// children); a cancelled child gives none.
+#[tokio::test]
+async fn into_value_gives_the_values_of_children_that_finished_before_a_failure() {
+    let watchdog = tokio::time::timeout(Duration::from_secs(20), async {
+        let tg = TaskGroup::<&'static str>::new();
+        let kept = std::sync::Mutex::new(None);
+        let err = tg
+            .run(async {
+                let local = tg.spawn(async { Ok(1u32) });
+                let task = tg.spawn_task(async { Ok(2u32) });
+                let cancelled = tg.spawn(std::future::pending::<Result<u32, &str>>());
+                until_finished(&[&local, &task]).await;
+                *kept.lock().unwrap() = Some((local, task, cancelled));
+                Err::<(), _>("the body fails")
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.into_vec(), ["the body fails"]);
+        let (local, task, cancelled) = kept.into_inner().unwrap().unwrap();
+        assert_eq!(local.into_value(), Some(1));
+        assert_eq!(task.into_value(), Some(2));
+        assert_eq!(cancelled.into_value(), None);
+    });
+    watchdog.await.expect("hung");
+}
+
+async fn until_finished(handles: &[&taskgroup::Handle<u32, &'static str>]) {
+    while !handles.iter().all(|h| h.is_finished()) {
+        tokio::task::yield_now().await;
+    }
+}
+
+#[tokio::test]
+async fn into_value_of_a_failed_supervised_child_is_none() {
+    let tg = TaskGroup::<&'static str>::builder().supervise().build();
+    let kept = std::sync::Mutex::new(None);
+    tg.run(async {
+        let failed = tg.spawn(async { Err::<u32, _>("boom") });
+        let ok = tg.spawn(async { Ok(3u32) });
+        until_finished(&[&failed, &ok]).await;
+        *kept.lock().unwrap() = Some((failed, ok));
+        Ok(())
+    })
+    .await
+    .unwrap();
+    let (failed, ok) = kept.into_inner().unwrap().unwrap();
+    assert_eq!(failed.into_value(), None);
+    assert_eq!(ok.into_value(), Some(3));
+}

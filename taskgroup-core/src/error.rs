@@ -269,9 +269,21 @@ impl<E: fmt::Display> fmt::Display for ErrorGroup<E> {
     }
 }
 
+/// `source()` is `None`: `Display` already lists every leaf, so an error
+/// report that also follows `source()` (anyhow's and eyre's "Caused by:")
+/// would show the first error twice.
+///
+/// ```
+/// use std::error::Error;
+/// use taskgroup::ErrorGroup;
+///
+/// let group = ErrorGroup::new(std::io::Error::other("refused"));
+/// assert!(group.source().is_none());
+/// assert_eq!(group.to_string(), "1 error in task group:\n  1. refused");
+/// ```
 impl<E: std::error::Error + 'static> std::error::Error for ErrorGroup<E> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(self.first())
+        None
     }
 }
 

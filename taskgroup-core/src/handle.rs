@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
+use futures_util::FutureExt;
 use tokio::task::JoinHandle;
 
 // Loom's under `--cfg loom`: the hand-off from a child to its handle is
@@ -111,6 +112,18 @@ impl<T, E> ResultCell<T, E> {
 
     fn is_finished(&self) -> bool {
         !matches!(&*lock(&self.slot), ResultState::Running(_))
+    }
+
+    /// The child's value, if it finished with one that nobody took.
+    fn take_value(&self) -> Option<T> {
+        let mut slot = lock(&self.slot);
+        if !matches!(&*slot, ResultState::Done(Ok(_))) {
+            return None;
+        }
+        match std::mem::replace(&mut *slot, ResultState::Taken) {
+            ResultState::Done(Ok(v)) => Some(v),
+            _ => None,
+        }
     }
 }
 
@@ -222,6 +235,19 @@ impl<T, E> Inner<T, E> {
         }
     }
 
+    fn into_value(self) -> Option<T> {
+        match self {
+            Inner::ResultCell(shared) => shared.take_value(),
+            Inner::Named(named) => named.0.into_value(),
+            // A finished task's output is stored: taking it needs no waker.
+            Inner::Task(join) if join.is_finished() => match join.now_or_never() {
+                Some(Ok(Some(Ok(v)))) => Some(v),
+                _ => None,
+            },
+            Inner::Task(_) | Inner::Gone | Inner::Taken => None,
+        }
+    }
+
     fn is_finished(&self) -> bool {
         match self {
             Inner::ResultCell(shared) => shared.is_finished(),
@@ -288,6 +314,35 @@ impl<T, E> Handle<T, E> {
     /// ```
     pub fn result(self) -> ResultHandle<T, E> {
         ResultHandle { inner: self.inner }
+    }
+
+    /// The child's value if it finished with one: `None` when it failed,
+    /// was cancelled, never ran or is still running. It gives the partial
+    /// results of a group that failed: keep the handles, and after `run`
+    /// returned, take the values of the children that did finish (the
+    /// seed's `[t.result() for t in tasks if not t.cancelled()]`).
+    ///
+    /// ```
+    /// use std::sync::Mutex;
+    /// use taskgroup::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let tg = TaskGroup::new();
+    /// let handles = Mutex::new(Vec::new());
+    /// let err = tg.run(async {
+    ///     let fast = tg.spawn(async { Ok(1) });
+    ///     let slow = tg.spawn(std::future::pending::<Result<u32, &str>>());
+    ///     tokio::task::yield_now().await;              // `fast` finishes
+    ///     handles.lock().unwrap().extend([fast, slow]);
+    ///     Err::<(), _>("the body fails")              // `slow` is cancelled
+    /// }).await.unwrap_err();
+    /// assert_eq!(*err.first(), "the body fails");
+    /// let values: Vec<_> = handles.into_inner().unwrap().into_iter().map(|h| h.into_value()).collect();
+    /// assert_eq!(values, [Some(1), None]);
+    /// # }
+    /// ```
+    pub fn into_value(self) -> Option<T> {
+        self.inner.into_value()
     }
 
     /// Whether the child has finished (or was cancelled).
