@@ -160,8 +160,11 @@ pub(crate) trait TaskReporter<O> {
 
     /// The task's future is being dropped: the last call, made exactly
     /// once however the task ended (returned, aborted, never polled, or
-    /// dropped by a runtime shutting down). No user code runs after it.
-    fn gone(&mut self);
+    /// dropped by a runtime shutting down). `ended` tells whether
+    /// [`ended`](TaskReporter::ended) was called first, i.e. whether the
+    /// child returned or panicked rather than being dropped unfinished. No
+    /// user code runs after it.
+    fn gone(&mut self, ended: bool);
 }
 
 pin_project_lite::pin_project! {
@@ -188,20 +191,23 @@ pin_project_lite::pin_project! {
     {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
+            // `poll` empties `fut` exactly when the child returned or
+            // panicked, right before it reports that end.
+            let ended = this.fut.is_none();
             // `gone` is the last call even when a reporter raises a drop's
             // panic again (a `#[spawn]` branch does, for its JoinHandle).
-            let last = Last::<R, F::Output>(this.reporter, std::marker::PhantomData);
+            let last = Last::<R, F::Output>(this.reporter, ended, std::marker::PhantomData);
             drop_child(this.fut, &mut *last.0);
         }
     }
 }
 
 /// Tells a reporter its task is gone when dropped, unwinding or not.
-struct Last<'r, R: TaskReporter<O>, O>(&'r mut R, std::marker::PhantomData<fn(O)>);
+struct Last<'r, R: TaskReporter<O>, O>(&'r mut R, bool, std::marker::PhantomData<fn(O)>);
 
 impl<R: TaskReporter<O>, O> Drop for Last<'_, R, O> {
     fn drop(&mut self) {
-        self.0.gone();
+        self.0.gone(self.1);
     }
 }
 
@@ -254,7 +260,7 @@ where
 // aligns it after a child of byte alignment).
 const _: () = {
     type Child = std::future::Ready<Result<[u8; 256], ()>>;
-    assert!(size_of::<TaskChild<Child, GroupTask<()>>>() <= size_of::<Child>() + 24);
+    assert!(size_of::<TaskChild<Child, GroupTask<()>>>() <= size_of::<Child>() + 16);
 };
 
 /// Spawns `fut` as a task child reporting to `reporter`: the one way every
@@ -272,21 +278,16 @@ where
 }
 
 /// The reporter of one task child of a `TaskGroup`: the group's
-/// [`TaskChildren`], and whether this child ended (returned or panicked),
-/// so that its task's drop can tell a lost child from one that finished.
+/// [`TaskChildren`].
 pub(crate) struct GroupTask<E> {
     tasks: Arc<TaskChildren<E>>,
-    ended: bool,
 }
 
 impl<E> GroupTask<E> {
     /// The reporter of a task child about to start; the caller has counted
     /// it (`TaskChildren::started`).
     pub(crate) fn new(tasks: Arc<TaskChildren<E>>) -> Self {
-        GroupTask {
-            tasks,
-            ended: false,
-        }
+        GroupTask { tasks }
     }
 }
 
@@ -298,7 +299,6 @@ impl<T, E> TaskReporter<Result<T, E>> for GroupTask<E> {
     type Output = TaskOutput<T, E>;
 
     fn ended(&mut self, end: TaskEnd<Result<T, E>>) -> TaskOutput<T, E> {
-        self.ended = true;
         let tasks = &self.tasks;
         match end {
             TaskEnd::Returned(Ok(v)) => {
@@ -325,8 +325,8 @@ impl<T, E> TaskReporter<Result<T, E>> for GroupTask<E> {
         self.tasks.report(TaskReport::Panicked(payload));
     }
 
-    fn gone(&mut self) {
-        self.tasks.gone(self.ended);
+    fn gone(&mut self, ended: bool) {
+        self.tasks.gone(ended);
     }
 }
 

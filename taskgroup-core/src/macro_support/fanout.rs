@@ -73,16 +73,12 @@ type SharedReports<T, E> = Arc<Mutex<ItemReports<T, E>>>;
 /// fan-out, and counts it finished when its task is gone.
 struct ItemReporter<T, E> {
     shared: SharedReports<T, E>,
-    /// Whether the item returned or panicked (else it was aborted, or
-    /// dropped unpolled).
-    reported: bool,
 }
 
 impl<T, E> TaskReporter<(usize, Result<T, E>)> for ItemReporter<T, E> {
     type Output = ();
 
     fn ended(&mut self, end: TaskEnd<(usize, Result<T, E>)>) {
-        self.reported = true;
         let waker = {
             let mut r = lock(&self.shared);
             match end {
@@ -121,11 +117,11 @@ impl<T, E> TaskReporter<(usize, Result<T, E>)> for ItemReporter<T, E> {
         }
     }
 
-    fn gone(&mut self) {
+    fn gone(&mut self, ended: bool) {
         let waker = {
             let mut r = lock(&self.shared);
             r.finished += 1;
-            let lost = !self.reported && !r.aborting;
+            let lost = !ended && !r.aborting;
             r.lost |= lost;
             if lost || r.wake_each || r.finished == r.expect {
                 r.parent.take()
@@ -155,7 +151,6 @@ impl<F, T, E> TaskItems<F, T, E> {
     fn start(&mut self, fut: F) {
         let reporter = ItemReporter {
             shared: Arc::clone(&self.shared),
-            reported: false,
         };
         self.handles.push((self.spawn)(fut, reporter));
     }

@@ -34,7 +34,7 @@ impl<O> TaskReporter<O> for BranchReporter {
         resume_unwind(payload)
     }
 
-    fn gone(&mut self) {}
+    fn gone(&mut self, _ended: bool) {}
 }
 
 /// Spawns the task of a `#[spawn]` branch and waits for it, aborting it
