@@ -64,11 +64,10 @@ where
     driver.finish(value)
 }
 
-/// Drops a user value, keeping a panic of its drop in `first`.
-fn drop_caught<T>(first: &mut FirstPanic, value: T) {
-    if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(value))) {
-        first.keep(payload);
-    }
+/// Drops a user value (a child, an error, the body's value), catching a
+/// panic of its drop.
+fn drop_catching<T>(value: T) -> Option<Panic> {
+    catch_unwind(AssertUnwindSafe(move || drop(value))).err()
 }
 
 /// See `run_until`: refuses new children when dropped while armed.
@@ -184,14 +183,18 @@ impl<E> Drop for GroupDriver<'_, '_, E> {
             }
         }
         for child in incoming {
-            drop_caught(&mut first, child);
+            if let Some(payload) = drop_catching(child) {
+                first.keep(payload);
+            }
         }
         orphans::leave(orphans);
         // Children still in their slots are dropped (as the field would
         // be) and the slots' wakers go back to this thread's pool.
         for ChildSlot { child, wake, waker } in std::mem::take(&mut self.slots) {
             if let Some(child) = child {
-                drop_caught(&mut first, child);
+                if let Some(payload) = drop_catching(child) {
+                    first.keep(payload);
+                }
             }
             drop(waker);
             self.wakers.recycle(wake);
@@ -384,6 +387,18 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
         }
     }
 
+    /// Drops a user value, recording a panic of its drop as the group's;
+    /// true if it panicked.
+    fn drop_user<T>(&mut self, value: T) -> bool {
+        match drop_catching(value) {
+            Some(payload) => {
+                self.record_panic(payload);
+                true
+            }
+            None => false,
+        }
+    }
+
     fn record_panic(&mut self, payload: Panic) {
         #[cfg(feature = "tracing")]
         tracing::debug!("a child panicked");
@@ -420,8 +435,7 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
         let finished = slot.child.take();
         self.free.push(idx);
         self.live -= 1;
-        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(finished))) {
-            self.record_panic(payload);
+        if self.drop_user(finished) {
             self.decide(policy::ON_PANIC, body);
             return;
         }
@@ -610,9 +624,7 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
         // Drop user futures only now that our own state is consistent: a
         // drop may spawn (refused: the group is cancelling) or panic.
         for child in dropped {
-            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(child))) {
-                self.record_panic(payload);
-            }
+            self.drop_user(child);
         }
         self.cancel_new(waiting);
         self.cancel_new(incoming);
@@ -622,9 +634,7 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
     /// dropped without ever being polled, a panic in its drop caught.
     fn cancel_new(&mut self, children: Vec<NewChild<'a, E>>) {
         for child in children {
-            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(child))) {
-                self.record_panic(payload);
-            }
+            self.drop_user(child);
         }
     }
 
@@ -633,7 +643,7 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
             // The errors and the value are user types: one whose drop
             // panics must not replace the payload being resumed.
             let rest = (std::mem::take(&mut self.errors), value);
-            let _ = catch_unwind(AssertUnwindSafe(|| drop(rest)));
+            let _ = drop_catching(rest);
             return RunEnd::Panicked(payload);
         }
         if self.won {
