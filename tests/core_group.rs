@@ -13,7 +13,9 @@ use taskgroup::{ErrorGroup, Race, TaskGroup, TimedOut};
 
 #[allow(dead_code)]
 mod common;
-use common::{LOST, PanicsTwice, panic_after_runtime_shutdown, payload_message};
+use common::{
+    LOST, PanicsOnTimeout, PanicsTwice, RELEASE, panic_after_runtime_shutdown, payload_message,
+};
 use tokio::time::{Instant, sleep};
 
 /// Counts live instances; a test asserts the count drops to zero.
@@ -1308,24 +1310,6 @@ async fn a_spawn_from_the_bodys_drop_while_run_is_dropped_starts_nothing() {
     }
 }
 
-/// An error type whose `From<TimedOut>` panics and whose drop of a
-/// released task is observable: the panic is resumed only after the
-/// blocked task child has ended.
-#[derive(Debug)]
-struct PanicsOnTimeout;
-
-static RELEASE: std::sync::Mutex<Option<std::sync::mpsc::Sender<()>>> = std::sync::Mutex::new(None);
-
-impl From<TimedOut> for PanicsOnTimeout {
-    fn from(_: TimedOut) -> Self {
-        // Let the blocked task child go on, then fail the conversion.
-        if let Some(release) = RELEASE.lock().unwrap().take() {
-            let _ = release.send(());
-        }
-        panic!("conversion panicked")
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panicking_timeout_conversion_is_resumed_after_the_task_children_end() {
     let (release_tx, release_rx) = std::sync::mpsc::channel();
@@ -1551,60 +1535,63 @@ async fn a_task_group_in_a_cancelled_concurrent_let_is_awaited() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_spawn_branch_in_a_cancelled_task_group_child_is_awaited() {
+/// Runs `child` (given the started and ended flags of its blocked task) as
+/// a `TaskGroup` child, fails the body once that task started, and says
+/// whether the task had ended by the time `run` returned.
+async fn task_ended_before_an_outer_task_group_returned<F>(
+    child: impl FnOnce(Arc<AtomicBool>, Arc<AtomicBool>) -> F,
+) -> bool
+where
+    F: Future<Output = Result<(), &'static str>> + Send + 'static,
+{
     let (started, ended) = (
         Arc::new(AtomicBool::new(false)),
         Arc::new(AtomicBool::new(false)),
     );
-    let (s, e) = (started.clone(), ended.clone());
     let outer = TaskGroup::<&'static str>::new();
     let r = outer
         .run(async {
-            outer.spawn(async move {
-                taskgroup::taskgroup! {
-                    #[spawn] let blocked = blocking_task(s, e)?;
-                    let waits = std::future::pending::<()>();
-                }
-                .map_err(|_| "inner")
-            });
+            outer.spawn(child(started.clone(), ended.clone()));
             until(&started).await;
             Err::<(), _>("outer body fails")
         })
         .await;
     assert_eq!(r.unwrap_err().into_vec(), ["outer body fails"]);
+    ended.load(Ordering::SeqCst)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spawn_branch_in_a_cancelled_task_group_child_is_awaited() {
+    let ended = task_ended_before_an_outer_task_group_returned(|s, e| async move {
+        taskgroup::taskgroup! {
+            #[spawn] let blocked = blocking_task(s, e)?;
+            let waits = std::future::pending::<()>();
+        }
+        .map(drop)
+        .map_err(|_| "inner")
+    })
+    .await;
     assert!(
-        ended.load(Ordering::SeqCst),
+        ended,
         "run returned while the #[spawn] branch of its cancelled child still ran"
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_spawn_for_in_a_cancelled_task_group_child_is_awaited() {
-    let (started, ended) = (
-        Arc::new(AtomicBool::new(false)),
-        Arc::new(AtomicBool::new(false)),
-    );
-    let (s, e) = (started.clone(), ended.clone());
-    let outer = TaskGroup::<&'static str>::new();
-    let r = outer
-        .run(async {
-            outer.spawn(async move {
-                taskgroup::taskgroup! {
-                    #[spawn] let blocked = for i in 0..1u8 {
-                        blocking_task(s.clone(), e.clone())?
-                    };
-                    let waits = std::future::pending::<()>();
-                }
-                .map_err(|_| "inner")
-            });
-            until(&started).await;
-            Err::<(), _>("outer body fails")
-        })
-        .await;
-    assert_eq!(r.unwrap_err().into_vec(), ["outer body fails"]);
+    let ended = task_ended_before_an_outer_task_group_returned(|s, e| async move {
+        taskgroup::taskgroup! {
+            #[spawn] let blocked = for i in 0..1u8 {
+                blocking_task(s.clone(), e.clone())?
+            };
+            let waits = std::future::pending::<()>();
+        }
+        .map(drop)
+        .map_err(|_| "inner")
+    })
+    .await;
     assert!(
-        ended.load(Ordering::SeqCst),
+        ended,
         "run returned while a #[spawn] for item of its cancelled child still ran"
     );
 }

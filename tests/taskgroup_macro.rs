@@ -9,7 +9,10 @@ use std::time::Duration;
 use taskgroup::{ErrorGroup, TimedOut, taskgroup};
 
 mod common;
-use common::{LOST, PanicsTwice, failing_pair, panic_after_runtime_shutdown, payload_message};
+use common::{
+    LOST, PanicsOnTimeout, PanicsTwice, RELEASE, failing_pair, panic_after_runtime_shutdown,
+    payload_message,
+};
 use tokio::time::{Instant, sleep};
 
 fn ms(n: u64) -> Duration {
@@ -978,22 +981,6 @@ async fn a_spawn_for_item_resumes_its_first_panic_not_the_one_of_its_drop() {
     .await
     .unwrap_err();
     assert_eq!(payload_message(&*err.into_panic()), "first");
-}
-
-/// An error type whose `From<TimedOut>` releases a blocked task, then
-/// panics.
-#[derive(Debug)]
-struct PanicsOnTimeout;
-
-static RELEASE: std::sync::Mutex<Option<std::sync::mpsc::Sender<()>>> = std::sync::Mutex::new(None);
-
-impl From<TimedOut> for PanicsOnTimeout {
-    fn from(_: TimedOut) -> Self {
-        if let Some(release) = RELEASE.lock().unwrap().take() {
-            let _ = release.send(());
-        }
-        panic!("conversion panicked")
-    }
 }
 
 /// A `#[spawn]` branch blocked in plain code until `release`, then still

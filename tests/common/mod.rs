@@ -110,3 +110,22 @@ impl Drop for PanicsTwice {
         }
     }
 }
+
+/// Where a test leaves the sender that releases its blocked task child.
+pub(crate) static RELEASE: std::sync::Mutex<Option<std::sync::mpsc::Sender<()>>> =
+    std::sync::Mutex::new(None);
+
+/// An error type whose `From<TimedOut>` releases the blocked task child
+/// (through [`RELEASE`]), then panics: the group must resume that panic
+/// only once the task child has ended.
+#[derive(Debug)]
+pub(crate) struct PanicsOnTimeout;
+
+impl From<taskgroup::TimedOut> for PanicsOnTimeout {
+    fn from(_: taskgroup::TimedOut) -> Self {
+        if let Some(release) = RELEASE.lock().unwrap().take() {
+            let _ = release.send(());
+        }
+        panic!("conversion panicked")
+    }
+}
