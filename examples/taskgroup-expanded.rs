@@ -77,18 +77,20 @@ async fn expanded(id: u32) -> Result<String, ErrorGroup<io::Error>> {
             // and is the future itself without it.
             //
             // `user`: an async block, since its value goes to the cell. An
-            // `Err` fails the group: `fail` records it, cancels the rest and
-            // gives `Stopped`, a branch's end without a value.
+            // `Err` fails the group: `fail` records it under the branch's
+            // name, cancels the rest and gives `Stopped`, a branch's end
+            // without a value.
             let mut __tg_branch_0 = ::core::pin::pin!(::taskgroup::__private::branch(
                 ::taskgroup::__private::traced(&__tg_group, "user", async {
                     #[allow(clippy::useless_conversion)]
-                    let __tg_value =
-                        match ::core::future::IntoFuture::into_future(fetch_user(id)).await {
-                            ::core::result::Result::Ok(__tg_ok) => __tg_ok,
-                            ::core::result::Result::Err(__tg_err) => {
-                                return ::core::result::Result::Err(__tg_group.fail(__tg_err));
-                            }
-                        };
+                    let __tg_value = match ::core::future::IntoFuture::into_future(fetch_user(id))
+                        .await
+                    {
+                        ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                        ::core::result::Result::Err(__tg_err) => {
+                            return ::core::result::Result::Err(__tg_group.fail(__tg_err, "user"));
+                        }
+                    };
                     __tg_slot_0.set(__tg_value);
                     ::core::result::Result::<_, ::taskgroup::__private::Stopped>::Ok(())
                 })
@@ -105,7 +107,9 @@ async fn expanded(id: u32) -> Result<String, ErrorGroup<io::Error>> {
                         match ::core::future::IntoFuture::into_future(fetch_posts(user)).await {
                             ::core::result::Result::Ok(__tg_ok) => __tg_ok,
                             ::core::result::Result::Err(__tg_err) => {
-                                return ::core::result::Result::Err(__tg_group.fail(__tg_err));
+                                return ::core::result::Result::Err(
+                                    __tg_group.fail(__tg_err, "posts"),
+                                );
                             }
                         };
                     ::core::result::Result::<_, ::taskgroup::__private::Stopped>::Ok(__tg_value)

@@ -11,7 +11,7 @@ use std::task::{Context, Poll, Waker};
 
 use tokio::time::Sleep;
 
-use crate::error::{ErrorGroup, TimedOut};
+use crate::error::{Collected, ErrorGroup, Failure, TimedOut};
 use crate::orphans::{self, Orphan};
 use crate::policy::{self, FirstPanic, Mode, Verdict};
 use crate::state::{GroupState, INCOMING, LocalFut, NewChild, Phase, TASKS};
@@ -127,7 +127,7 @@ pub(crate) struct ChildSlot<'a, E> {
 /// How one child poll ended.
 pub(crate) enum ChildEnd<E> {
     Done,
-    Failed(E),
+    Failed(Failure<E>),
     Panicked(Panic),
     /// The aborted tasks of a dropped nested group ended.
     Aborted,
@@ -151,7 +151,7 @@ pub(crate) struct GroupDriver<'g, 'a, E> {
     /// Where the slots' wakers come from and go back to.
     wakers: WakerPool,
     body_done: bool,
-    errors: Vec<E>,
+    errors: Collected<E>,
     panic: FirstPanic,
     cancelling: bool,
     won: bool,
@@ -225,7 +225,7 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
             body_wake,
             wakers: WakerPool::take(),
             body_done: false,
-            errors: Vec::new(),
+            errors: Collected::default(),
             panic: FirstPanic::default(),
             cancelling: false,
             won: false,
@@ -275,7 +275,7 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
                 // The conversion is user code: a panic in it is a panic of
                 // the group, resumed once the children are gone.
                 match catch_unwind(|| convert(TimedOut::new())) {
-                    Ok(error) => self.errors.push(error),
+                    Ok(error) => self.errors.push(error, None),
                     Err(payload) => self.record_panic(payload),
                 }
                 self.decide(policy::ON_TIMEOUT, body.as_mut());
@@ -367,7 +367,7 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
             }
             Ok(Poll::Ready(Err(e))) => {
                 self.drop_body(body.as_mut());
-                self.errors.push(e);
+                self.errors.push(e, None);
                 self.decide(policy::ON_BODY_ERROR, body);
             }
             Err(payload) => {
@@ -459,7 +459,7 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
         }
         for report in reports {
             let outcome = match report {
-                TaskReport::Failed(e) => ChildEnd::Failed(e),
+                TaskReport::Failed(error, child) => ChildEnd::Failed(Failure { error, child }),
                 TaskReport::Panicked(payload) => ChildEnd::Panicked(payload),
                 TaskReport::Won => ChildEnd::Done,
                 // Its runtime dropped it: the group can never complete, so
@@ -491,8 +491,8 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
                 self.won = verdict == Verdict::Cancel;
                 verdict
             }
-            ChildEnd::Failed(e) => {
-                self.errors.push(e);
+            ChildEnd::Failed(failure) => {
+                self.errors.push_failure(failure);
                 mode.on_error()
             }
             ChildEnd::Panicked(payload) => {
@@ -649,7 +649,8 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
         if self.won {
             return RunEnd::Won;
         }
-        if let Some(errors) = ErrorGroup::from_errors(std::mem::take(&mut self.errors)) {
+        let name = self.group.options.name.as_deref();
+        if let Some(errors) = std::mem::take(&mut self.errors).into_group(name) {
             return RunEnd::Failed(errors);
         }
         match value {

@@ -1,6 +1,9 @@
-//! The errors a group returns: [`ErrorGroup`] and [`TimedOut`].
+//! The errors a group returns: [`ErrorGroup`] (with the name of the child
+//! each error came from, [`Leaf`]) and [`TimedOut`].
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 /// Every error a task group collected, in the order they happened.
 ///
@@ -27,11 +30,42 @@ use std::fmt;
 /// assert_eq!(rest.unwrap().into_iter().collect::<Vec<_>>(), ["timed out"]);
 /// ```
 ///
+/// Each error remembers where it came from: the name of its child
+/// ([`TaskGroup::child`], a `taskgroup!` branch's binding, a `#[concurrent]`
+/// let's binding, `binding[i]` for the `i`-th item of a `for` branch) and
+/// of its group when the group is named. [`Display`](#impl-Display-for-ErrorGroup<E>)
+/// prints them and [`leaves`](ErrorGroup::leaves) gives them to code. They
+/// are context for a report: `==` and `Hash` compare the errors only.
+///
 /// [`taskgroup!`]: https://docs.rs/taskgroup/latest/taskgroup/macro.taskgroup.html
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// [`TaskGroup::child`]: crate::TaskGroup::child
+#[derive(Clone)]
 pub struct ErrorGroup<E> {
     // Invariant: never empty.
     errors: Vec<E>,
+    // Empty when no error has an origin; else one per error.
+    origins: Vec<Origin>,
+}
+
+/// Where one error of a group came from.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub(crate) struct Origin {
+    child: Option<Arc<str>>,
+    group: Option<Arc<str>>,
+}
+
+impl<E: PartialEq> PartialEq for ErrorGroup<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.errors == other.errors
+    }
+}
+
+impl<E: Eq> Eq for ErrorGroup<E> {}
+
+impl<E: Hash> Hash for ErrorGroup<E> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.errors.hash(state);
+    }
 }
 
 impl<E> ErrorGroup<E> {
@@ -44,6 +78,7 @@ impl<E> ErrorGroup<E> {
     pub fn new(first: E) -> Self {
         ErrorGroup {
             errors: vec![first],
+            origins: Vec::new(),
         }
     }
 
@@ -60,7 +95,10 @@ impl<E> ErrorGroup<E> {
         if errors.is_empty() {
             None
         } else {
-            Some(ErrorGroup { errors })
+            Some(ErrorGroup {
+                errors,
+                origins: Vec::new(),
+            })
         }
     }
 
@@ -72,6 +110,31 @@ impl<E> ErrorGroup<E> {
     /// assert_eq!(group.iter().collect::<String>(), "ab");
     /// ```
     pub fn push(&mut self, error: E) {
+        self.push_from(error, Origin::default());
+    }
+
+    /// Adds an error that came from the child named `child`.
+    ///
+    /// ```
+    /// let mut group = taskgroup::ErrorGroup::new("refused");
+    /// group.push_named("reset", "posts");
+    /// assert_eq!(group.to_string(), "2 errors in task group:\n  1. refused\n  2. posts: reset");
+    /// ```
+    pub fn push_named(&mut self, error: E, child: impl Into<Arc<str>>) {
+        let origin = Origin {
+            child: Some(child.into()),
+            group: None,
+        };
+        self.push_from(error, origin);
+    }
+
+    fn push_from(&mut self, error: E, origin: Origin) {
+        if self.origins.is_empty() && origin != Origin::default() {
+            self.origins.resize(self.errors.len(), Origin::default());
+        }
+        if !self.origins.is_empty() {
+            self.origins.push(origin);
+        }
         self.errors.push(error);
     }
 
@@ -84,7 +147,46 @@ impl<E> ErrorGroup<E> {
     /// assert_eq!(a.into_iter().collect::<Vec<_>>(), [1, 2, 3]);
     /// ```
     pub fn extend(&mut self, other: ErrorGroup<E>) {
-        self.errors.extend(other.errors);
+        for (error, origin) in other.into_parts() {
+            self.push_from(error, origin);
+        }
+    }
+
+    /// The errors with their origins, in order.
+    pub(crate) fn into_parts(self) -> impl Iterator<Item = (E, Origin)> {
+        let mut origins = self.origins.into_iter();
+        self.errors
+            .into_iter()
+            .map(move |e| (e, origins.next().unwrap_or_default()))
+    }
+
+    fn origin(&self, i: usize) -> Option<&Origin> {
+        self.origins.get(i)
+    }
+
+    /// Every error with the name of the child it came from, in order.
+    ///
+    /// ```
+    /// use taskgroup::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let tg = TaskGroup::builder().name("profile").build();
+    /// let err = tg.run(async {
+    ///     tg.child("posts").spawn(async { Err::<(), _>("http 404") });
+    ///     Ok(())
+    /// }).await.unwrap_err();
+    /// for leaf in err.leaves() {
+    ///     assert_eq!(leaf.child(), Some("posts"));
+    ///     assert_eq!(leaf.group(), Some("profile"));
+    ///     assert_eq!(*leaf.error(), "http 404");
+    /// }
+    /// # }
+    /// ```
+    pub fn leaves(&self) -> Leaves<'_, E> {
+        Leaves {
+            group: self,
+            next: 0,
+        }
     }
 
     /// How many errors the group holds (at least one).
@@ -156,11 +258,25 @@ impl<E> ErrorGroup<E> {
         self,
         mut pred: impl FnMut(&E) -> bool,
     ) -> (Option<ErrorGroup<E>>, Option<ErrorGroup<E>>) {
-        let (matching, rest): (Vec<E>, Vec<E>) = self.errors.into_iter().partition(|e| pred(e));
-        (
-            ErrorGroup::from_errors(matching),
-            ErrorGroup::from_errors(rest),
-        )
+        let (mut matching, mut rest) = (None::<ErrorGroup<E>>, None::<ErrorGroup<E>>);
+        for (error, origin) in self.into_parts() {
+            let side = if pred(&error) {
+                &mut matching
+            } else {
+                &mut rest
+            };
+            match side {
+                Some(group) => group.push_from(error, origin),
+                None => {
+                    let mut group = ErrorGroup::new(error);
+                    if origin != Origin::default() {
+                        group.origins.push(origin);
+                    }
+                    *side = Some(group);
+                }
+            }
+        }
+        (matching, rest)
     }
 
     /// Applies `f` to every error, keeping the order.
@@ -172,6 +288,7 @@ impl<E> ErrorGroup<E> {
     pub fn map<F>(self, f: impl FnMut(E) -> F) -> ErrorGroup<F> {
         ErrorGroup {
             errors: self.errors.into_iter().map(f).collect(),
+            origins: self.origins,
         }
     }
 }
@@ -187,10 +304,206 @@ impl<E> ErrorGroup<ErrorGroup<E>> {
     /// outer.push(ErrorGroup::new(3));
     /// assert_eq!(outer.flatten().into_vec(), [1, 2, 3]);
     /// ```
+    ///
+    /// A leaf keeps its own child's name; one without a name takes the
+    /// name of the outer child its group came from.
     pub fn flatten(self) -> ErrorGroup<E> {
-        ErrorGroup {
-            errors: self.errors.into_iter().flat_map(|g| g.errors).collect(),
+        let mut parts = self.into_parts();
+        let (first, outer) = parts.next().unwrap_or_else(|| unreachable!("never empty"));
+        let mut flat = first.inherit(&outer);
+        for (inner, outer) in parts {
+            flat.extend(inner.inherit(&outer));
         }
+        flat
+    }
+}
+
+impl<E> ErrorGroup<E> {
+    /// Gives the leaves without an origin of their own the outer one.
+    pub(crate) fn inherit(mut self, outer: &Origin) -> Self {
+        if *outer == Origin::default() {
+            return self;
+        }
+        self.origins.resize(self.errors.len(), Origin::default());
+        for origin in &mut self.origins {
+            if origin.child.is_none() {
+                origin.child.clone_from(&outer.child);
+            }
+            if origin.group.is_none() {
+                origin.group.clone_from(&outer.group);
+            }
+        }
+        self
+    }
+}
+
+/// One error of an [`ErrorGroup`] with where it came from, made by
+/// [`ErrorGroup::leaves`].
+#[derive(Clone, Copy)]
+pub struct Leaf<'g, E> {
+    error: &'g E,
+    origin: Option<&'g Origin>,
+}
+
+impl<'g, E> Leaf<'g, E> {
+    /// The error.
+    ///
+    /// ```
+    /// let group = taskgroup::ErrorGroup::new(7);
+    /// assert_eq!(group.leaves().map(|l| *l.error()).sum::<i32>(), 7);
+    /// ```
+    pub fn error(&self) -> &'g E {
+        self.error
+    }
+
+    /// The name of the child it came from: [`TaskGroup::child`]'s name, a
+    /// `taskgroup!` branch's or a `#[concurrent]` let's binding, or
+    /// `binding[i]` for the `i`-th item of a `for` branch. `None` for the
+    /// body's own error, a timeout, or an unnamed child.
+    ///
+    /// ```
+    /// let mut group = taskgroup::ErrorGroup::new("a");
+    /// group.push_named("b", "user");
+    /// let names: Vec<_> = group.leaves().map(|l| l.child()).collect();
+    /// assert_eq!(names, [None, Some("user")]);
+    /// ```
+    ///
+    /// [`TaskGroup::child`]: crate::TaskGroup::child
+    pub fn child(&self) -> Option<&'g str> {
+        self.origin.and_then(|o| o.child.as_deref())
+    }
+
+    /// The name of the group it came from, when the group has one
+    /// (`Builder::name`, `name = …;`).
+    ///
+    /// ```
+    /// let group = taskgroup::ErrorGroup::new(1);
+    /// assert_eq!(group.leaves().next().unwrap().group(), None);
+    /// ```
+    pub fn group(&self) -> Option<&'g str> {
+        self.origin.and_then(|o| o.group.as_deref())
+    }
+}
+
+impl<E: fmt::Debug> fmt::Debug for Leaf<'_, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Leaf")
+            .field("child", &self.child())
+            .field("group", &self.group())
+            .field("error", self.error)
+            .finish()
+    }
+}
+
+/// The leaves of an [`ErrorGroup`], in order: [`ErrorGroup::leaves`].
+pub struct Leaves<'g, E> {
+    group: &'g ErrorGroup<E>,
+    next: usize,
+}
+
+impl<'g, E> Iterator for Leaves<'g, E> {
+    type Item = Leaf<'g, E>;
+
+    fn next(&mut self) -> Option<Leaf<'g, E>> {
+        let i = self.next;
+        let error = self.group.errors.get(i)?;
+        self.next += 1;
+        Some(Leaf {
+            error,
+            origin: self.group.origin(i),
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.group.errors.len() - self.next;
+        (n, Some(n))
+    }
+}
+
+impl<E> ExactSizeIterator for Leaves<'_, E> {}
+
+impl<E> fmt::Debug for Leaves<'_, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Leaves").field("next", &self.next).finish()
+    }
+}
+
+/// A child's error on its way to its group, with the child's name.
+pub(crate) struct Failure<E> {
+    pub(crate) error: E,
+    pub(crate) child: Option<Arc<str>>,
+}
+
+/// The errors a scheduler collects while its group runs, each with the
+/// name of its child, before they become an [`ErrorGroup`]. Every group
+/// makes and drops one: it is one `Vec` until a group name is set.
+pub(crate) struct Collected<E> {
+    errors: Vec<(E, Option<Arc<str>>)>,
+    /// The group's name (`name = …;` of a `taskgroup!`).
+    group: Option<Arc<str>>,
+}
+
+impl<E> Default for Collected<E> {
+    #[inline]
+    fn default() -> Self {
+        Collected {
+            errors: Vec::new(),
+            group: None,
+        }
+    }
+}
+
+impl<E> Collected<E> {
+    /// Records an error of the child named `child` (`None`: the body, a
+    /// timeout, an unnamed child).
+    pub(crate) fn push(&mut self, error: E, child: Option<Arc<str>>) {
+        self.errors.push((error, child));
+    }
+
+    pub(crate) fn push_failure(&mut self, failure: Failure<E>) {
+        self.push(failure.error, failure.child);
+    }
+
+    /// Names the group its leaves come from.
+    pub(crate) fn set_group(&mut self, name: &str) {
+        self.group = Some(Arc::from(name));
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// The errors as a group, each leaf named after the group `group`
+    /// (or the one given to [`set_group`](Self::set_group)).
+    #[inline]
+    pub(crate) fn into_group(self, group: Option<&str>) -> Option<ErrorGroup<E>> {
+        let Collected { errors, group: own } = self;
+        if errors.is_empty() {
+            // Nothing to drop but an empty `Vec` (no allocation: errors are
+            // never removed) and, in a named group, its name.
+            drop(own);
+            return None;
+        }
+        let group = own.or_else(|| group.map(Arc::from));
+        Some(Self::make(errors, group))
+    }
+
+    #[cold]
+    fn make(errors: Vec<(E, Option<Arc<str>>)>, group: Option<Arc<str>>) -> ErrorGroup<E> {
+        let named = group.is_some() || errors.iter().any(|(_, child)| child.is_some());
+        let (errors, children): (Vec<E>, Vec<_>) = errors.into_iter().unzip();
+        let origins = if named {
+            children
+                .into_iter()
+                .map(|child| Origin {
+                    child,
+                    group: group.clone(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        ErrorGroup { errors, origins }
     }
 }
 
@@ -218,12 +531,62 @@ impl<'g, E> IntoIterator for &'g ErrorGroup<E> {
 
 impl<E: fmt::Debug> fmt::Debug for ErrorGroup<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("ErrorGroup").field(&self.errors).finish()
+        if self.origins.is_empty() {
+            return f.debug_tuple("ErrorGroup").field(&self.errors).finish();
+        }
+        f.debug_tuple("ErrorGroup")
+            .field(&DebugLeaves(self))
+            .finish()
+    }
+}
+
+struct DebugLeaves<'g, E>(&'g ErrorGroup<E>);
+
+impl<E: fmt::Debug> fmt::Debug for DebugLeaves<'_, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.0.leaves()).finish()
+    }
+}
+
+impl<E> ErrorGroup<E> {
+    /// The name of the group every leaf came from, if they share one.
+    fn shared_group(&self) -> Option<&str> {
+        let first = self.origins.first()?.group.as_deref()?;
+        self.origins
+            .iter()
+            .all(|o| o.group.as_deref() == Some(first))
+            .then_some(first)
+    }
+
+    /// `child: `, `group/child: ` or `group: ` before a leaf's text.
+    fn write_label(&self, i: usize, with_group: bool, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(origin) = self.origin(i) else {
+            return Ok(());
+        };
+        let group = origin.group.as_deref().filter(|_| with_group);
+        match (group, origin.child.as_deref()) {
+            (Some(g), Some(c)) => write!(f, "{g}/{c}: "),
+            (Some(name), None) | (None, Some(name)) => write!(f, "{name}: "),
+            (None, None) => Ok(()),
+        }
+    }
+}
+
+/// A leaf's text. The `-` flag (unused by std's `Display` impls) tells an
+/// `ErrorGroup` leaf that it is nested, so a one-leaf inner group prints
+/// as its leaf alone instead of adding a header line of its own.
+fn leaf_text<E: fmt::Display>(error: &E, alternate: bool) -> String {
+    if alternate {
+        format!("{error:-#}")
+    } else {
+        format!("{error:-}")
     }
 }
 
 /// Lists every error, numbered, one per line (like Python's group
-/// traceback). The alternate form `{:#}` puts them on one line.
+/// traceback), each after the name of the child it came from; a named
+/// group's name is in the first line. The alternate form `{:#}` puts
+/// them on one line.
 ///
 /// ```
 /// use taskgroup::ErrorGroup;
@@ -236,31 +599,44 @@ impl<E: fmt::Debug> fmt::Debug for ErrorGroup<E> {
 /// assert_eq!(format!("{group:#}"), "2 errors in task group: 1. refused; 2. reset");
 ///
 /// // A nested group (an inner group's errors joined to an outer one) prints
-/// // as an indented, numbered tree.
+/// // as an indented, numbered tree; an inner group of one error adds no
+/// // line of its own.
 /// let mut outer = ErrorGroup::new(group);
-/// outer.push(ErrorGroup::new("timed out"));
+/// outer.push_named(ErrorGroup::new("timed out"), "posts");
 /// assert_eq!(
 ///     outer.to_string(),
-///     "2 errors in task group:\n  1. 2 errors in task group:\n       1. refused\n       2. reset\n  2. 1 error in task group:\n       1. timed out"
+///     "2 errors in task group:\n  1. 2 errors in task group:\n       1. refused\n       2. reset\n  2. posts: timed out"
 /// );
 /// ```
 impl<E: fmt::Display> fmt::Display for ErrorGroup<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let alternate = f.alternate();
+        if f.sign_minus() && self.errors.len() == 1 {
+            self.write_label(0, true, f)?;
+            return f.write_str(&leaf_text(&self.errors[0], alternate));
+        }
         let n = self.errors.len();
         let noun = if n == 1 { "error" } else { "errors" };
-        write!(f, "{n} {noun} in task group:")?;
-        if f.alternate() {
-            for (i, e) in self.errors.iter().enumerate() {
-                let sep = if i == 0 { " " } else { "; " };
-                write!(f, "{sep}{}. {e:#}", i + 1)?;
-            }
-            return Ok(());
+        write!(f, "{n} {noun} in task group")?;
+        let shared = self.shared_group();
+        if let Some(name) = shared {
+            write!(f, " `{name}`")?;
         }
+        f.write_str(":")?;
         for (i, e) in self.errors.iter().enumerate() {
+            let text = leaf_text(e, alternate);
+            if alternate {
+                let sep = if i == 0 { " " } else { "; " };
+                write!(f, "{sep}{}. ", i + 1)?;
+                self.write_label(i, shared.is_none(), f)?;
+                f.write_str(&text)?;
+                continue;
+            }
             // Indent every line of a leaf, so a nested group reads as a tree.
-            let text = e.to_string();
             let mut lines = text.lines();
-            write!(f, "\n  {}. {}", i + 1, lines.next().unwrap_or(""))?;
+            write!(f, "\n  {}. ", i + 1)?;
+            self.write_label(i, shared.is_none(), f)?;
+            f.write_str(lines.next().unwrap_or(""))?;
             for line in lines {
                 write!(f, "\n     {line}")?;
             }

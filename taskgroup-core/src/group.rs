@@ -17,12 +17,12 @@ use std::sync::Arc;
 use futures_util::FutureExt;
 
 use crate::driver::{RunEnd, run_until};
-use crate::error::ErrorGroup;
+use crate::error::{ErrorGroup, Failure};
 use crate::handle::{CompletionGuard, Handle, ResultCell, handle_alive};
 use crate::options::{Builder, Options};
 use crate::policy::Mode;
 use crate::state::{GroupState, NewChild, Phase, TaskStart, refuse};
-use crate::task_child::{self, GroupTask, start_deferred};
+use crate::task_child::{self, GroupTask, Unnamed, start_deferred};
 use crate::util::lock;
 
 /// A set of concurrent children that all end before the group does.
@@ -218,12 +218,12 @@ impl<'a, E> TaskGroup<'a, E> {
     pub fn child(&self, name: impl Into<String>) -> ChildBuilder<'_, 'a, E> {
         ChildBuilder {
             group: self,
-            name: name.into().into_boxed_str(),
+            name: Arc::from(name.into()),
         }
     }
 
     #[track_caller]
-    fn spawn_local_named<F, T>(&self, name: Option<Box<str>>, fut: F) -> Handle<T, E>
+    fn spawn_local_named<F, T>(&self, name: Option<Arc<str>>, fut: F) -> Handle<T, E>
     where
         F: Future<Output = Result<T, E>> + Send + 'a,
         T: Send + 'a,
@@ -243,7 +243,7 @@ impl<'a, E> TaskGroup<'a, E> {
     }
 
     #[track_caller]
-    fn spawn_task_named<F, T>(&self, name: Option<Box<str>>, fut: F) -> Handle<T, E>
+    fn spawn_task_named<F, T>(&self, name: Option<Arc<str>>, fut: F) -> Handle<T, E>
     where
         F: Future<Output = Result<T, E>> + Send + 'static,
         T: Send + 'static,
@@ -265,7 +265,7 @@ impl<'a, E> TaskGroup<'a, E> {
     /// Starts a task child now (a group without a limit): its handle
     /// awaits the tokio task's own output.
     #[track_caller]
-    fn start_task<F, T>(&self, name: Option<Box<str>>, child: F) -> Handle<T, E>
+    fn start_task<F, T>(&self, name: Option<Arc<str>>, child: F) -> Handle<T, E>
     where
         F: Future<Output = Result<T, E>> + Send + 'static,
         T: Send + 'static,
@@ -286,7 +286,10 @@ impl<'a, E> TaskGroup<'a, E> {
         // A cancellation that began in between is caught by `track_task`.
         tasks.started();
         drop(st);
-        let join = task_child::spawn(child, GroupTask::new(tasks));
+        let join = match &name {
+            None => task_child::spawn(child, GroupTask::new(tasks, Unnamed)),
+            Some(_) => task_child::spawn(child, GroupTask::new(tasks, name.clone())),
+        };
         self.state.track_task(join.abort_handle());
         Handle::task(join, name)
     }
@@ -294,7 +297,7 @@ impl<'a, E> TaskGroup<'a, E> {
     /// A task child of a group with a limit: the driver starts it when the
     /// limit lets it; its value comes back through a shared slot.
     #[track_caller]
-    fn spawn_deferred<F, T>(&self, name: Option<Box<str>>, fut: F) -> Handle<T, E>
+    fn spawn_deferred<F, T>(&self, name: Option<Arc<str>>, fut: F) -> Handle<T, E>
     where
         F: Future<Output = Result<T, E>> + Send + 'static,
         T: Send + 'static,
@@ -304,12 +307,15 @@ impl<'a, E> TaskGroup<'a, E> {
         // A group that is not running refuses it in `push`, which drops the
         // child: its handle then finishes, cancelled.
         let tasks = Arc::clone(&self.state.task_set().tasks);
-        let child = self.traced(self.wrap(&shared, fut), shared.name());
+        // Its reporter names its error.
+        let wrapped = self.wrap(&shared, fut).map(|out| out.map_err(|f| f.error));
+        let child = self.traced(wrapped, shared.name());
+        let name = shared.name_arc();
         let start: TaskStart<'a> = match self.state.tree_node() {
-            None => Box::new(move || start_deferred(tasks, child)),
+            None => Box::new(move || start_deferred(tasks, name, child)),
             Some(node) => {
                 let tracked = node.track(shared.name(), true, Box::pin(child));
-                Box::new(move || start_deferred(tasks, tracked))
+                Box::new(move || start_deferred(tasks, name, tracked))
             }
         };
         self.state.push(NewChild::Deferred(start));
@@ -346,7 +352,7 @@ impl<'a, E> TaskGroup<'a, E> {
         &self,
         shared: &Arc<ResultCell<T, E>>,
         fut: F,
-    ) -> impl Future<Output = Result<(), E>> + use<F, T, E>
+    ) -> impl Future<Output = Result<(), Failure<E>>> + use<F, T, E>
     where
         F: Future<Output = Result<T, E>>,
     {
@@ -374,7 +380,10 @@ impl<'a, E> TaskGroup<'a, E> {
                     #[cfg(feature = "tracing")]
                     tracing::debug!("child failed");
                     shared.fail();
-                    Err(e)
+                    Err(Failure {
+                        error: e,
+                        child: shared.name_arc(),
+                    })
                 }
             }
         })
@@ -457,7 +466,7 @@ impl<E> fmt::Debug for TaskGroup<'_, E> {
 #[must_use = "a ChildBuilder spawns nothing until `spawn` or `spawn_task` is called"]
 pub struct ChildBuilder<'g, 'a, E> {
     group: &'g TaskGroup<'a, E>,
-    name: Box<str>,
+    name: Arc<str>,
 }
 
 impl<E> fmt::Debug for ChildBuilder<'_, '_, E> {

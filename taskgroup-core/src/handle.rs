@@ -27,11 +27,11 @@ enum ResultState<T, E> {
 
 pub(crate) struct ResultCell<T, E> {
     slot: Mutex<ResultState<T, E>>,
-    name: Option<Box<str>>,
+    name: Option<Arc<str>>,
 }
 
 impl<T, E> ResultCell<T, E> {
-    pub(crate) fn new(name: Option<Box<str>>) -> Arc<Self> {
+    pub(crate) fn new(name: Option<Arc<str>>) -> Arc<Self> {
         Arc::new(ResultCell {
             slot: Mutex::new(ResultState::Running(None)),
             name,
@@ -40,6 +40,11 @@ impl<T, E> ResultCell<T, E> {
 
     pub(crate) fn name(&self) -> Option<&str> {
         self.name.as_deref()
+    }
+
+    /// The child's name, to go with its error.
+    pub(crate) fn name_arc(&self) -> Option<Arc<str>> {
+        self.name.clone()
     }
 
     /// Stores the child's result and wakes whoever awaits the handle.
@@ -204,7 +209,7 @@ enum Inner<T, E> {
     /// The value was returned.
     Taken,
     /// A named task child.
-    Named(Box<(Inner<T, E>, Box<str>)>),
+    Named(Box<(Inner<T, E>, Arc<str>)>),
 }
 
 impl<T, E> Inner<T, E> {
@@ -265,7 +270,7 @@ impl<T, E> Inner<T, E> {
         }
     }
 
-    fn named(self, name: Option<Box<str>>) -> Self {
+    fn named(self, name: Option<Arc<str>>) -> Self {
         match name {
             Some(name) => Inner::Named(Box::new((self, name))),
             None => self,
@@ -281,7 +286,7 @@ impl<T, E> Handle<T, E> {
     }
 
     /// The handle of a task child whose output is its value.
-    pub(crate) fn task(join: JoinHandle<TaskOutput<T, E>>, name: Option<Box<str>>) -> Self {
+    pub(crate) fn task(join: JoinHandle<TaskOutput<T, E>>, name: Option<Arc<str>>) -> Self {
         Handle {
             inner: Inner::Task(join).named(name),
         }
@@ -289,7 +294,7 @@ impl<T, E> Handle<T, E> {
 
     /// The handle of a child the group refused (it is cancelling): it
     /// never resolves.
-    pub(crate) fn cancelled(name: Option<Box<str>>) -> Self {
+    pub(crate) fn cancelled(name: Option<Arc<str>>) -> Self {
         Handle {
             inner: Inner::Gone.named(name),
         }

@@ -24,7 +24,7 @@ mod wake;
 #[doc(hidden)]
 pub mod macro_support;
 
-pub use error::{ErrorGroup, TimedOut};
+pub use error::{ErrorGroup, Leaf, Leaves, TimedOut};
 pub use group::{ChildBuilder, TaskGroup};
 pub use handle::{Handle, ResultHandle};
 pub use options::Builder;

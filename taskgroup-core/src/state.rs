@@ -16,6 +16,7 @@ use std::task::Waker;
 
 use tokio::task::AbortHandle;
 
+use crate::error::Failure;
 use crate::options::Options;
 use crate::orphans::{Orphan, orphan};
 use crate::task_child::{TaskAborts, TaskChildren};
@@ -29,7 +30,7 @@ pub(crate) const INCOMING: usize = usize::MAX - 1;
 /// (an error, a panic, a race win) or that the last one finished.
 pub(crate) const TASKS: usize = usize::MAX - 2;
 
-pub(crate) type LocalFut<'a, E> = Pin<Box<dyn Future<Output = Result<(), E>> + Send + 'a>>;
+pub(crate) type LocalFut<'a, E> = Pin<Box<dyn Future<Output = Result<(), Failure<E>>> + Send + 'a>>;
 /// Starts a deferred task child (made where the `Send + 'static` bounds
 /// hold) and returns its abort handle.
 pub(crate) type TaskStart<'a> = Box<dyn FnOnce() -> AbortHandle + Send + 'a>;

@@ -45,7 +45,8 @@ pub(crate) struct TaskChildrenInner<E> {
 
 /// What a task child tells its group, in the order it happened.
 pub(crate) enum TaskReport<E> {
-    Failed(E),
+    /// An error, with the name of the child it came from.
+    Failed(E, Option<Arc<str>>),
     Panicked(Panic),
     /// A race contestant succeeded.
     Won,
@@ -279,15 +280,38 @@ where
 
 /// The reporter of one task child of a `TaskGroup`: the group's
 /// [`TaskChildren`].
-pub(crate) struct GroupTask<E> {
+pub(crate) struct GroupTask<E, N = Unnamed> {
     tasks: Arc<TaskChildren<E>>,
+    /// The child's name, for its error: a type, so that an unnamed task
+    /// (most of them) carries no field for it.
+    name: N,
 }
 
-impl<E> GroupTask<E> {
+/// The name a task child's error goes to its group with.
+pub(crate) trait TaskName: Send + 'static {
+    fn take(&mut self) -> Option<Arc<str>>;
+}
+
+/// A task child without a name.
+pub(crate) struct Unnamed;
+
+impl TaskName for Unnamed {
+    fn take(&mut self) -> Option<Arc<str>> {
+        None
+    }
+}
+
+impl TaskName for Option<Arc<str>> {
+    fn take(&mut self) -> Option<Arc<str>> {
+        Option::take(self)
+    }
+}
+
+impl<E, N> GroupTask<E, N> {
     /// The reporter of a task child about to start; the caller has counted
     /// it (`TaskChildren::started`).
-    pub(crate) fn new(tasks: Arc<TaskChildren<E>>) -> Self {
-        GroupTask { tasks }
+    pub(crate) fn new(tasks: Arc<TaskChildren<E>>, name: N) -> Self {
+        GroupTask { tasks, name }
     }
 }
 
@@ -295,7 +319,7 @@ impl<E> GroupTask<E> {
 /// a value (or, supervising, an error) is the task's output, read by the
 /// child's handle; an error or a panic goes to the group; a task gone
 /// without an end that the group did not abort is lost.
-impl<T, E> TaskReporter<Result<T, E>> for GroupTask<E> {
+impl<T, E, N: TaskName> TaskReporter<Result<T, E>> for GroupTask<E, N> {
     type Output = TaskOutput<T, E>;
 
     fn ended(&mut self, end: TaskEnd<Result<T, E>>) -> TaskOutput<T, E> {
@@ -311,7 +335,7 @@ impl<T, E> TaskReporter<Result<T, E>> for GroupTask<E> {
             TaskEnd::Returned(Err(e)) => {
                 #[cfg(feature = "tracing")]
                 tracing::debug!("child failed");
-                tasks.report(TaskReport::Failed(e));
+                tasks.report(TaskReport::Failed(e, self.name.take()));
                 None
             }
             TaskEnd::Panicked(payload) => {
@@ -332,13 +356,20 @@ impl<T, E> TaskReporter<Result<T, E>> for GroupTask<E> {
 
 /// Starts a task child the limit held back; its value went to a shared
 /// slot, so the task's own output is dropped.
-pub(crate) fn start_deferred<F, E>(tasks: Arc<TaskChildren<E>>, child: F) -> AbortHandle
+pub(crate) fn start_deferred<F, E>(
+    tasks: Arc<TaskChildren<E>>,
+    name: Option<Arc<str>>,
+    child: F,
+) -> AbortHandle
 where
     F: Future<Output = Result<(), E>> + Send + 'static,
     E: Send + 'static,
 {
     tasks.started();
-    spawn(child, GroupTask::new(tasks)).abort_handle()
+    match name {
+        None => spawn(child, GroupTask::new(tasks, Unnamed)).abort_handle(),
+        name => spawn(child, GroupTask::new(tasks, name)).abort_handle(),
+    }
 }
 
 /// Abort handles of task children. Finished tasks are swept out whenever
@@ -443,7 +474,7 @@ mod loom_tests {
         thread::spawn(move || {
             let mut child = Box::pin(TaskChild {
                 fut: Some(ready(result)),
-                reporter: GroupTask::new(tasks),
+                reporter: GroupTask::new(tasks, Unnamed),
             });
             let mut cx = Context::from_waker(Waker::noop());
             let out = child.as_mut().poll(&mut cx);
@@ -454,7 +485,7 @@ mod loom_tests {
 
     fn failed(report: TaskReport<u32>) -> u32 {
         match report {
-            TaskReport::Failed(e) => e,
+            TaskReport::Failed(e, _) => e,
             TaskReport::Panicked(_) | TaskReport::Won | TaskReport::Lost => {
                 unreachable!("the children only fail")
             }
@@ -553,7 +584,7 @@ mod loom_tests {
         thread::spawn(move || {
             let child = TaskChild {
                 fut: Some(std::future::pending::<Result<(), u32>>()),
-                reporter: GroupTask::new(tasks),
+                reporter: GroupTask::new(tasks, Unnamed),
             };
             if let Some(abort) = abort {
                 // The task is dropped only once the abort reached it.

@@ -56,7 +56,7 @@ async fn concurrent_fn(id: u32) -> Result<String, ErrorGroup<io::Error>> {
                                 ::core::result::Result::Ok(__tg_ok) => __tg_ok,
                                 ::core::result::Result::Err(__tg_err) => {
                                     return ::core::result::Result::Err(
-                                        __tg_group.fail(__tg_err),
+                                        __tg_group.fail(__tg_err, "user"),
                                     );
                                 }
                             };
@@ -106,7 +106,7 @@ async fn concurrent_fn(id: u32) -> Result<String, ErrorGroup<io::Error>> {
                                 ::core::result::Result::Ok(__tg_ok) => __tg_ok,
                                 ::core::result::Result::Err(__tg_err) => {
                                     return ::core::result::Result::Err(
-                                        __tg_group.fail(__tg_err),
+                                        __tg_group.fail(__tg_err, "posts"),
                                     );
                                 }
                             };

@@ -65,7 +65,7 @@ impl Client {
                                             ::core::result::Result::Ok(__tg_ok) => __tg_ok,
                                             ::core::result::Result::Err(__tg_err) => {
                                                 return ::core::result::Result::Err(
-                                                    __tg_group.fail(__tg_err),
+                                                    __tg_group.fail(__tg_err, "a"),
                                                 );
                                             }
                                         };
@@ -112,7 +112,7 @@ impl Client {
                                             ::core::result::Result::Ok(__tg_ok) => __tg_ok,
                                             ::core::result::Result::Err(__tg_err) => {
                                                 return ::core::result::Result::Err(
-                                                    __tg_group.fail(__tg_err),
+                                                    __tg_group.fail(__tg_err, "b"),
                                                 );
                                             }
                                         };
@@ -231,7 +231,7 @@ impl Client {
                                             ::core::result::Result::Ok(__tg_ok) => __tg_ok,
                                             ::core::result::Result::Err(__tg_err) => {
                                                 return ::core::result::Result::Err(
-                                                    __tg_group.fail(__tg_err),
+                                                    __tg_group.fail(__tg_err, "c"),
                                                 );
                                             }
                                         };
@@ -278,7 +278,7 @@ impl Client {
                                             ::core::result::Result::Ok(__tg_ok) => __tg_ok,
                                             ::core::result::Result::Err(__tg_err) => {
                                                 return ::core::result::Result::Err(
-                                                    __tg_group.fail(__tg_err),
+                                                    __tg_group.fail(__tg_err, "d"),
                                                 );
                                             }
                                         };

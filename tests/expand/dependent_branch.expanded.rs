@@ -35,7 +35,7 @@ async fn dependent_branch() -> Result<String, ErrorGroup<io::Error>> {
                                 ::core::result::Result::Ok(__tg_ok) => __tg_ok,
                                 ::core::result::Result::Err(__tg_err) => {
                                     return ::core::result::Result::Err(
-                                        __tg_group.fail(__tg_err),
+                                        __tg_group.fail(__tg_err, "cfg"),
                                     );
                                 }
                             };
@@ -77,7 +77,7 @@ async fn dependent_branch() -> Result<String, ErrorGroup<io::Error>> {
                                 ::core::result::Result::Ok(__tg_ok) => __tg_ok,
                                 ::core::result::Result::Err(__tg_err) => {
                                     return ::core::result::Result::Err(
-                                        __tg_group.fail(__tg_err),
+                                        __tg_group.fail(__tg_err, "page"),
                                     );
                                 }
                             };

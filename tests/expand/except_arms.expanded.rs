@@ -46,7 +46,7 @@ async fn except_arms(status: u16) -> Result<String, ErrorGroup<FetchError>> {
                     if let ::core::option::Option::Some(__tg_err) = __tg_pass
                         .try_branch(0usize, __tg_branch_0.as_mut())
                     {
-                        __tg_pass.failed(__tg_group.fail(__tg_err));
+                        __tg_pass.failed(__tg_group.fail(__tg_err, "page"));
                     }
                 }
             };

@@ -49,6 +49,7 @@ async fn options(ids: Vec<u32>) -> Result<(Vec<String>, String), ErrorGroup<AppE
                             let mut __tg_fan = ::taskgroup::__private::FanOut::local(
                                 &__tg_group,
                                 __tg_limit,
+                                "users",
                             );
                             for id in ids {
                                 let __tg_fut = ::core::future::IntoFuture::into_future(
@@ -95,7 +96,8 @@ async fn options(ids: Vec<u32>) -> Result<(Vec<String>, String), ErrorGroup<AppE
                                 ::core::result::Result::Ok(__tg_ok) => __tg_ok,
                                 ::core::result::Result::Err(__tg_err) => {
                                     return ::core::result::Result::Err(
-                                        __tg_group.fail(::core::convert::From::from(__tg_err)),
+                                        __tg_group
+                                            .fail(::core::convert::From::from(__tg_err), "motd"),
                                     );
                                 }
                             };

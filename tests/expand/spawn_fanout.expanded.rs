@@ -28,6 +28,7 @@ async fn spawn_fanout(
                             let mut __tg_fan = ::taskgroup::__private::FanOut::tasks(
                                 &__tg_group,
                                 __tg_limit,
+                                "sizes",
                             );
                             for url in urls {
                                 let __tg_fut = ::core::future::IntoFuture::into_future(
@@ -66,6 +67,7 @@ async fn spawn_fanout(
                             let mut __tg_fan = ::taskgroup::__private::FanOut::local(
                                 &__tg_group,
                                 __tg_limit,
+                                "sums",
                             );
                             for n in 0..3 {
                                 let __tg_fut = ::core::future::IntoFuture::into_future(
@@ -104,7 +106,7 @@ async fn spawn_fanout(
                                 ::core::result::Result::Ok(__tg_ok) => __tg_ok,
                                 ::core::result::Result::Err(__tg_err) => {
                                     return ::core::result::Result::Err(
-                                        __tg_group.fail(__tg_err),
+                                        __tg_group.fail(__tg_err, "home"),
                                     );
                                 }
                             };

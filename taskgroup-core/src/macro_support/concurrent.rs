@@ -49,20 +49,21 @@ pub fn exit_first<R, E, Out>(
 }
 
 /// As [`exit_first`], for a fn whose error type is `ErrorGroup<X>`: every
-/// error of the segment is returned, flattened into one group.
+/// error of the segment is returned, flattened into one group (an error
+/// without a child's name of its own takes its let's).
 pub fn exit_all<R, X, Out>(
     exits: ErrorGroup<Exit<R, ErrorGroup<X>>>,
     from_ret: impl FnOnce(R) -> Out,
     from_err: impl FnOnce(ErrorGroup<X>) -> Out,
 ) -> Out {
     let mut errors: Option<ErrorGroup<X>> = None;
-    for exit in exits {
+    for (exit, origin) in exits.into_parts() {
         match exit {
             Exit::Return(value) if errors.is_none() => return from_ret(value),
             Exit::Return(_) => {}
-            Exit::Error(group) => match &mut errors {
-                Some(all) => all.extend(group),
-                None => errors = Some(group),
+            Exit::Error(group) => match (&mut errors, group.inherit(&origin)) {
+                (Some(all), group) => all.extend(group),
+                (None, group) => errors = Some(group),
             },
         }
     }

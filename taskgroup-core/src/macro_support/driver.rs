@@ -10,7 +10,7 @@ use futures_util::future::MaybeDone;
 use tokio::time::Sleep;
 
 use super::branch_tree::{BranchTree, Scope};
-use crate::error::{ErrorGroup, TimedOut};
+use crate::error::{Collected, ErrorGroup, TimedOut};
 use crate::orphans::{self, Orphan};
 use crate::policy::{self, FirstPanic, Mode, Verdict, room};
 use crate::util::{Panic, lock};
@@ -20,6 +20,11 @@ use crate::util::{Panic, lock};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stopped;
 
+/// A branch's binding as the name of its errors: none for `_`.
+pub(crate) fn leaf_name(binding: &str) -> Option<Arc<str>> {
+    (binding != "_").then(|| Arc::from(binding))
+}
+
 /// What the branches of one group share: the errors, in the order they
 /// happened, and the flags that tell every branch to stop.
 ///
@@ -27,7 +32,7 @@ pub struct Stopped;
 /// everything here is `Sync` so the caller's future stays `Send`.
 pub struct Group<E> {
     mode: Mode,
-    errors: Mutex<Vec<E>>,
+    errors: Mutex<Collected<E>>,
     /// Set by the failure that starts a fail-fast cancellation, the win
     /// that ends a race, or the driver's own cancelling: the branches stop.
     stop: AtomicBool,
@@ -53,7 +58,7 @@ impl<E> Group<E> {
     fn make(mode: Mode, on_timeout: Option<fn(TimedOut) -> E>) -> Self {
         Group {
             mode,
-            errors: Mutex::new(Vec::new()),
+            errors: Mutex::new(Collected::default()),
             stop: AtomicBool::new(false),
             on_timeout,
             #[cfg(feature = "tracing")]
@@ -62,24 +67,27 @@ impl<E> Group<E> {
     }
 
     /// Names the group (`name = …;`): the name of its span with the
-    /// `tracing` feature (its node in the live tree is named through
-    /// [`Driver::name`]). The group does not keep it otherwise: a field
-    /// to drop would make every group's future costlier to drop.
+    /// `tracing` feature and of its errors' leaves (its node in the live
+    /// tree is named through [`Driver::name`]).
     #[cfg_attr(not(feature = "tracing"), allow(unused_mut))]
     pub fn named(mut self, name: impl AsRef<str>) -> Self {
         #[cfg(feature = "tracing")]
         {
             self.span = tracing::info_span!("taskgroup", name = name.as_ref());
         }
-        #[cfg(not(feature = "tracing"))]
-        let _ = name.as_ref();
+        lock(&self.errors).set_group(name.as_ref());
         self
     }
 
-    /// Records an error; the group starts cancelling if its mode says so
-    /// (fail-fast).
-    pub fn fail(&self, error: E) -> Stopped {
-        lock(&self.errors).push(error);
+    /// Records an error of the branch bound to `child`; the group starts
+    /// cancelling if its mode says so (fail-fast).
+    pub fn fail(&self, error: E, child: &'static str) -> Stopped {
+        self.fail_named(error, leaf_name(child))
+    }
+
+    /// [`fail`](Self::fail) with a name made at run time (a fan-out item).
+    pub(crate) fn fail_named(&self, error: E, child: Option<Arc<str>>) -> Stopped {
+        lock(&self.errors).push(error, child);
         if self.mode.on_error() == Verdict::Cancel {
             self.stop.store(true, Ordering::Release);
         }
@@ -116,7 +124,7 @@ impl<E> Group<E> {
         let mut panic = None;
         if let Some(convert) = self.on_timeout {
             match catch_unwind(|| convert(TimedOut::new())) {
-                Ok(error) => lock(&self.errors).push(error),
+                Ok(error) => lock(&self.errors).push(error, None),
                 Err(payload) => panic = Some(payload),
             }
         }
@@ -130,7 +138,7 @@ impl<E> Group<E> {
     #[inline]
     pub fn into_errors(self) -> Option<ErrorGroup<E>> {
         let errors = self.errors.into_inner().unwrap_or_else(|p| p.into_inner());
-        ErrorGroup::from_errors(errors)
+        errors.into_group(None)
     }
 }
 
@@ -138,7 +146,7 @@ impl<E> std::fmt::Debug for Group<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Group")
             .field("mode", &self.mode)
-            .field("errors", &lock(&self.errors).len())
+            .field("failed", &!lock(&self.errors).is_empty())
             .finish()
     }
 }

@@ -18,7 +18,7 @@ use futures_util::FutureExt;
 use futures_util::stream::{FuturesUnordered, Stream};
 use tokio::task::AbortHandle;
 
-use super::driver::{Group, Stopped};
+use super::driver::{Group, Stopped, leaf_name};
 use crate::orphans::{self, Orphan};
 use crate::policy::{self, FirstPanic, Verdict};
 use crate::task_child::{self, TaskEnd, TaskReporter};
@@ -48,7 +48,7 @@ struct ItemReports<T, E> {
     /// Items pushed, as far as the group has told.
     pushed: usize,
     /// Errors, in the order they happened.
-    errors: Vec<E>,
+    errors: Vec<(usize, E)>,
     /// The first panic of an item (in its poll or its drop), resumed once
     /// every other item is gone.
     panic: FirstPanic,
@@ -90,8 +90,8 @@ impl<T, E> TaskReporter<(usize, Result<T, E>)> for ItemReporter<T, E> {
                     r.values[index] = Some(value);
                     None
                 }
-                TaskEnd::Returned((_, Err(error))) => {
-                    r.errors.push(error);
+                TaskEnd::Returned((index, Err(error))) => {
+                    r.errors.push((index, error));
                     r.parent.take()
                 }
                 TaskEnd::Panicked(payload) => {
@@ -163,6 +163,8 @@ impl<F, T, E> TaskItems<F, T, E> {
 /// are spawned when the limit lets them start.
 pub struct FanOut<'g, F: Future<Output = (usize, Result<T, E>)>, T, E> {
     group: &'g Group<E>,
+    /// The branch's binding: item `i`'s errors are named `name[i]`.
+    name: &'static str,
     /// Running local items (each yields its own index with its result:
     /// the macro writes it into the item's async block). futures-util's
     /// `FuturesUnordered` keeps each future inline in the one allocation
@@ -249,17 +251,23 @@ where
     F: Future<Output = (usize, Result<T, E>)>,
 {
     /// Items polled inside the group's own future (they may borrow).
-    pub fn local(group: &'g Group<E>, limit: Option<usize>) -> Self {
-        Self::new(group, limit, None)
+    pub fn local(group: &'g Group<E>, limit: Option<usize>, name: &'static str) -> Self {
+        Self::new(group, limit, name, None)
     }
 
-    fn new(group: &'g Group<E>, limit: Option<usize>, tasks: Option<TaskItems<F, T, E>>) -> Self {
+    fn new(
+        group: &'g Group<E>,
+        limit: Option<usize>,
+        name: &'static str,
+        tasks: Option<TaskItems<F, T, E>>,
+    ) -> Self {
         debug_assert!(
             limit != Some(0),
             "a limit reaches the fan-out through __private::limit"
         );
         FanOut {
             group,
+            name,
             local: FuturesUnordered::new(),
             values: Vec::new(),
             pushed: 0,
@@ -342,8 +350,9 @@ where
     }
 
     /// Records a failed item; the policy says whether the fan-out stops.
-    fn fail(&mut self, error: E) {
-        self.group.fail(error);
+    fn fail(&mut self, index: usize, error: E) {
+        let name = leaf_name(self.name).map(|n| Arc::from(format!("{n}[{index}]")));
+        self.group.fail_named(error, name);
         if self.group.mode().on_item_error() == Verdict::Cancel {
             self.stop();
         }
@@ -391,7 +400,7 @@ where
                                 }
                                 self.values[index] = Some(value);
                             }
-                            Err(error) => self.fail(error),
+                            Err(error) => self.fail(index, error),
                         }
                     }
                     // Pending: FuturesUnordered has registered our waker
@@ -449,8 +458,8 @@ where
                 }
                 (std::mem::take(&mut r.errors), stop)
             };
-            for error in errors {
-                self.fail(error);
+            for (index, error) in errors {
+                self.fail(index, error);
             }
             if stop {
                 self.stop();
@@ -487,7 +496,7 @@ where
     E: Send + 'static,
 {
     /// Items run as tokio tasks (`#[spawn] for`).
-    pub fn tasks(group: &'g Group<E>, limit: Option<usize>) -> Self {
+    pub fn tasks(group: &'g Group<E>, limit: Option<usize>, name: &'static str) -> Self {
         let shared = Arc::new(Mutex::new(ItemReports {
             values: Vec::new(),
             pushed: 0,
@@ -506,7 +515,7 @@ where
             shared,
             handles: Vec::new(),
         };
-        Self::new(group, limit, Some(tasks))
+        Self::new(group, limit, name, Some(tasks))
     }
 }
 
@@ -552,7 +561,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn task_items_keep_input_order() {
         let group = Group::<()>::new(Mode::FailFast);
-        let mut fan = FanOut::tasks(&group, None);
+        let mut fan = FanOut::tasks(&group, None, "items");
         for i in 0..1_000u64 {
             fan.push_with(|index| async move {
                 tokio::task::yield_now().await;
@@ -568,7 +577,7 @@ mod tests {
     async fn a_failed_task_item_aborts_the_others_and_waits_for_them() {
         let dropped = Arc::new(AtomicUsize::new(0));
         let group = Group::<&str>::new(Mode::FailFast);
-        let mut fan = FanOut::tasks(&group, None);
+        let mut fan = FanOut::tasks(&group, None, "items");
         for i in 0..10u64 {
             let guard = Dropped(dropped.clone());
             fan.push_with(|index| async move {
@@ -590,7 +599,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn aborted_task_items_add_no_errors() {
         let group = Group::<u64>::new(Mode::FailFast);
-        let mut fan = FanOut::tasks(&group, None);
+        let mut fan = FanOut::tasks(&group, None, "items");
         for i in 0..4u64 {
             fan.push_with(|index| async move {
                 sleep(10 * i).await;
@@ -608,7 +617,7 @@ mod tests {
         let seen = dropped.clone();
         let join = tokio::spawn(async move {
             let group = Group::<()>::new(Mode::Supervise);
-            let mut fan = FanOut::tasks(&group, None);
+            let mut fan = FanOut::tasks(&group, None, "items");
             for i in 0..20u64 {
                 let guard = Dropped(dropped.clone());
                 fan.push_with(|index| async move {
@@ -632,7 +641,7 @@ mod tests {
     async fn a_task_item_that_panics_while_the_others_are_aborted_is_resumed() {
         let join = tokio::spawn(async move {
             let group = Group::<&str>::new(Mode::FailFast);
-            let mut fan = FanOut::tasks(&group, None);
+            let mut fan = FanOut::tasks(&group, None, "items");
             struct PanicOnDrop;
             impl Drop for PanicOnDrop {
                 fn drop(&mut self) {
@@ -665,7 +674,7 @@ mod tests {
     async fn dropping_a_task_fan_out_aborts_its_items() {
         let dropped = Arc::new(AtomicUsize::new(0));
         let group = Group::<()>::new(Mode::FailFast);
-        let mut fan = FanOut::tasks(&group, None);
+        let mut fan = FanOut::tasks(&group, None, "items");
         for i in 0..5u64 {
             let guard = Dropped(dropped.clone());
             fan.push_with(|index| async move {
@@ -685,7 +694,7 @@ mod tests {
     async fn task_items_wait_for_the_limit() {
         let (running, max) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
         let group = Group::<()>::new(Mode::FailFast);
-        let mut fan = FanOut::tasks(&group, Some(3));
+        let mut fan = FanOut::tasks(&group, Some(3), "items");
         for i in 0..10u64 {
             let (running, max) = (running.clone(), max.clone());
             fan.push_with(|index| async move {

@@ -157,14 +157,7 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
     let direct: Vec<Option<Direct>> = (0..g.branches.len()).map(|i| g.direct(i)).collect();
     // Each branch's binding, as written: the name of its tracing span and
     // of its node in the live tree.
-    let labels: Vec<String> = g
-        .branches
-        .iter()
-        .map(|b| {
-            let pat = &b.pat;
-            quote!(#pat).to_string()
-        })
-        .collect();
+    let labels: Vec<String> = g.branches.iter().map(label).collect();
     let branch_decls = g.branches.iter().enumerate().map(|(i, b)| {
         // With the `tracing` feature each branch runs in a span named after
         // its binding; without it `traced` only turns it into its future.
@@ -219,7 +212,8 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
                     // error type differs from the group's is reported there.
                     let span = b.fut().span();
                     let (group, err) = (located(&n.group, span), located(&n.err, span));
-                    let fail = quote_spanned!(span=> #group.fail(#err));
+                    let name = label(b);
+                    let fail = quote_spanned!(span=> #group.fail(#err, #name));
                     quote! {
                         if let ::core::option::Option::Some(#err) = #pass.try_branch(#i, #pin.as_mut()) {
                             #pass.failed(#fail);
@@ -368,6 +362,7 @@ fn outcome(g: &GroupInput, b: &Branch, awaited: TokenStream, n: &Names, span: Sp
     let (group, ok, err) = (located(&n.group, span), &n.ok, located(&n.err, span));
     let err = &err;
     let conv = convert(g, err, span);
+    let name = label(b);
     match g.options.mode {
         Mode::Supervise => quote_spanned! {span=>
             match #awaited {
@@ -379,7 +374,7 @@ fn outcome(g: &GroupInput, b: &Branch, awaited: TokenStream, n: &Names, span: Sp
             match #awaited {
                 ::core::result::Result::Ok(#ok) => #ok,
                 ::core::result::Result::Err(#err) => {
-                    return ::core::result::Result::Err(#group.fail(#conv));
+                    return ::core::result::Result::Err(#group.fail(#conv, #name));
                 }
             }
         },
@@ -412,6 +407,7 @@ fn fan_out(
     } = each;
     let span = fut.span();
     let err = &located(err, span);
+    let name = label(b);
     let ctor = if b.spawn {
         quote!(tasks)
     } else {
@@ -438,7 +434,7 @@ fn fan_out(
     };
     let into_future = quote_spanned!(span=> ::core::future::IntoFuture::into_future(#fut));
     quote! {
-        let mut #fan = #p::FanOut::#ctor(&#group, #limit);
+        let mut #fan = #p::FanOut::#ctor(&#group, #limit, #name);
         for #pat in #iter {
             #(#stmts)*
             let #fut_var = #into_future;
@@ -502,6 +498,13 @@ fn take(g: &GroupInput, i: usize) -> TokenStream {
         let i = syn::Index::from(i);
         quote!(#p::#take(#values.#i))
     }
+}
+
+/// A branch's binding as text: the name of its tracing span and of its
+/// errors in the group's report.
+fn label(b: &Branch) -> String {
+    let pat = &b.pat;
+    quote!(#pat).to_string()
 }
 
 /// The `except*` arms around the group's result.
