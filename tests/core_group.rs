@@ -782,17 +782,19 @@ async fn supervise_keeps_running_and_gives_each_child_its_result() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn supervise_fails_only_through_the_body() {
+async fn supervise_fails_through_the_body_and_the_errors_no_handle_took() {
     let tg = TaskGroup::builder().supervise().build();
     let err = tg
         .run(async {
+            // Its handle is dropped at once: its error comes back from
+            // `run`, before the body's, which happened later.
             tg.spawn(async { Err::<(), _>("child") });
             sleep(ms(1)).await;
             Err::<(), _>("body")
         })
         .await
         .unwrap_err();
-    assert_eq!(err.into_vec(), ["body"]);
+    assert_eq!(err.into_vec(), ["child", "body"]);
 }
 
 #[tokio::test(start_paused = true)]
@@ -1012,6 +1014,7 @@ async fn a_task_of_a_nested_group_in_a_cancelled_child_is_awaited_by_the_outer_g
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn supervise_gives_a_task_childs_error_to_its_handle() {
     let tg = TaskGroup::builder().supervise().build();
+    let taken = std::sync::Mutex::new(None);
     let out = tg
         .run(async {
             let bad = tg.spawn_task(async { Err::<i32, _>("bad") });
@@ -1019,12 +1022,14 @@ async fn supervise_gives_a_task_childs_error_to_its_handle() {
                 tokio::task::yield_now().await;
                 Ok(2)
             });
-            // Nobody asks for this one's error: it is dropped.
+            // Nobody asks for this one's error: it comes back from `run`.
             drop(tg.spawn_task(async { Err::<i32, _>("unseen") }));
-            Ok((bad.result().await, good.result().await))
+            *taken.lock().unwrap() = Some((bad.result().await, good.result().await));
+            Ok(())
         })
         .await;
-    assert_eq!(out, Ok((Err("bad"), Ok(2))));
+    assert_eq!(taken.into_inner().unwrap(), Some((Err("bad"), Ok(2))));
+    assert_eq!(out.unwrap_err().into_vec(), ["unseen"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -275,7 +275,10 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
                 // The conversion is user code: a panic in it is a panic of
                 // the group, resumed once the children are gone.
                 match catch_unwind(|| convert(TimedOut::new())) {
-                    Ok(error) => self.errors.push(error, None),
+                    Ok(error) => {
+                        self.take_unclaimed();
+                        self.errors.push(error, None);
+                    }
                     Err(payload) => self.record_panic(payload),
                 }
                 self.decide(policy::ON_TIMEOUT, body.as_mut());
@@ -367,6 +370,7 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
             }
             Ok(Poll::Ready(Err(e))) => {
                 self.drop_body(body.as_mut());
+                self.take_unclaimed();
                 self.errors.push(e, None);
                 self.decide(policy::ON_BODY_ERROR, body);
             }
@@ -638,7 +642,22 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
         }
     }
 
+    /// A supervising group's errors that no handle took so far, before an
+    /// error of the group's own, so the `ErrorGroup` keeps their order.
+    fn take_unclaimed(&mut self) {
+        if let Some(sup) = &self.group.supervisor {
+            for (error, child) in sup.take() {
+                self.errors.push(error, child);
+            }
+        }
+    }
+
     fn finish<T>(&mut self, value: Option<T>) -> RunEnd<T, E> {
+        if let Some(sup) = &self.group.supervisor {
+            for (error, child) in sup.end() {
+                self.errors.push(error, child);
+            }
+        }
         if let Some(payload) = self.panic.take() {
             // The errors and the value are user types: one whose drop
             // panics must not replace the payload being resumed.

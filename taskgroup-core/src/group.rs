@@ -18,7 +18,7 @@ use futures_util::FutureExt;
 
 use crate::driver::{RunEnd, run_until};
 use crate::error::{ErrorGroup, Failure};
-use crate::handle::{CompletionGuard, Handle, ResultCell, handle_alive};
+use crate::handle::{CompletionGuard, Handle, ResultCell};
 use crate::options::{Builder, Options};
 use crate::policy::Mode;
 use crate::state::{GroupState, NewChild, Phase, TaskStart, refuse};
@@ -229,7 +229,7 @@ impl<'a, E> TaskGroup<'a, E> {
         T: Send + 'a,
         E: Send + 'a,
     {
-        let shared = ResultCell::new(name);
+        let shared = ResultCell::new(name, self.state.supervisor.clone());
         // `push` checks that the group runs, in the lock it takes anyway.
         let child = Box::pin(self.traced(self.wrap(&shared, fut), shared.name()));
         match self.state.tree_node() {
@@ -249,7 +249,9 @@ impl<'a, E> TaskGroup<'a, E> {
         T: Send + 'static,
         E: Send + 'static,
     {
-        if self.state.options.limit.is_some() {
+        // A supervised task hands its result over in a cell too: its error
+        // must reach the group if its handle is dropped.
+        if self.state.options.limit.is_some() || self.state.supervisor.is_some() {
             return self.spawn_deferred(name, fut);
         }
         let child = self.traced(fut, name.as_deref());
@@ -303,7 +305,7 @@ impl<'a, E> TaskGroup<'a, E> {
         T: Send + 'static,
         E: Send + 'static,
     {
-        let shared = ResultCell::new(name);
+        let shared = ResultCell::new(name, self.state.supervisor.clone());
         // A group that is not running refuses it in `push`, which drops the
         // child: its handle then finishes, cancelled.
         let tasks = Arc::clone(&self.state.task_set().tasks);
@@ -369,11 +371,9 @@ impl<'a, E> TaskGroup<'a, E> {
                     Ok(())
                 }
                 Err(e) if supervise => {
-                    // The error belongs to the handle; with no handle left
-                    // nobody can ask for it, as with a dropped `Result`.
-                    if handle_alive(&shared) {
-                        shared.complete(Err(e));
-                    }
+                    // The error belongs to the handle; the cell hands it to
+                    // the group's supervisor if the handle is gone.
+                    shared.complete(Err(e));
                     Ok(())
                 }
                 Err(e) => {
@@ -446,6 +446,7 @@ impl<E> Builder<E> {
             "taskgroup: `Mode::Race` makes a `Race`, whose value is its winner's: \
              call `build_race::<T>()` instead of `build()`"
         );
+        self.options.check_on_error();
         TaskGroup::with_options(self.options)
     }
 }

@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 
 // Loom's under `--cfg loom`: the hand-off from a child to its handle is
 // model-checked (`loom_tests` below).
+use crate::supervisor::Supervisor;
 use crate::sync::{Mutex, lock};
 
 /// What a child left for its handle.
@@ -23,19 +24,62 @@ enum ResultState<T, E> {
     Cancelled,
     /// The child's error went to the group.
     Failed,
+    /// The handle was dropped while the child ran (supervise groups): its
+    /// error, when it comes, goes to the group's `Supervisor`.
+    Unwatched,
 }
 
 pub(crate) struct ResultCell<T, E> {
     slot: Mutex<ResultState<T, E>>,
     name: Option<Arc<str>>,
+    /// In a supervise group: where an error no handle takes goes.
+    sink: Option<Arc<Supervisor<E>>>,
 }
 
 impl<T, E> ResultCell<T, E> {
-    pub(crate) fn new(name: Option<Arc<str>>) -> Arc<Self> {
+    /// A cell for the child named `name`; in a supervise group an error no
+    /// handle takes goes to `sink`.
+    pub(crate) fn new(name: Option<Arc<str>>, sink: Option<Arc<Supervisor<E>>>) -> Arc<Self> {
         Arc::new(ResultCell {
             slot: Mutex::new(ResultState::Running(None)),
             name,
+            sink,
         })
+    }
+
+    /// The handle is gone: an error it held, or that comes later, goes to
+    /// the supervisor (a value is dropped, as nobody can take it).
+    #[inline]
+    fn handle_dropped(&self) {
+        if self.sink.is_some() {
+            self.unwatch();
+        }
+    }
+
+    #[cold]
+    fn unwatch(&self) {
+        let Some(sink) = &self.sink else {
+            return;
+        };
+        let error = {
+            let mut slot = lock(&self.slot);
+            match &*slot {
+                ResultState::Running(_) => {
+                    *slot = ResultState::Unwatched;
+                    None
+                }
+                ResultState::Done(Err(_)) => {
+                    match std::mem::replace(&mut *slot, ResultState::Taken) {
+                        ResultState::Done(Err(e)) => Some(e),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            }
+        };
+        if let Some(e) = error {
+            sink.unclaimed(e, self.name_arc());
+        }
     }
 
     pub(crate) fn name(&self) -> Option<&str> {
@@ -51,6 +95,13 @@ impl<T, E> ResultCell<T, E> {
     pub(crate) fn complete(&self, result: Result<T, E>) {
         let waker = {
             let mut slot = lock(&self.slot);
+            if matches!(&*slot, ResultState::Unwatched) {
+                drop(slot);
+                if let (Err(e), Some(sink)) = (result, &self.sink) {
+                    sink.unclaimed(e, self.name_arc());
+                }
+                return;
+            }
             match std::mem::replace(&mut *slot, ResultState::Done(result)) {
                 ResultState::Running(w) => w,
                 _ => None,
@@ -112,6 +163,7 @@ impl<T, E> ResultCell<T, E> {
             // already): never resolving is the only answer that cannot race
             // with that cancellation.
             ResultState::Cancelled | ResultState::Failed => Poll::Pending,
+            ResultState::Unwatched => unreachable!("polled through a dropped handle"),
         }
     }
 
@@ -240,16 +292,27 @@ impl<T, E> Inner<T, E> {
         }
     }
 
-    fn into_value(self) -> Option<T> {
+    fn take_value(&mut self) -> Option<T> {
         match self {
             Inner::ResultCell(shared) => shared.take_value(),
-            Inner::Named(named) => named.0.into_value(),
+            Inner::Named(named) => named.0.take_value(),
             // A finished task's output is stored: taking it needs no waker.
             Inner::Task(join) if join.is_finished() => match join.now_or_never() {
                 Some(Ok(Some(Ok(v)))) => Some(v),
                 _ => None,
             },
             Inner::Task(_) | Inner::Gone | Inner::Taken => None,
+        }
+    }
+
+    /// The handle (or its `ResultHandle`) is dropped: in a supervise
+    /// group an error nobody took goes to the group.
+    #[inline]
+    fn release(&mut self) {
+        match self {
+            Inner::ResultCell(shared) => shared.handle_dropped(),
+            Inner::Named(named) => named.0.release(),
+            Inner::Task(_) | Inner::Gone | Inner::Taken => {}
         }
     }
 
@@ -317,8 +380,10 @@ impl<T, E> Handle<T, E> {
     /// assert_eq!(out, Err("boom"));
     /// # }
     /// ```
-    pub fn result(self) -> ResultHandle<T, E> {
-        ResultHandle { inner: self.inner }
+    pub fn result(mut self) -> ResultHandle<T, E> {
+        ResultHandle {
+            inner: std::mem::replace(&mut self.inner, Inner::Taken),
+        }
     }
 
     /// The child's value if it finished with one: `None` when it failed,
@@ -346,8 +411,10 @@ impl<T, E> Handle<T, E> {
     /// assert_eq!(values, [Some(1), None]);
     /// # }
     /// ```
-    pub fn into_value(self) -> Option<T> {
-        self.inner.into_value()
+    pub fn into_value(mut self) -> Option<T> {
+        // An error left in a supervise child's cell goes to the group when
+        // `self` is dropped here.
+        self.inner.take_value()
     }
 
     /// Whether the child has finished (or was cancelled).
@@ -427,6 +494,20 @@ impl<T, E> Future for ResultHandle<T, E> {
     }
 }
 
+/// A supervise child's error that this handle holds, or that comes after
+/// it is gone, goes to the group's error handler or `run`'s result.
+impl<T, E> Drop for Handle<T, E> {
+    fn drop(&mut self) {
+        self.inner.release();
+    }
+}
+
+impl<T, E> Drop for ResultHandle<T, E> {
+    fn drop(&mut self) {
+        self.inner.release();
+    }
+}
+
 impl<T, E> fmt::Debug for ResultHandle<T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResultHandle")
@@ -434,14 +515,6 @@ impl<T, E> fmt::Debug for ResultHandle<T, E> {
             .field("finished", &self.inner.is_finished())
             .finish()
     }
-}
-
-/// Lets the child see whether anyone still holds its handle (supervise
-/// mode hands errors to live handles only).
-pub(crate) fn handle_alive<T, E>(shared: &Arc<ResultCell<T, E>>) -> bool {
-    // The child's guard holds one reference; the handle (or its
-    // ResultHandle) the other.
-    Arc::strong_count(shared) > 1
 }
 
 // A fan-out holds one handle per child: keep it at two words.
@@ -481,7 +554,7 @@ mod loom_tests {
     #[test]
     fn loom_completion_wakes_a_pending_handle() {
         loom::model(|| {
-            let cell = ResultCell::<u32, ()>::new(None);
+            let cell = ResultCell::<u32, ()>::new(None, None);
             let guard = CompletionGuard::new(&cell);
             let child = thread::spawn(move || guard.disarm().complete(Ok(5)));
             let counter = Arc::new(CountingWaker::default());
@@ -508,7 +581,7 @@ mod loom_tests {
     #[test]
     fn loom_completion_wakes_the_latest_waker() {
         loom::model(|| {
-            let cell = ResultCell::<u32, ()>::new(None);
+            let cell = ResultCell::<u32, ()>::new(None, None);
             let guard = CompletionGuard::new(&cell);
             let child = thread::spawn(move || guard.disarm().complete(Ok(5)));
             let (old, new) = (
@@ -545,7 +618,7 @@ mod loom_tests {
     #[test]
     fn loom_cancellation_wakes_a_registered_handle() {
         loom::model(|| {
-            let cell = ResultCell::<u32, ()>::new(None);
+            let cell = ResultCell::<u32, ()>::new(None, None);
             let guard = CompletionGuard::new(&cell);
             let child = thread::spawn(move || drop(guard));
             let counter = Arc::new(CountingWaker::default());

@@ -15,6 +15,7 @@ mod orphans;
 mod policy;
 mod race;
 mod state;
+mod supervisor;
 mod sync;
 mod task_child;
 mod tree;

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::error::TimedOut;
 use crate::policy::{Mode, check_limit};
+use crate::supervisor::OnError;
 
 /// A group's deadline and how it becomes the group's error.
 pub(crate) type Deadline<E> = (Duration, fn(TimedOut) -> E);
@@ -14,6 +15,7 @@ pub(crate) struct Options<E> {
     pub(crate) limit: Option<usize>,
     pub(crate) name: Option<Box<str>>,
     pub(crate) mode: Mode,
+    pub(crate) on_error: Option<OnError<E>>,
 }
 
 impl<E> Default for Options<E> {
@@ -23,7 +25,21 @@ impl<E> Default for Options<E> {
             limit: None,
             name: None,
             mode: Mode::FailFast,
+            on_error: None,
         }
+    }
+}
+
+impl<E> Options<E> {
+    /// Only a supervise group has errors that no handle takes.
+    #[track_caller]
+    pub(crate) fn check_on_error(&self) {
+        assert!(
+            self.on_error.is_none() || self.mode == Mode::Supervise,
+            "taskgroup: `on_error` handles the errors no handle takes, which only a \
+             supervise group has (fail-fast and race groups return every error from \
+             `run`): add `.supervise()`, or remove `.on_error(…)`"
+        );
     }
 }
 
@@ -34,6 +50,7 @@ impl<E> fmt::Debug for Options<E> {
             .field("limit", &self.limit)
             .field("name", &self.name)
             .field("mode", &self.mode)
+            .field("on_error", &self.on_error.is_some())
             .finish()
     }
 }
@@ -160,5 +177,45 @@ impl<E> Builder<E> {
     /// ```
     pub fn supervise(self) -> Self {
         self.mode(Mode::Supervise)
+    }
+
+    /// A supervising group's error handler (Kotlin's
+    /// `CoroutineExceptionHandler`): it receives, with the child's name,
+    /// every error that no handle will take — the child's handle was
+    /// dropped before the child failed, or was dropped holding an error
+    /// nobody took with [`Handle::result`](crate::Handle::result). Without
+    /// a handler those errors come back from `run` in its `ErrorGroup`, in
+    /// order; with one, a long-lived supervising group (a server's
+    /// connections) keeps nothing, so its memory stays flat. It runs where
+    /// the error is handed over (the child's thread, or where the handle
+    /// is dropped), so it should be quick and must not panic.
+    ///
+    /// Only a [`supervise`](Self::supervise) group has errors nobody takes:
+    /// `build` panics when another mode has a handler.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use taskgroup::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let log = Arc::new(Mutex::new(Vec::new()));
+    /// let sink = Arc::clone(&log);
+    /// let tg = TaskGroup::builder()
+    ///     .supervise()
+    ///     .on_error(move |child, e: &str| sink.lock().unwrap().push(format!("{child:?}: {e}")))
+    ///     .build();
+    /// tg.run(async {
+    ///     tg.child("conn-1").spawn(async { Err::<(), _>("reset") }); // handle dropped
+    ///     Ok(())
+    /// }).await.unwrap();
+    /// assert_eq!(*log.lock().unwrap(), ["Some(\"conn-1\"): reset"]);
+    /// # }
+    /// ```
+    pub fn on_error<F>(mut self, handler: F) -> Self
+    where
+        F: Fn(Option<&str>, E) + Send + Sync + 'static,
+    {
+        self.options.on_error = Some(std::sync::Arc::new(handler));
+        self
     }
 }

@@ -7,7 +7,7 @@
 //! | outcome | fail-fast | supervise | race |
 //! |---|---|---|---|
 //! | a child's value | goes to its handle | goes to its handle | wins: the others are cancelled |
-//! | a child's error | kept; cancels the rest | belongs to its handle | kept; the race goes on |
+//! | a child's error | kept; cancels the rest | belongs to its handle; if the handle is dropped untaken, to `on_error` or kept (`supervisor.rs`) | kept; the race goes on |
 //! | a fan-out item's error | kept; stops the fan-out | kept; the fan-out goes on | kept; stops the fan-out |
 //! | the body's error | kept; cancels the rest | kept; cancels the rest | kept; cancels the rest |
 //! | a panic | cancels the rest; the first is resumed | same | same |
@@ -38,10 +38,12 @@ pub enum Mode {
     FailFast,
     /// Nothing is cancelled on error: every child runs to its end and its
     /// `Result` goes to its handle ([`Handle::result`](crate::Handle::result));
-    /// the group fails only through its body (Kotlin's `supervisorScope`).
-    /// A child whose handle was dropped has nobody to take its error, so the
-    /// error is dropped with it, as an ignored `Result` is: keep the handle
-    /// of every child whose failure matters.
+    /// the group fails only through its body and the errors no handle
+    /// took (Kotlin's `supervisorScope`). An error whose handle was dropped
+    /// before anyone took it goes to the group's handler
+    /// ([`Builder::on_error`](crate::Builder::on_error)) or, without one,
+    /// comes back from `run`; a handle that outlives the group keeps its
+    /// error.
     Supervise,
     /// The first success wins and cancels the others; errors cancel
     /// nothing, and the group fails only when every child failed (Java's

@@ -186,7 +186,9 @@ impl<E> Builder<E> {
     ///     .build_race::<String>();
     /// # drop(race);
     /// ```
+    #[track_caller]
     pub fn build_race<'a, T>(self) -> Race<'a, T, E> {
+        self.options.check_on_error();
         Race::with_options(self.options)
     }
 }

@@ -19,6 +19,7 @@ use tokio::task::AbortHandle;
 use crate::error::Failure;
 use crate::options::Options;
 use crate::orphans::{Orphan, orphan};
+use crate::supervisor::Supervisor;
 use crate::task_child::{TaskAborts, TaskChildren};
 use crate::tree::GroupNode;
 use crate::util::lock;
@@ -76,6 +77,8 @@ pub(crate) struct GroupState<'a, E> {
     /// The task children, once there has been one.
     pub(crate) tasks: OnceLock<TaskSet<E>>,
     pub(crate) options: Options<E>,
+    /// A supervising group's errors that no handle takes.
+    pub(crate) supervisor: Option<Arc<Supervisor<E>>>,
     /// The group's node in the live tree (see `record_tree`).
     pub(crate) tree: OnceLock<std::sync::Weak<GroupNode>>,
     /// The group's span while it runs: the parent of its children's spans.
@@ -85,7 +88,10 @@ pub(crate) struct GroupState<'a, E> {
 
 impl<'a, E> GroupState<'a, E> {
     pub(crate) fn new(options: Options<E>) -> Self {
+        let supervisor = (options.mode == crate::policy::Mode::Supervise)
+            .then(|| Supervisor::new(options.on_error.clone()));
         GroupState {
+            supervisor,
             locked: Mutex::new(Locked {
                 phase: Phase::NotStarted,
                 incoming: ManuallyDrop::new(Vec::new()),
