@@ -293,9 +293,10 @@ pub mod __private {
 /// started. A `for` binding is a `Vec<Option<T>>` in input order, one entry
 /// per item, `Some` for each item that finished (empty if the fan-out never
 /// started: it waited for a binding that failed). A binding that other
-/// branches borrowed is still there. Only the bindings the arms use are
-/// taken out, and the arms are plain code run one after the other: an arm
-/// that moves a binding leaves it moved for the arms below it. A race's
+/// branches borrowed is still there. A binding declared `mut` is `mut`
+/// here too. Only the bindings the arms use are taken out, and the arms
+/// are plain code run one after the other: an arm that moves a binding
+/// leaves it moved for the arms below it. A race's
 /// arms run only when every contestant failed, so they see no binding.
 ///
 /// The names an arm's pattern binds are in scope in its body, bound from

@@ -530,3 +530,67 @@ async fn a_timeout_leaves_what_finished_before_the_deadline() {
         Some((Some(1), None, vec![Some(0), Some(100), Some(200), None]))
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_names_an_arm_binds_are_usable_as_written() {
+    let mut printed = Vec::new();
+    let r = watchdog(async {
+        taskgroup! {
+            let a = fail_after::<()>(10, E::Http(404))?;
+            except* E::Http(status) => printed.push(format!("{status}")),
+        }
+    })
+    .await;
+    assert_eq!(r, Ok(()));
+    assert_eq!(printed, ["404"]);
+
+    // `code` is used by the guard only, `leaf` by the body only.
+    let r = watchdog(async {
+        taskgroup! {
+            let a = fail_after::<String>(10, E::Http(503))?;
+            except* leaf @ E::Http(code) if *code >= 500 => format!("{leaf:?}"),
+        }
+    })
+    .await;
+    assert_eq!(r.unwrap(), "Http(503)");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_arm_may_run_a_nested_group_on_the_partial_results() {
+    let r = watchdog(async {
+        taskgroup! {
+            let ids = for i in 0..3u64 { item(i, Some(1))? };
+            ids.len() as u64
+            except* E::Http(_) => {
+                // Retry the items that did not finish, in a group of its own.
+                let missing: Vec<u64> = (0..3).filter(|&i| ids[i as usize].is_none()).collect();
+                let retried = taskgroup! {
+                    let again = for i in missing { item(i, None)? };
+                    except* _ => Vec::new(),
+                };
+                retried.unwrap().into_iter().sum::<u64>() + ids.into_iter().flatten().sum::<u64>()
+            },
+        }
+    })
+    .await;
+    // Item 0 (0) finished; item 1 failed at 10 ms and item 2 was cancelled:
+    // both are retried (100 + 200).
+    assert_eq!(r, Ok(300));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_binding_declared_mut_is_mut_in_the_arms() {
+    let r = watchdog(async {
+        taskgroup! {
+            let mut pages = for i in 0..4u64 { item(i, Some(2))? };
+            let (mut n, m) = ok_after(1, (1u64, 2u64))?;
+            except* E::Http(_) => {
+                pages.retain(Option::is_some);
+                if let Some(n) = &mut n { *n += 10; }
+                (pages.into_iter().flatten().collect(), (n.unwrap_or(0), m.unwrap_or(0)))
+            },
+        }
+    })
+    .await;
+    assert_eq!(r, Ok((vec![0, 100], (11, 2))));
+}

@@ -124,9 +124,9 @@ async fn except_arms(status: u16) -> Result<String, ErrorGroup<FetchError>> {
                 })
             }
             ::core::option::Option::Some(__tg_eg) => {
-                #[allow(unused_variables)]
+                #[allow(unused_variables, unused_mut)]
                 let page = ::taskgroup::__private::partial(__tg_values.0);
-                #[allow(unused_variables)]
+                #[allow(unused_variables, unused_mut)]
                 let more = ::taskgroup::__private::partial_fan(
                     ::taskgroup::__private::partial(__tg_values.1),
                     __tg_kept_1,

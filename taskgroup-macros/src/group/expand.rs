@@ -579,33 +579,62 @@ fn partial(g: &GroupInput, i: usize) -> Option<TokenStream> {
             _ => quote!(#p::partial(#values.#index)),
         }
     };
-    // Without `mut`, `ref` or a type: the names bind the parts of a value
-    // that is now an `Option`.
+    // The names as the user declared them (`mut` too), bound from the
+    // value's pattern without `mut`, `ref` or a type: its parts are now
+    // in an `Option`.
     let pat = syntax::borrowed_pat(&b.pat);
-    let bind = match (&b.kind, &pat) {
-        (BranchKind::ForEach(_), _) => {
+    let muts = mutable_names(&b.pat);
+    let names: Vec<TokenStream> = b
+        .names
+        .iter()
+        .map(|n| {
+            if muts.contains(n) {
+                quote!(mut #n)
+            } else {
+                quote!(#n)
+            }
+        })
+        .collect();
+    let bind = match (&b.kind, &pat, names.as_slice()) {
+        (BranchKind::ForEach(_), _, [name]) => {
             let k = kept_cell(i);
-            let value = quote!(#p::partial_fan(#value, #k));
-            quote!(let #pat = #value;)
+            quote!(let #name = #p::partial_fan(#value, #k);)
         }
-        (BranchKind::Single { .. }, Pat::Ident(ident)) if ident.subpat.is_none() => {
-            quote!(let #pat = #value;)
+        (BranchKind::Single { .. }, Pat::Ident(ident), [name]) if ident.subpat.is_none() => {
+            quote!(let #name = #value;)
         }
-        (BranchKind::Single { .. }, _) => {
-            let names = &b.names;
-            let none = names.iter().map(|_| quote!(::core::option::Option::None));
+        _ => {
+            let bare = &b.names;
+            let none = bare.iter().map(|_| quote!(::core::option::Option::None));
             quote! {
                 let (#(#names,)*) = match #value {
-                    ::core::option::Option::Some(#pat) => (#(::core::option::Option::Some(#names),)*),
+                    ::core::option::Option::Some(#pat) => (#(::core::option::Option::Some(#bare),)*),
                     ::core::option::Option::None => (#(#none,)*),
                 };
             }
         }
     };
+    // An arm need not use every name, nor change a `mut` one.
     Some(quote! {
-        #[allow(unused_variables)]
+        #[allow(unused_variables, unused_mut)]
         #bind
     })
+}
+
+/// The names a pattern declares `mut`.
+fn mutable_names(pat: &Pat) -> Vec<Ident> {
+    struct Muts(Vec<Ident>);
+    impl<'a> syn::visit::Visit<'a> for Muts {
+        fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
+            if p.mutability.is_some() {
+                self.0.push(p.ident.clone());
+            }
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut muts = Muts(Vec::new());
+    syn::visit::Visit::visit_pat(&mut muts, pat);
+    muts.0
 }
 
 /// The `except*` arms, on the group's errors `eg`.
