@@ -381,6 +381,9 @@ async fn fetch_all(fail: u64) -> Result<Vec<u64>, ErrorGroup<E>> {
 async fn an_arm_returns_the_partial_results_from_the_caller() {
     assert_eq!(watchdog(fetch_all(2)).await, Ok(vec![0, 100]));
     assert_eq!(watchdog(fetch_all(9)).await, Ok(vec![0, 100, 200, 300]));
+    // The cell that keeps a fan-out's values leaves the caller's future `Send`.
+    let spawned = tokio::spawn(fetch_all(2));
+    assert_eq!(watchdog(spawned).await.unwrap(), Ok(vec![0, 100]));
 }
 
 #[tokio::test(start_paused = true)]
