@@ -1,6 +1,8 @@
 //! Facts derived from a validated group, computed once when the
 //! [`GroupInput`] is made, for expansion to read and never work out again.
 
+use std::collections::BTreeSet;
+
 use syn::{Expr, Pat, Type};
 
 use super::model::{
@@ -55,7 +57,7 @@ impl Facts {
                 waited_for,
                 direct: direct(options, b, waited_for),
                 in_arms: options.mode != Mode::Race
-                    && b.names.iter().any(|n| in_arms.contains_key(&n.to_string())),
+                    && b.names.iter().any(|n| in_arms.contains(&n.to_string())),
             })
             .collect();
         let timeout = options.timeout.is_some();
@@ -137,20 +139,15 @@ impl GroupInput {
 
 /// The branch bindings the `except*` arms use. A race's arms run only
 /// when every contestant failed: they see no binding.
-fn arm_uses(branches: &[Branch], arms: &[Arm]) -> deps::Uses {
+fn arm_uses(branches: &[Branch], arms: &[Arm]) -> BTreeSet<String> {
     let known = branches
         .iter()
         .flat_map(|b| b.names.iter().map(|n| n.to_string()))
         .collect();
-    let mut uses = deps::Uses::new();
-    for arm in arms {
-        for expr in arm.guard.iter().chain([&arm.body]) {
-            for (name, ident) in deps::expr_uses(expr, &known) {
-                uses.entry(name).or_insert(ident);
-            }
-        }
-    }
-    uses
+    arms.iter()
+        .flat_map(|arm| arm.guard.iter().chain([&arm.body]))
+        .flat_map(|expr| deps::expr_uses(expr, &known).into_keys())
+        .collect()
 }
 
 fn direct(options: &Options, b: &Branch, waited_for: bool) -> Option<Direct> {
