@@ -285,6 +285,82 @@ pub mod __private {
 /// # }
 /// ```
 ///
+/// ## Partial results, and the names a pattern binds
+///
+/// Inside an arm every branch binding is in scope as an `Option<T>`: `Some`
+/// if that branch (a `#[spawn]` branch's task too) finished with its value
+/// before the group stopped, `None` if it failed, was cancelled or never
+/// started. A `for` binding is a `Vec<Option<T>>` in input order, one entry
+/// per item, `Some` for each item that finished (empty if the fan-out never
+/// started: it waited for a binding that failed). A binding that other
+/// branches borrowed is still there. A binding declared `mut` is `mut`
+/// here too. Only the bindings the arms use are taken out, and the arms
+/// are plain code run one after the other: an arm that moves a binding
+/// leaves it moved for the arms below it. A race's
+/// arms run only when every contestant failed, so they see no binding.
+///
+/// The names an arm's pattern binds are in scope in its body, bound from
+/// the first leaf the arm received, by reference, exactly as its guard
+/// sees them: in `except* E::Http(status) as eg => …`, `status` is a
+/// `&u16` into `eg.first()`. A `type` arm binds no names; name its
+/// subgroup with `as NAME` and use `downcast_ref`.
+///
+/// The seed example of Python's `TaskGroup`, and the same with
+/// `taskgroup!`:
+///
+/// ```text
+/// async def fetch_all(urls):
+///     results = []
+///     try:
+///         async with asyncio.TaskGroup() as tg:
+///             for url in urls:
+///                 results.append(tg.create_task(fetch_url(url)))
+///     except* HTTPStatusError as eg:
+///         for exc in eg.exceptions:
+///             print(f"HTTP error: {exc}")
+///     return [t.result() for t in results if not t.cancelled()]
+/// ```
+///
+/// ```
+/// use std::time::Duration;
+/// use taskgroup::{ErrorGroup, taskgroup};
+///
+/// #[derive(Debug)]
+/// enum FetchError { Http(u16) }
+///
+/// async fn fetch_url(url: &str) -> Result<String, FetchError> {
+///     tokio::time::sleep(Duration::from_millis(url.len() as u64)).await;
+///     match url.strip_prefix("/status/") {
+///         Some(code) => Err(FetchError::Http(code.parse().unwrap())),
+///         None => Ok(format!("page {url}")),
+///     }
+/// }
+///
+/// async fn fetch_all(urls: &[&str]) -> Result<Vec<String>, ErrorGroup<FetchError>> {
+///     taskgroup! {
+///         let pages = for url in urls { fetch_url(url)? };
+///         pages
+///         except* FetchError::Http(status) as eg => {
+///             println!("HTTP error {status}, {} in all", eg.len());
+///             pages.into_iter().flatten().collect()   // the pages that did arrive
+///         },
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// // `/status/404` fails at 11 ms: `/a` (2 ms) had arrived, `/slow/page` (10 ms)
+/// // too, `/much/slower/page` (17 ms) was cancelled.
+/// let pages = fetch_all(&["/a", "/status/404", "/much/slower/page", "/slow/page"]).await;
+/// assert_eq!(pages.unwrap(), ["page /a", "page /slow/page"]);
+/// # }
+/// ```
+///
+/// `None` stands for a failed and for a cancelled child alike, so
+/// `flatten()` is the seed's filter (whose `t.result()` would raise again
+/// the error of a child that failed). The arm's value is the group's
+/// value: no `return` is needed, though it may `return`, `?` or `break`
+/// as written in place (below).
+///
 /// # The caller's context
 ///
 /// The tail and the arm bodies run inline in the caller's block after the

@@ -56,7 +56,10 @@ fn works_without_prelude_and_with_shadowed_names() {
             let c = async { *a + *b };
             #[spawn] let d = two();
             let v = for x in 0..3u8 { async move { x } };
+            let (p, q) = async { (1u8, 2u8) };
             (a, c, d, v.len())
+            // Partial results and a name bound by the pattern.
+            except* e if false => { let _ = (a, c, d, v, p, q, e); (0, 0, 0, 0) },
             except* _ as eg => (0, 0, 0, eg.len()),
         }
     });

@@ -19,6 +19,7 @@ use futures_util::stream::{FuturesUnordered, Stream};
 use tokio::task::AbortHandle;
 
 use super::driver::{Group, Stopped, leaf_name};
+use super::partial::Kept;
 use crate::orphans::{self, Orphan};
 use crate::policy::{self, FirstPanic, Verdict};
 use crate::task_child::{self, TaskEnd, TaskReporter};
@@ -183,6 +184,9 @@ pub struct FanOut<'g, F: Future<Output = (usize, Result<T, E>)>, T, E> {
     /// Local items running (task items: `started - finished`).
     running: usize,
     stopped: bool,
+    /// Where the values of the finished items go if the fan-out stops
+    /// (an `except*` arm reads them): set only when an arm uses them.
+    kept: Option<&'g Kept<Vec<Option<T>>>>,
 }
 
 impl<F: Future<Output = (usize, Result<T, E>)>, T, E> std::fmt::Debug for FanOut<'_, F, T, E> {
@@ -200,6 +204,12 @@ impl<F: Future<Output = (usize, Result<T, E>)>, T, E> Unpin for FanOut<'_, F, T,
 
 impl<F: Future<Output = (usize, Result<T, E>)>, T, E> Drop for FanOut<'_, F, T, E> {
     fn drop(&mut self) {
+        // Dropped while it ran (the group cancelled it): the local items
+        // that finished keep their values for the `except*` arms.
+        if self.kept.is_some() && self.tasks.is_none() {
+            let values = std::mem::take(&mut self.values);
+            self.keep(values);
+        }
         // Dropped before every task finished (the group was dropped): the
         // items are aborted and handed to the enclosing group to await, so
         // none outlives it.
@@ -277,6 +287,24 @@ where
             limit: limit.unwrap_or(usize::MAX),
             running: 0,
             stopped: false,
+            kept: None,
+        }
+    }
+
+    /// Keeps the values of the items that finished in `kept` if the
+    /// fan-out stops or is dropped before it ends.
+    pub fn keep_into(mut self, kept: &'g Kept<Vec<Option<T>>>) -> Self {
+        self.kept = Some(kept);
+        self
+    }
+
+    /// Hands the values of the finished items, in input order, to the
+    /// `kept` cell, if there is one.
+    #[cold]
+    fn keep(&mut self, mut values: Vec<Option<T>>) {
+        if let Some(kept) = self.kept.take() {
+            values.resize_with(self.pushed, || None);
+            kept.keep(values);
         }
     }
 
@@ -361,8 +389,11 @@ where
     /// The values once every item has finished, or `Stopped`.
     fn finish(&mut self, mut values: Vec<Option<T>>) -> Result<Vec<T>, Stopped> {
         if self.stopped {
+            self.keep(values);
             return Err(Stopped);
         }
+        // Every item finished: the group's value holds them all.
+        self.kept = None;
         // An empty fan-out, or one whose last items never reported.
         values.resize_with(self.pushed, || None);
         Ok(values

@@ -10,6 +10,7 @@ mod branch_tree;
 mod concurrent;
 mod driver;
 mod fanout;
+mod partial;
 mod slot;
 mod task;
 
@@ -18,6 +19,7 @@ pub use driver::{
     Branch, Driver, Group, Pass, Stopped, branch, finish, output, take, take_ok, traced,
 };
 pub use fanout::{FanOut, item};
+pub use partial::{Kept, partial, partial_fan};
 pub use slot::{Slot, Wait};
 pub use task::{Join, spawn_branch};
 

@@ -8,6 +8,8 @@
 //!     let group = Group::new(..);              // errors + cancel flag, Sync
 //!     let slot_1 = Slot::new(); …              // only for a binding another
 //!                                              // branch waits for (a OnceLock)
+//!     let kept_1 = Kept::new();                // only for a `for` binding an
+//!                                              // `except*` arm uses
 //!     let (panic, values) = {
 //!         let b0 = pin!(branch(async { deps; let v = FUT.await…; Ok(v) }));
 //!         let b1 = pin!(branch(FUT.into_future())); // a plain `let x = FUT?;`
@@ -23,8 +25,16 @@
 //!         (driver.into_panic(), (output(b0.as_mut()), …)) // the branches' values
 //!     };                                       // every branch dropped here
 //!     let errors = finish(panic, group);       // resumes a panic
-//!     match errors { None => Ok({ let x = take_ok(values.0); TAIL }), Some(e) => Err(e) }
-//!     // then the `except*` arms, inline
+//!     match errors {
+//!         None => Ok({ let x = take_ok(values.0); TAIL }),
+//!         Some(e) => Err(e),                   // without `except*` arms
+//!         Some(eg) => {                        // with them: what the arms
+//!             let x = partial(values.0);       // use, as `Option`s (a `for`
+//!             let v = partial_fan(values.1, kept_1); // binding's items too)
+//!             // each arm, inline: split off its leaves, bind the names
+//!             // its pattern binds from the first one, run its body
+//!         }
+//!     }
 //! }
 //! ```
 //!
@@ -38,8 +48,9 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Ident, Pat};
 
+use super::except::{arms, partial};
 use super::model::Direct;
-use super::model::{Arm, Branch, BranchKind, ForEach, GroupInput, Matcher, Mode};
+use super::model::{Branch, BranchKind, ForEach, GroupInput, Mode};
 use super::prop::ErrorType;
 use crate::syntax::{id, located};
 use crate::{deps, syntax};
@@ -72,8 +83,12 @@ impl Names {
     }
 }
 
-fn slot(i: usize) -> Ident {
+pub(super) fn slot(i: usize) -> Ident {
     id(&format!("__tg_slot_{i}"))
+}
+
+pub(super) fn kept_cell(i: usize) -> Ident {
+    id(&format!("__tg_kept_{i}"))
 }
 
 pub(crate) fn expand(g: &GroupInput) -> TokenStream {
@@ -151,6 +166,14 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
             .collect(),
     };
 
+    // A fan-out whose binding an `except*` arm uses keeps the values of
+    // its finished items there if it stops.
+    let kept_cells = (0..g.branches.len())
+        .filter(|&i| g.keeps_items(i))
+        .map(|i| {
+            let k = kept_cell(i);
+            quote!(let #k = #p::Kept::new();)
+        });
     let pins: Vec<Ident> = (0..g.branches.len())
         .map(|i| id(&format!("__tg_branch_{i}")))
         .collect();
@@ -245,10 +268,34 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
         },
         (_, false) => quote!({ let _ = #errors; #value }),
     };
-    let result = if g.arms.is_empty() {
-        result
-    } else {
-        arms(&g.arms, result, &p)
+    let eg = id("__tg_eg");
+    let result = match (g.arms.is_empty(), mode, fails) {
+        (true, ..) => result,
+        // A race's arms run only when every contestant failed.
+        (false, Mode::Race, _) => {
+            let handle = arms(&g.arms, &eg, &p);
+            quote! {
+                match #result {
+                    ::core::result::Result::Ok(#eg) => ::core::result::Result::Ok(#eg),
+                    ::core::result::Result::Err(#eg) => #handle,
+                }
+            }
+        }
+        // The arms see the branches' values, so they are matched here,
+        // where the group's value has not taken them.
+        (false, _, _) => {
+            let handle = arms(&g.arms, &eg, &p);
+            let partials = (0..g.branches.len()).filter_map(|i| partial(g, i));
+            quote! {
+                match #errors {
+                    ::core::option::Option::None => ::core::result::Result::Ok(#value),
+                    ::core::option::Option::Some(#eg) => {
+                        #(#partials)*
+                        #handle
+                    }
+                }
+            }
+        }
     };
 
     quote! {
@@ -257,6 +304,7 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
             let #group = #new_group;
             #limit_decl
             #(#slots)*
+            #(#kept_cells)*
             #[allow(unused_variables)]
             let (#panic, #values) = {
                 #deadline_decl
@@ -315,7 +363,7 @@ fn branch(g: &GroupInput, i: usize, b: &Branch, n: &Names, p: &TokenStream) -> T
                 let #value #ty = #outcome;
             }
         }
-        BranchKind::ForEach(each) => fan_out(g, b, each, n, p, &ty),
+        BranchKind::ForEach(each) => fan_out(g, i, each, n, p, &ty),
     };
     let store = match g.options.mode {
         Mode::Race => {
@@ -383,7 +431,7 @@ fn outcome(g: &GroupInput, b: &Branch, awaited: TokenStream, n: &Names, span: Sp
 
 fn fan_out(
     g: &GroupInput,
-    b: &Branch,
+    i: usize,
     each: &ForEach,
     n: &Names,
     p: &TokenStream,
@@ -405,6 +453,7 @@ fn fan_out(
         stmts,
         fut,
     } = each;
+    let b = &g.branches[i];
     let span = fut.span();
     let err = &located(err, span);
     let name = label(b);
@@ -413,6 +462,10 @@ fn fan_out(
     } else {
         quote!(local)
     };
+    let keep = g.keeps_items(i).then(|| {
+        let k = kept_cell(i);
+        quote!(.keep_into(&#k))
+    });
     // The item's output, converted in a closure the runtime maps the
     // item's future with (no async block: it would hold the future twice).
     let out = id("__tg_out");
@@ -434,7 +487,7 @@ fn fan_out(
     };
     let into_future = quote_spanned!(span=> ::core::future::IntoFuture::into_future(#fut));
     quote! {
-        let mut #fan = #p::FanOut::#ctor(&#group, #limit, #name);
+        let mut #fan = #p::FanOut::#ctor(&#group, #limit, #name) #keep;
         for #pat in #iter {
             #(#stmts)*
             let #fut_var = #into_future;
@@ -505,57 +558,6 @@ fn take(g: &GroupInput, i: usize) -> TokenStream {
 fn label(b: &Branch) -> String {
     let pat = &b.pat;
     quote!(#pat).to_string()
-}
-
-/// The `except*` arms around the group's result.
-fn arms(arms: &[Arm], result: TokenStream, p: &TokenStream) -> TokenStream {
-    let rest = id("__tg_rest");
-    let first = id("__tg_first");
-    let leaf = id("__tg_leaf");
-    let ok = id("__tg_ok");
-    let eg = id("__tg_eg");
-    let each = arms.iter().map(|arm| {
-        let pred = match &arm.matcher {
-            Matcher::Pattern(pat) => {
-                let guard = arm.guard.as_ref().map(|g| quote!(if #g));
-                quote! {
-                    match #leaf {
-                        #pat #guard => true,
-                        #[allow(unreachable_patterns)]
-                        _ => false,
-                    }
-                }
-            }
-            Matcher::Type(ty) => {
-                quote_spanned!(ty.span()=> #leaf.downcast_ref::<#ty>().is_some())
-            }
-        };
-        let name = match &arm.name {
-            Some(name) => quote!(#name),
-            None => quote!(_),
-        };
-        let body = &arm.body;
-        let value = id("__tg_arm_value");
-        // Arms may diverge (`return`, `?`, `panic!`).
-        quote! {
-            #[allow(unreachable_code, clippy::diverging_sub_expression)]
-            if let ::core::option::Option::Some(#name) = #p::split_arm(&mut #rest, |#leaf| #pred) {
-                let #value = #body;
-                #p::keep_first(&mut #first, #value);
-            }
-        }
-    });
-    quote! {
-        match #result {
-            ::core::result::Result::Ok(#ok) => ::core::result::Result::Ok(#ok),
-            ::core::result::Result::Err(#eg) => {
-                let mut #rest = ::core::option::Option::Some(#eg);
-                let mut #first = ::core::option::Option::None;
-                #(#each)*
-                #p::arms_result(#first, #rest)
-            }
-        }
-    }
 }
 
 /// What the macro expands to when the input is wrong: the errors, in a

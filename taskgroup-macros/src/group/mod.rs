@@ -1,6 +1,7 @@
 //! `taskgroup!`: parse the block into items, validate them into a
 //! [`model::GroupInput`], expand that into code.
 
+mod except;
 pub(crate) mod expand;
 pub(crate) mod model;
 pub(crate) mod parse;

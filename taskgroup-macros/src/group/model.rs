@@ -174,6 +174,8 @@ pub(crate) struct Facts {
 pub(super) struct BranchFacts {
     pub(super) waited_for: bool,
     pub(super) direct: Option<Direct>,
+    /// Some `except*` arm uses its binding.
+    pub(super) in_arms: bool,
 }
 
 /// A branch polled as the user's own future, with no async block around

@@ -179,7 +179,17 @@ fn parse_arm(input: ParseStream<'_>) -> syn::Result<ArmItem> {
         None
     } else if input.peek(Token![type]) {
         input.parse::<Token![type]>()?;
-        Some(Matcher::Type(input.parse()?))
+        let ty: syn::Type = input.parse()?;
+        if input.peek(syn::token::Paren) || input.peek(syn::token::Brace) {
+            // `except* type io::Error(e)`: a downcast cannot destructure.
+            let ty = quote::quote!(#ty).to_string().replace(' ', "");
+            return Err(input.error(format!(
+                "a `type` arm binds no names from the error: name the errors it received \
+                 with `as NAME` and downcast them: \
+                 `except* type {ty} as eg => … eg.first().downcast_ref::<{ty}>()`"
+            )));
+        }
+        Some(Matcher::Type(ty))
     } else {
         Some(Matcher::Pattern(Pat::parse_multi_with_leading_vert(input)?))
     };

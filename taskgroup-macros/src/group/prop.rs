@@ -1,6 +1,8 @@
 //! Facts derived from a validated group, computed once when the
 //! [`GroupInput`] is made, for expansion to read and never work out again.
 
+use std::collections::BTreeSet;
+
 use syn::{Expr, Pat, Type};
 
 use super::model::{
@@ -30,7 +32,7 @@ impl GroupInput {
         tail: Option<Expr>,
         arms: Vec<Arm>,
     ) -> Self {
-        let facts = Facts::of(&options, &branches);
+        let facts = Facts::of(&options, &branches, &arms);
         GroupInput {
             krate,
             options,
@@ -43,16 +45,19 @@ impl GroupInput {
 }
 
 impl Facts {
-    pub(crate) fn of(options: &Options, branches: &[Branch]) -> Facts {
+    pub(crate) fn of(options: &Options, branches: &[Branch], arms: &[Arm]) -> Facts {
         let waited: Vec<bool> = (0..branches.len())
             .map(|i| branches.iter().any(|b| b.deps.contains(&i)))
             .collect();
+        let in_arms = arm_uses(branches, arms);
         let facts = branches
             .iter()
             .zip(&waited)
             .map(|(b, &waited_for)| BranchFacts {
                 waited_for,
                 direct: direct(options, b, waited_for),
+                in_arms: options.mode != Mode::Race
+                    && b.names.iter().any(|n| in_arms.contains(&n.to_string())),
             })
             .collect();
         let timeout = options.timeout.is_some();
@@ -74,6 +79,22 @@ impl GroupInput {
     /// Whether some branch waits for the binding of branch `i`.
     pub(crate) fn waited_for(&self, i: usize) -> bool {
         self.facts.branches.get(i).is_some_and(|f| f.waited_for)
+    }
+
+    /// Whether some `except*` arm (its guard or its body) uses a name that
+    /// branch `i` binds: the arms see it as a partial result.
+    pub(crate) fn in_arms(&self, i: usize) -> bool {
+        self.facts.branches.get(i).is_some_and(|f| f.in_arms)
+    }
+
+    /// Whether branch `i` is a fan-out that keeps its finished items'
+    /// values for the `except*` arms if it stops.
+    pub(crate) fn keeps_items(&self, i: usize) -> bool {
+        self.in_arms(i)
+            && self
+                .branches
+                .get(i)
+                .is_some_and(|b| matches!(b.kind, BranchKind::ForEach(_)))
     }
 
     /// Whether branch `i` is polled as the user's own future.
@@ -114,6 +135,19 @@ impl GroupInput {
             _ => ErrorType::Infallible,
         }
     }
+}
+
+/// The branch bindings the `except*` arms use. A race's arms run only
+/// when every contestant failed: they see no binding.
+fn arm_uses(branches: &[Branch], arms: &[Arm]) -> BTreeSet<String> {
+    let known = branches
+        .iter()
+        .flat_map(|b| b.names.iter().map(|n| n.to_string()))
+        .collect();
+    arms.iter()
+        .flat_map(|arm| arm.guard.iter().chain([&arm.body]))
+        .flat_map(|expr| deps::expr_uses(expr, &known).into_keys())
+        .collect()
 }
 
 fn direct(options: &Options, b: &Branch, waited_for: bool) -> Option<Direct> {

@@ -471,6 +471,20 @@ fn arm(a: ArmItem, errors: &mut Errors) -> Option<Arm> {
         );
         return None;
     }
+    if let (Matcher::Pattern(pat), Some(name)) = (&matcher, &name)
+        && let Some(twice) = deps::pat_bindings(pat).into_iter().find(|n| n == name)
+    {
+        // The pattern's names are bound from the subgroup's first leaf,
+        // inside the arm: this one would hide the subgroup.
+        errors.spanned(
+            &twice,
+            format!(
+                "`{name}` is bound twice in this arm: by the pattern (from the first error \
+                 the arm received) and by `as {name}` (every error it received); rename one"
+            ),
+        );
+        return None;
+    }
     if let Matcher::Pattern(Pat::Guard(g)) = &matcher {
         errors.spanned(
             g,
