@@ -28,8 +28,12 @@
 //!   The table shows which were `cancelled` and which were `not started`. The
 //!   default list has a `404` in it on purpose, so you can watch that happen.
 //! - `except* FetchError::Status { .. }` logs every HTTP error the group
-//!   collected; `except* FetchError::Timeout(_)` reports the deadline. Both
-//!   count as handled: the program exits 0.
+//!   collected, each with the child it came from (`pages[i]`: the `i`-th
+//!   URL); `except* FetchError::Timeout(_)` reports the deadline. Both
+//!   count as handled: the program exits 0, and still prints the pages that
+//!   did arrive, which the arms read from the group's own result (`pages`
+//!   is a `Vec<Option<Page>>` inside an arm) — the seed's
+//!   `[t.result() for t in results if not t.cancelled()]`.
 //! - Any other failure (a refused connection, a bad URL, an `https` URL)
 //!   matches no arm, so it propagates: the program prints it and exits 1.
 //!
@@ -323,10 +327,12 @@ async fn fetch(
 enum Ending {
     /// Every fetch succeeded: the pages, in input order.
     AllFetched(Vec<Page>),
-    /// Some fetches got an HTTP error status; the rest were cancelled.
-    HttpErrors,
-    /// The deadline passed.
-    TimedOut,
+    /// Some fetches got an HTTP error status; the rest were cancelled. The
+    /// pages that arrived before, in input order (`None`: failed, cancelled
+    /// or never started).
+    HttpErrors(Vec<Option<Page>>),
+    /// The deadline passed; the pages that arrived before it.
+    TimedOut(Vec<Option<Page>>),
 }
 
 /// Fetches every URL concurrently, at most `limit` at a time, all within
@@ -345,12 +351,15 @@ async fn fetch_all(
         error = FetchError;
         let pages = for (i, url) in urls.iter().enumerate() { fetch(client, board, i, url)? };
         Ending::AllFetched(pages)
+        // Inside an arm `pages` is what arrived before the group stopped.
         except* FetchError::Status { .. } as errors => {
             board.end_progress();
-            for e in &errors {
-                eprintln!("HTTP error: {e}");
+            for leaf in errors.leaves() {
+                eprintln!("HTTP error: {}: {}", leaf.child().unwrap_or("?"), leaf.error());
             }
-            Ending::HttpErrors
+            // Both arms run when both kinds of error happened (the first
+            // one's value is the result): each takes its own copy.
+            Ending::HttpErrors(pages.clone())
         }
         except* FetchError::Timeout(_) => {
             board.end_progress();
@@ -358,7 +367,7 @@ async fn fetch_all(
                 "timeout: the {} ms deadline passed; the fetches still running were cancelled",
                 timeout.as_millis()
             );
-            Ending::TimedOut
+            Ending::TimedOut(pages)
         }
     }
 }
@@ -532,6 +541,23 @@ fn summary(rows: &[Row], took: Duration, limit: usize) -> String {
 
 // ---------------------------------------------------------------------------
 
+/// The pages that arrived before the group stopped, from the `except*`
+/// arm's partial results.
+fn print_arrived(urls: &[String], pages: &[Option<Page>]) {
+    let arrived: Vec<_> = urls
+        .iter()
+        .zip(pages)
+        .filter_map(|(u, p)| Some((u, p.as_ref()?)))
+        .collect();
+    println!(
+        "arrived before the group stopped: {} page(s)",
+        arrived.len()
+    );
+    for (url, page) in arrived {
+        println!("  {url}: {} bytes", page.bytes);
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let opts = match parse_args(std::env::args().skip(1)) {
@@ -606,15 +632,17 @@ async fn main() -> ExitCode {
             println!("every page arrived: {total} bytes in {} pages", pages.len());
             ExitCode::SUCCESS
         }
-        Ok(Ending::HttpErrors) => {
+        Ok(Ending::HttpErrors(pages)) => {
             println!(
                 "handled by `except*`: the HTTP error logged above failed the group, \
                  which cancelled the fetches still running (fail-fast)"
             );
+            print_arrived(&urls, &pages);
             ExitCode::SUCCESS
         }
-        Ok(Ending::TimedOut) => {
+        Ok(Ending::TimedOut(pages)) => {
             println!("handled by `except*`: the deadline cancelled the fetches still running");
+            print_arrived(&urls, &pages);
             ExitCode::SUCCESS
         }
         // No `except*` arm took these: they propagate.

@@ -233,6 +233,20 @@ fn default_run_serves_itself_and_handles_the_http_error() {
         run.stdout.contains("handled by `except*`: the HTTP error"),
         "{run}"
     );
+    // Each error is logged with its child, the fan-out item of its URL.
+    assert!(
+        run.stderr
+            .lines()
+            .any(|l| l.starts_with("HTTP error: pages[")),
+        "{run}"
+    );
+    // The pages that arrived come from the arm's partial results: as many
+    // as the table shows fetched.
+    let arrived = format!(
+        "arrived before the group stopped: {} page(s)",
+        run.count("fetched")
+    );
+    assert!(run.stdout.contains(&arrived), "{run}");
 
     // The live progress line.
     assert!(run.stderr.contains("\r["), "{run}");
