@@ -51,6 +51,7 @@ pub(crate) fn validate(input: Input) -> syn::Result<GroupInput> {
     let mut tail = None;
     let mut arm_items: Vec<ArmItem> = Vec::new();
     let mut misplaced_arm = false;
+    let mut stray = false;
 
     for item in input.items {
         match item {
@@ -90,11 +91,14 @@ pub(crate) fn validate(input: Input) -> syn::Result<GroupInput> {
                 branch_items.push(*b);
             }
             Item::Arm(a) => arm_items.push(*a),
-            Item::Stray(expr) => errors.spanned(
-                &expr,
-                "expected a branch `let PAT = FUTURE;` (or, as the last item and without `;`, \
-                 the group's value)",
-            ),
+            Item::Stray(expr) => {
+                stray = true;
+                errors.spanned(
+                    &expr,
+                    "expected a branch `let PAT = FUTURE;` (or, as the last item and without `;`, \
+                     the group's value)",
+                );
+            }
             Item::Tail(expr) => {
                 if let Some(arm) = arm_items.first().filter(|_| !misplaced_arm) {
                     misplaced_arm = true;
@@ -107,7 +111,9 @@ pub(crate) fn validate(input: Input) -> syn::Result<GroupInput> {
             }
         }
     }
-    if branch_items.is_empty() {
+    // A line that is not a `let` already has its message, which says to
+    // write a branch.
+    if branch_items.is_empty() && !stray {
         errors.at(
             Span::call_site(),
             "a task group needs at least one branch: `let x = future;`",
