@@ -397,7 +397,10 @@ fn branch(g: &GroupInput, i: usize, b: &Branch, n: &Names, p: &TokenStream) -> T
 /// Converts a branch error to the group's error type.
 fn convert(g: &GroupInput, err: &Ident, span: Span) -> TokenStream {
     match &g.options.error {
-        Some(_) => quote_spanned!(span=> ::core::convert::From::from(#err)),
+        Some(_) => {
+            let from = syntax::at(quote!(::core::convert::From::from), span);
+            quote_spanned!(span=> #from(#err))
+        }
         None => quote!(#err),
     }
 }
