@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod diagnostics;
 mod driver;
 mod error;
 mod group;
@@ -25,6 +26,7 @@ mod wake;
 #[doc(hidden)]
 pub mod macro_support;
 
+pub use diagnostics::{SameError, SameValue};
 pub use error::{ErrorGroup, Leaf, Leaves, TimedOut};
 pub use group::{ChildBuilder, TaskGroup};
 pub use handle::{Handle, ResultHandle};

@@ -45,7 +45,8 @@ pub(crate) fn located(ident: &Ident, span: Span) -> Ident {
     Ident::new(&ident.to_string(), span.resolved_at(Span::mixed_site()))
 }
 
-/// A path of generated names (`__tg_SameError::into_group_error`) placed
+/// A path of generated names (`__tg_SameError::into_group_error`, or an
+/// absolute one such as `::core::convert::From::from`) placed
 /// at the user's tokens: every token resolves at the mixed site, as the
 /// names do, and is located at `span`. One syntax context for the whole
 /// path lets rustc point an error about the call at `span`; a path that

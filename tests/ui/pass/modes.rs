@@ -17,6 +17,19 @@ async fn run() {
         let b = ok(2)?;
     };
     assert!(won.is_ok());
+    // A branch whose types only the other branches give: its value (a
+    // race) and its error are inferred from theirs.
+    let won = taskgroup! {
+        mode = race;
+        let a = async { Ok(Vec::new()) }?;
+        let b = async { Err::<Vec<u8>, String>("down".into()) }?;
+    };
+    assert_eq!(won, Ok(Vec::new()));
+    let failed = taskgroup! {
+        let a = async { Ok(()) }?;
+        let b = async { Err::<u8, &str>("down") }?;
+    };
+    assert_eq!(failed.unwrap_err().into_vec(), ["down"]);
 }
 
 fn main() {
