@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::future::Future;
-use std::panic::resume_unwind;
+use std::panic::{Location, resume_unwind};
 use std::sync::{Arc, Mutex};
 
 use crate::driver::{RunEnd, run_until};
@@ -140,7 +140,8 @@ impl<'a, T, E> Race<'a, T, E> {
     /// the body itself, or the timeout, cancels the race.
     ///
     /// # Panics
-    /// When called twice, when the race ends without any contestant, and
+    /// At the call, when called a second time; when the race ends without
+    /// any contestant (the message names the line that called `run`); and
     /// with the original payload when a contestant panicked.
     ///
     /// ```
@@ -154,20 +155,27 @@ impl<'a, T, E> Race<'a, T, E> {
     /// assert_eq!(err.into_vec(), ["a", "b"]);
     /// # }
     /// ```
-    pub async fn run<B>(&self, body: B) -> Result<T, ErrorGroup<E>>
+    #[track_caller]
+    pub fn run<B>(&self, body: B) -> impl Future<Output = Result<T, ErrorGroup<E>>>
     where
         B: Future<Output = Result<(), E>>,
     {
-        match run_until(&self.group.state, body).await {
-            RunEnd::Won => Ok(lock(&self.winner)
-                .take()
-                .expect("a race that was won has its winner")),
-            RunEnd::Failed(errors) => Err(errors),
-            RunEnd::Panicked(payload) => resume_unwind(payload),
-            RunEnd::Value(()) | RunEnd::Empty => panic!(
-                "taskgroup: a race ended with no contestant; spawn at least one with \
-                 `Race::spawn` from the body passed to `Race::run`"
-            ),
+        self.group.state.claim_run();
+        // Known only once the body has ended, inside the future: a panic
+        // there cannot carry the caller's location, so its message does.
+        let called = Location::caller();
+        async move {
+            match run_until(&self.group.state, body).await {
+                RunEnd::Won => Ok(lock(&self.winner)
+                    .take()
+                    .expect("a race that was won has its winner")),
+                RunEnd::Failed(errors) => Err(errors),
+                RunEnd::Panicked(payload) => resume_unwind(payload),
+                RunEnd::Value(()) | RunEnd::Empty => panic!(
+                    "taskgroup: the race run at {called} ended with no contestant; spawn at \
+                     least one with `Race::spawn` from the body passed to `Race::run`"
+                ),
+            }
         }
     }
 }
