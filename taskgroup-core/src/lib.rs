@@ -32,5 +32,5 @@ pub use group::{ChildBuilder, TaskGroup};
 pub use handle::{Handle, ResultHandle};
 pub use options::Builder;
 pub use policy::Mode;
-pub use race::Race;
+pub use race::{BuildsRace, Race, RaceOf};
 pub use tree::{ChildSnapshot, ChildState, GroupSnapshot, Snapshot, record_tree, tree_snapshot};
