@@ -56,24 +56,30 @@ fn panic_of(f: impl AsyncFnOnce()) -> (String, String, u32) {
         .expect("the hook saw the panic")
 }
 
-#[test]
-fn run_called_twice_points_at_the_second_call() {
-    let mut expected = None;
-    let (message, file, line) = panic_of(async || {
-        let tg = TaskGroup::<()>::new();
-        tg.run(async { Ok(()) }).await.unwrap();
-        expected = Some(Location::caller().line() + 1);
-        let _ = tg.run(async { Ok(()) }).await;
-    });
+/// The panic is the one for a second `run`, located at line `expected` of
+/// this file.
+fn assert_run_twice_at((message, file, line): (String, String, u32), expected: Option<u32>) {
     assert!(message.contains("`run` called twice"), "{message}");
     assert_eq!(file, file!());
     assert_eq!(Some(line), expected);
 }
 
 #[test]
+fn run_called_twice_points_at_the_second_call() {
+    let mut expected = None;
+    let panic = panic_of(async || {
+        let tg = TaskGroup::<()>::new();
+        tg.run(async { Ok(()) }).await.unwrap();
+        expected = Some(Location::caller().line() + 1);
+        let _ = tg.run(async { Ok(()) }).await;
+    });
+    assert_run_twice_at(panic, expected);
+}
+
+#[test]
 fn race_run_called_twice_points_at_the_second_call() {
     let mut expected = None;
-    let (message, file, line) = panic_of(async || {
+    let panic = panic_of(async || {
         let race = Race::<u8, ()>::new();
         race.run(async {
             race.spawn(async { Ok(1) });
@@ -84,9 +90,7 @@ fn race_run_called_twice_points_at_the_second_call() {
         expected = Some(Location::caller().line() + 1);
         let _ = race.run(async { Ok(()) }).await;
     });
-    assert!(message.contains("`run` called twice"), "{message}");
-    assert_eq!(file, file!());
-    assert_eq!(Some(line), expected);
+    assert_run_twice_at(panic, expected);
 }
 
 #[test]
