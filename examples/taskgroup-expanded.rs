@@ -60,8 +60,13 @@ async fn expanded(id: u32) -> Result<String, ErrorGroup<io::Error>> {
     // The generated names start with `__tg_`; in the macro they are hygienic,
     // so the caller's code can never see or clash with them.
     {
+        // Every branch's error goes through this trait, which an
+        // `ErrorGroup<E>` implements for `E` only: a branch that fails with
+        // another type than the others is a compile error at that branch,
+        // saying to write `error = TYPE;`.
+        use ::taskgroup::__private::SameError as __tg_SameError;
         // The error sink and cancel flag every branch borrows. `_` is the
-        // branches' common error type, inferred from `fail` below.
+        // branches' common error type, inferred through `SameError` below.
         let __tg_group =
             ::taskgroup::__private::Group::<_>::new(::taskgroup::__private::Mode::FailFast);
         // `limit = N;` would make this `Some(limit(N))`.
@@ -88,7 +93,10 @@ async fn expanded(id: u32) -> Result<String, ErrorGroup<io::Error>> {
                     {
                         ::core::result::Result::Ok(__tg_ok) => __tg_ok,
                         ::core::result::Result::Err(__tg_err) => {
-                            return ::core::result::Result::Err(__tg_group.fail(__tg_err, "user"));
+                            return ::core::result::Result::Err(__tg_group.fail(
+                                __tg_SameError::into_group_error(__tg_err, __tg_group.error_of()),
+                                "user",
+                            ));
                         }
                     };
                     __tg_slot_0.set(__tg_value);
@@ -107,9 +115,13 @@ async fn expanded(id: u32) -> Result<String, ErrorGroup<io::Error>> {
                         match ::core::future::IntoFuture::into_future(fetch_posts(user)).await {
                             ::core::result::Result::Ok(__tg_ok) => __tg_ok,
                             ::core::result::Result::Err(__tg_err) => {
-                                return ::core::result::Result::Err(
-                                    __tg_group.fail(__tg_err, "posts"),
-                                );
+                                return ::core::result::Result::Err(__tg_group.fail(
+                                    __tg_SameError::into_group_error(
+                                        __tg_err,
+                                        __tg_group.error_of(),
+                                    ),
+                                    "posts",
+                                ));
                             }
                         };
                     ::core::result::Result::<_, ::taskgroup::__private::Stopped>::Ok(__tg_value)

@@ -397,7 +397,8 @@ impl<'a, E> TaskGroup<'a, E> {
     /// here, after the others have been cancelled.
     ///
     /// # Panics
-    /// When `run` was already called on this group; with the original
+    /// At the call, when `run` was already called on this group (even if
+    /// that future was dropped unpolled); with the original
     /// payload when a child or the body panicked; and when the runtime
     /// dropped a task child before it finished (see
     /// [`spawn_task`](Self::spawn_task)).
@@ -415,15 +416,19 @@ impl<'a, E> TaskGroup<'a, E> {
     /// assert_eq!(err.into_vec(), ["first"]);
     /// # }
     /// ```
-    pub async fn run<B, T>(&self, body: B) -> Result<T, ErrorGroup<E>>
+    #[track_caller]
+    pub fn run<B, T>(&self, body: B) -> impl Future<Output = Result<T, ErrorGroup<E>>>
     where
         B: Future<Output = Result<T, E>>,
     {
-        match run_until(&self.state, body).await {
-            RunEnd::Value(v) => Ok(v),
-            RunEnd::Failed(errors) => Err(errors),
-            RunEnd::Panicked(payload) => resume_unwind(payload),
-            RunEnd::Won | RunEnd::Empty => unreachable!("only a race group can win"),
+        self.state.claim_run();
+        async move {
+            match run_until(&self.state, body).await {
+                RunEnd::Value(v) => Ok(v),
+                RunEnd::Failed(errors) => Err(errors),
+                RunEnd::Panicked(payload) => resume_unwind(payload),
+                RunEnd::Won | RunEnd::Empty => unreachable!("only a race group can win"),
+            }
         }
     }
 }

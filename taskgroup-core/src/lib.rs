@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod diagnostics;
 mod driver;
 mod error;
 mod group;
@@ -25,10 +26,11 @@ mod wake;
 #[doc(hidden)]
 pub mod macro_support;
 
+pub use diagnostics::{SameError, SameValue};
 pub use error::{ErrorGroup, Leaf, Leaves, TimedOut};
 pub use group::{ChildBuilder, TaskGroup};
 pub use handle::{Handle, ResultHandle};
 pub use options::Builder;
 pub use policy::Mode;
-pub use race::Race;
+pub use race::{BuildsRace, Race, RaceOf};
 pub use tree::{ChildSnapshot, ChildState, GroupSnapshot, Snapshot, record_tree, tree_snapshot};

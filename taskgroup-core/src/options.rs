@@ -1,6 +1,7 @@
 //! The group builder: timeout, limit, name and mode.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::time::Duration;
 
 use crate::error::TimedOut;
@@ -77,20 +78,26 @@ impl<E> fmt::Debug for Options<E> {
 /// assert_eq!(*err.first(), TimedOut::new());
 /// # }
 /// ```
-pub struct Builder<E> {
+///
+/// `R` is `()` for a builder of any group, or [`RaceOf<T>`](crate::RaceOf)
+/// for one made by [`Race::builder`](crate::Race::builder), which knows
+/// the race's value type `T`.
+pub struct Builder<E, R = ()> {
     pub(crate) options: Options<E>,
+    pub(crate) race: PhantomData<R>,
 }
 
-impl<E> fmt::Debug for Builder<E> {
+impl<E, R> fmt::Debug for Builder<E, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.options.fmt(f)
     }
 }
 
-impl<E> Default for Builder<E> {
+impl<E, R> Default for Builder<E, R> {
     fn default() -> Self {
         Builder {
             options: Options::default(),
+            race: PhantomData,
         }
     }
 }
@@ -105,7 +112,9 @@ impl<E> Builder<E> {
     pub fn new() -> Self {
         Self::default()
     }
+}
 
+impl<E, R> Builder<E, R> {
     /// A deadline for the whole group, counted from the first poll of
     /// [`run`](crate::TaskGroup::run). When it passes, every child and the body are
     /// cancelled and the group fails with [`TimedOut`], converted into `E`.

@@ -2,7 +2,8 @@
 
 use std::fmt;
 use std::future::Future;
-use std::panic::resume_unwind;
+use std::marker::PhantomData;
+use std::panic::{Location, resume_unwind};
 use std::sync::{Arc, Mutex};
 
 use crate::driver::{RunEnd, run_until};
@@ -68,14 +69,24 @@ impl<'a, T, E> Race<'a, T, E> {
         Self::default()
     }
 
-    /// A [`Builder`]; finish it with [`Builder::build_race`].
+    /// A [`Builder`] that knows the race's value type; finish it with
+    /// [`Builder::build_race`], which needs no type again. Write the types
+    /// once, or let the contestants give them:
     ///
     /// ```
-    /// let race = taskgroup::Race::<u32, ()>::builder().limit(2).build_race::<u32>();
-    /// # drop(race);
+    /// use taskgroup::Race;
+    ///
+    /// let typed = Race::<u32, ()>::builder().limit(2).build_race();
+    /// # drop(typed);
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let race = Race::builder().limit(2).build_race();
+    /// let v = race.run(async { race.spawn(async { Ok::<u8, ()>(7) }); Ok(()) }).await;
+    /// assert_eq!(v, Ok(7));
+    /// # }
     /// ```
-    pub fn builder() -> Builder<E> {
-        Builder::new()
+    pub fn builder() -> Builder<E, RaceOf<T>> {
+        Builder::default()
     }
 
     pub(crate) fn with_options(mut options: Options<E>) -> Self {
@@ -140,7 +151,8 @@ impl<'a, T, E> Race<'a, T, E> {
     /// the body itself, or the timeout, cancels the race.
     ///
     /// # Panics
-    /// When called twice, when the race ends without any contestant, and
+    /// At the call, when called a second time; when the race ends without
+    /// any contestant (the message names the line that called `run`); and
     /// with the original payload when a contestant panicked.
     ///
     /// ```
@@ -154,30 +166,72 @@ impl<'a, T, E> Race<'a, T, E> {
     /// assert_eq!(err.into_vec(), ["a", "b"]);
     /// # }
     /// ```
-    pub async fn run<B>(&self, body: B) -> Result<T, ErrorGroup<E>>
+    #[track_caller]
+    pub fn run<B>(&self, body: B) -> impl Future<Output = Result<T, ErrorGroup<E>>>
     where
         B: Future<Output = Result<(), E>>,
     {
-        match run_until(&self.group.state, body).await {
-            RunEnd::Won => Ok(lock(&self.winner)
-                .take()
-                .expect("a race that was won has its winner")),
-            RunEnd::Failed(errors) => Err(errors),
-            RunEnd::Panicked(payload) => resume_unwind(payload),
-            RunEnd::Value(()) | RunEnd::Empty => panic!(
-                "taskgroup: a race ended with no contestant; spawn at least one with \
-                 `Race::spawn` from the body passed to `Race::run`"
-            ),
+        self.group.state.claim_run();
+        // Known only once the body has ended, inside the future: a panic
+        // there cannot carry the caller's location, so its message does.
+        let called = Location::caller();
+        async move {
+            match run_until(&self.group.state, body).await {
+                RunEnd::Won => Ok(lock(&self.winner)
+                    .take()
+                    .expect("a race that was won has its winner")),
+                RunEnd::Failed(errors) => Err(errors),
+                RunEnd::Panicked(payload) => resume_unwind(payload),
+                RunEnd::Value(()) | RunEnd::Empty => panic!(
+                    "taskgroup: the race run at {called} ended with no contestant; spawn at \
+                     least one with `Race::spawn` from the body passed to `Race::run`"
+                ),
+            }
         }
     }
 }
 
-impl<E> Builder<E> {
+/// The value type `T` of a race, as a [`Builder`] made by
+/// [`Race::builder`] carries it, so that [`Builder::build_race`] needs no
+/// type again.
+///
+/// ```
+/// let builder: taskgroup::Builder<(), taskgroup::RaceOf<u32>> = taskgroup::Race::builder();
+/// let race = builder.build_race();
+/// # let _: &taskgroup::Race<'_, u32, ()> = &race;
+/// ```
+pub struct RaceOf<T>(PhantomData<fn() -> T>);
+
+impl<T> fmt::Debug for RaceOf<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RaceOf")
+    }
+}
+
+/// What a [`Builder`] knows of a race's value type `T`: nothing (`()`, a
+/// builder of any group, whose `build_race` takes any `T`), or `T` itself
+/// ([`RaceOf<T>`]). Sealed: implemented only by these two.
+pub trait BuildsRace<T>: sealed::Sealed {}
+
+impl<T> BuildsRace<T> for () {}
+impl<T> BuildsRace<T> for RaceOf<T> {}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for () {}
+    impl<T> Sealed for super::RaceOf<T> {}
+}
+
+impl<E, R> Builder<E, R> {
     /// Makes a [`Race`] instead: a group of contestants of one type whose
     /// first success wins and cancels the others (Java's
     /// `anySuccessfulResultOrThrow`). The race fails only when every
     /// contestant failed, with every error. The mode set with
     /// [`mode`](Builder::mode) does not apply to a race.
+    ///
+    /// From any group's builder, `build_race` takes the value type (or
+    /// the contestants give it); from [`Race::builder`], which knows it,
+    /// it takes none.
     ///
     /// ```
     /// # use std::time::Duration;
@@ -185,9 +239,14 @@ impl<E> Builder<E> {
     ///     .timeout(Duration::from_secs(2))
     ///     .build_race::<String>();
     /// # drop(race);
+    /// let race = taskgroup::Race::<String, std::io::Error>::builder().limit(3).build_race();
+    /// # drop(race);
     /// ```
     #[track_caller]
-    pub fn build_race<'a, T>(self) -> Race<'a, T, E> {
+    pub fn build_race<'a, T>(self) -> Race<'a, T, E>
+    where
+        R: BuildsRace<T>,
+    {
         self.options.check_on_error();
         Race::with_options(self.options)
     }

@@ -69,10 +69,16 @@ pub(crate) struct Locked<'a, E> {
 }
 
 /// The part of a `TaskGroup` that its driver sees.
+const RUN_TWICE: &str = "taskgroup: `run` called twice on one group; a group runs one body \
+                         (make a new TaskGroup, or spawn more children from the body)";
+
 pub(crate) struct GroupState<'a, E> {
     pub(crate) locked: Mutex<Locked<'a, E>>,
     /// Set while an `INCOMING` marker is queued, so spawns queue one marker.
     pub(crate) has_incoming: AtomicBool,
+    /// Set by the one call of `run` (before its future is polled), so that
+    /// a second call panics at its caller's line.
+    run_claimed: AtomicBool,
     pub(crate) ready: Arc<ReadyQueue>,
     /// The task children, once there has been one.
     pub(crate) tasks: OnceLock<TaskSet<E>>,
@@ -98,6 +104,7 @@ impl<'a, E> GroupState<'a, E> {
                 aborts: TaskAborts::default(),
             }),
             has_incoming: AtomicBool::new(false),
+            run_claimed: AtomicBool::new(false),
             ready: ReadyQueue::new(),
             tasks: OnceLock::new(),
             options,
@@ -177,14 +184,22 @@ impl<'a, E> GroupState<'a, E> {
         std::mem::take(&mut *st.incoming)
     }
 
+    /// Claims the group's one run, when `run` is called: a second call
+    /// panics there, at its caller's line (`run` itself is not an `async
+    /// fn`, which could not carry `#[track_caller]` to its caller).
+    #[track_caller]
+    pub(crate) fn claim_run(&self) {
+        if self.run_claimed.swap(true, Ordering::AcqRel) {
+            panic!("{RUN_TWICE}");
+        }
+    }
+
     pub(crate) fn start(&self) {
         let mut st = lock(&self.locked);
+        // `claim_run` already refused a second run; this is its backstop.
         if st.phase != Phase::NotStarted {
             drop(st);
-            panic!(
-                "taskgroup: `run` called twice on one group; a group runs one body \
-                 (make a new TaskGroup, or spawn more children from the body)"
-            );
+            panic!("{RUN_TWICE}");
         }
         st.phase = Phase::Running;
     }

@@ -28,7 +28,7 @@
 //! [`Boundary`] is that list as a function, so that a rewriter
 //! (`#[concurrent]`'s exits) stops exactly where this visitor stops.
 
-use proc_macro2::{Span, TokenStream, TokenTree};
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use syn::visit::{self, Visit};
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Ident, Pat};
@@ -43,6 +43,28 @@ pub(crate) fn id(name: &str) -> Ident {
 /// involving it points there, while it stays invisible to user code.
 pub(crate) fn located(ident: &Ident, span: Span) -> Ident {
     Ident::new(&ident.to_string(), span.resolved_at(Span::mixed_site()))
+}
+
+/// A path of generated names (`__tg_SameError::into_group_error`, or an
+/// absolute one such as `::core::convert::From::from`) placed
+/// at the user's tokens: every token resolves at the mixed site, as the
+/// names do, and is located at `span`. One syntax context for the whole
+/// path lets rustc point an error about the call at `span`; a path that
+/// mixed `$crate`'s context with others would be shown as the whole macro.
+pub(crate) fn at(tokens: TokenStream, span: Span) -> TokenStream {
+    let span = span.resolved_at(Span::mixed_site());
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let TokenTree::Group(g) = &tt {
+                let mut inner = Group::new(g.delimiter(), at(g.stream(), span));
+                inner.set_span(span);
+                return TokenTree::Group(inner);
+            }
+            tt.set_span(span);
+            tt
+        })
+        .collect()
 }
 
 /// A binding's pattern as code that borrows its value sees it, matched

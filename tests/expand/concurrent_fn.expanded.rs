@@ -14,6 +14,7 @@ async fn count_visits() -> u64 {
 }
 async fn concurrent_fn(id: u32) -> Result<String, ErrorGroup<io::Error>> {
     let __tg_values = match {
+        use ::taskgroup::__private::SameError as __tg_SameError;
         let __tg_group = ::taskgroup::__private::Group::<
             _,
         >::new(::taskgroup::__private::Mode::FailFast);
@@ -56,7 +57,14 @@ async fn concurrent_fn(id: u32) -> Result<String, ErrorGroup<io::Error>> {
                                 ::core::result::Result::Ok(__tg_ok) => __tg_ok,
                                 ::core::result::Result::Err(__tg_err) => {
                                     return ::core::result::Result::Err(
-                                        __tg_group.fail(__tg_err, "user"),
+                                        __tg_group
+                                            .fail(
+                                                __tg_SameError::into_group_error(
+                                                    __tg_err,
+                                                    __tg_group.error_of(),
+                                                ),
+                                                "user",
+                                            ),
                                     );
                                 }
                             };
@@ -106,7 +114,14 @@ async fn concurrent_fn(id: u32) -> Result<String, ErrorGroup<io::Error>> {
                                 ::core::result::Result::Ok(__tg_ok) => __tg_ok,
                                 ::core::result::Result::Err(__tg_err) => {
                                     return ::core::result::Result::Err(
-                                        __tg_group.fail(__tg_err, "posts"),
+                                        __tg_group
+                                            .fail(
+                                                __tg_SameError::into_group_error(
+                                                    __tg_err,
+                                                    __tg_group.error_of(),
+                                                ),
+                                                "posts",
+                                            ),
                                     );
                                 }
                             };

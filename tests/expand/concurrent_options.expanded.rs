@@ -22,6 +22,7 @@ impl Client {
         let __tg_body = async move {
             let __tg_ret: Result<u32, AppError> = {
                 let __tg_values = match {
+                    use ::taskgroup::__private::SameError as __tg_SameError;
                     let __tg_group = ::taskgroup::__private::Group::<
                         _,
                     >::new(::taskgroup::__private::Mode::FailFast);
@@ -65,7 +66,14 @@ impl Client {
                                             ::core::result::Result::Ok(__tg_ok) => __tg_ok,
                                             ::core::result::Result::Err(__tg_err) => {
                                                 return ::core::result::Result::Err(
-                                                    __tg_group.fail(__tg_err, "a"),
+                                                    __tg_group
+                                                        .fail(
+                                                            __tg_SameError::into_group_error(
+                                                                __tg_err,
+                                                                __tg_group.error_of(),
+                                                            ),
+                                                            "a",
+                                                        ),
                                                 );
                                             }
                                         };
@@ -112,7 +120,14 @@ impl Client {
                                             ::core::result::Result::Ok(__tg_ok) => __tg_ok,
                                             ::core::result::Result::Err(__tg_err) => {
                                                 return ::core::result::Result::Err(
-                                                    __tg_group.fail(__tg_err, "b"),
+                                                    __tg_group
+                                                        .fail(
+                                                            __tg_SameError::into_group_error(
+                                                                __tg_err,
+                                                                __tg_group.error_of(),
+                                                            ),
+                                                            "b",
+                                                        ),
                                                 );
                                             }
                                         };
@@ -188,6 +203,7 @@ impl Client {
                 let b = __tg_values.1;
                 println!("first two: {a} {b}");
                 let __tg_values = match {
+                    use ::taskgroup::__private::SameError as __tg_SameError;
                     let __tg_group = ::taskgroup::__private::Group::<
                         _,
                     >::new(::taskgroup::__private::Mode::FailFast);
@@ -231,7 +247,14 @@ impl Client {
                                             ::core::result::Result::Ok(__tg_ok) => __tg_ok,
                                             ::core::result::Result::Err(__tg_err) => {
                                                 return ::core::result::Result::Err(
-                                                    __tg_group.fail(__tg_err, "c"),
+                                                    __tg_group
+                                                        .fail(
+                                                            __tg_SameError::into_group_error(
+                                                                __tg_err,
+                                                                __tg_group.error_of(),
+                                                            ),
+                                                            "c",
+                                                        ),
                                                 );
                                             }
                                         };
@@ -278,7 +301,14 @@ impl Client {
                                             ::core::result::Result::Ok(__tg_ok) => __tg_ok,
                                             ::core::result::Result::Err(__tg_err) => {
                                                 return ::core::result::Result::Err(
-                                                    __tg_group.fail(__tg_err, "d"),
+                                                    __tg_group
+                                                        .fail(
+                                                            __tg_SameError::into_group_error(
+                                                                __tg_err,
+                                                                __tg_group.error_of(),
+                                                            ),
+                                                            "d",
+                                                        ),
                                                 );
                                             }
                                         };

@@ -13,6 +13,7 @@ async fn count_rows() -> u64 {
 }
 async fn dependent_branch() -> Result<String, ErrorGroup<io::Error>> {
     {
+        use ::taskgroup::__private::SameError as __tg_SameError;
         let __tg_group = ::taskgroup::__private::Group::<
             _,
         >::new(::taskgroup::__private::Mode::FailFast);
@@ -35,7 +36,14 @@ async fn dependent_branch() -> Result<String, ErrorGroup<io::Error>> {
                                 ::core::result::Result::Ok(__tg_ok) => __tg_ok,
                                 ::core::result::Result::Err(__tg_err) => {
                                     return ::core::result::Result::Err(
-                                        __tg_group.fail(__tg_err, "cfg"),
+                                        __tg_group
+                                            .fail(
+                                                __tg_SameError::into_group_error(
+                                                    __tg_err,
+                                                    __tg_group.error_of(),
+                                                ),
+                                                "cfg",
+                                            ),
                                     );
                                 }
                             };
@@ -77,7 +85,14 @@ async fn dependent_branch() -> Result<String, ErrorGroup<io::Error>> {
                                 ::core::result::Result::Ok(__tg_ok) => __tg_ok,
                                 ::core::result::Result::Err(__tg_err) => {
                                     return ::core::result::Result::Err(
-                                        __tg_group.fail(__tg_err, "page"),
+                                        __tg_group
+                                            .fail(
+                                                __tg_SameError::into_group_error(
+                                                    __tg_err,
+                                                    __tg_group.error_of(),
+                                                ),
+                                                "page",
+                                            ),
                                     );
                                 }
                             };

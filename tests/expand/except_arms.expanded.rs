@@ -16,6 +16,7 @@ async fn fetch(status: u16) -> Result<String, FetchError> {
 }
 async fn except_arms(status: u16) -> Result<String, ErrorGroup<FetchError>> {
     {
+        use ::taskgroup::__private::SameError as __tg_SameError;
         let __tg_group = ::taskgroup::__private::Group::<
             _,
         >::new(::taskgroup::__private::Mode::FailFast);
@@ -47,6 +48,7 @@ async fn except_arms(status: u16) -> Result<String, ErrorGroup<FetchError>> {
                                     "more",
                                 )
                                 .keep_into(&__tg_kept_1);
+                            let __tg_error_of = __tg_group.error_of();
                             for s in [200, status] {
                                 let __tg_fut = ::core::future::IntoFuture::into_future(
                                     fetch(s),
@@ -56,12 +58,14 @@ async fn except_arms(status: u16) -> Result<String, ErrorGroup<FetchError>> {
                                     .push_with(|__tg_index| ::taskgroup::__private::item(
                                         __tg_index,
                                         __tg_fut,
-                                        |__tg_out| match __tg_out {
+                                        move |__tg_out| match __tg_out {
                                             ::core::result::Result::Ok(__tg_ok) => {
                                                 ::core::result::Result::Ok(__tg_ok)
                                             }
                                             ::core::result::Result::Err(__tg_err) => {
-                                                ::core::result::Result::Err(__tg_err)
+                                                ::core::result::Result::Err(
+                                                    __tg_SameError::into_group_error(__tg_err, __tg_error_of),
+                                                )
                                             }
                                         },
                                     ));
@@ -89,7 +93,17 @@ async fn except_arms(status: u16) -> Result<String, ErrorGroup<FetchError>> {
                     if let ::core::option::Option::Some(__tg_err) = __tg_pass
                         .try_branch(0usize, __tg_branch_0.as_mut())
                     {
-                        __tg_pass.failed(__tg_group.fail(__tg_err, "page"));
+                        __tg_pass
+                            .failed(
+                                __tg_group
+                                    .fail(
+                                        __tg_SameError::into_group_error(
+                                            __tg_err,
+                                            __tg_group.error_of(),
+                                        ),
+                                        "page",
+                                    ),
+                            );
                     }
                     __tg_pass.branch(1usize, false, __tg_branch_1.as_mut());
                 }

@@ -60,7 +60,7 @@ async fn options(ids: Vec<u32>) -> Result<(Vec<String>, String), ErrorGroup<AppE
                                     .push_with(|__tg_index| ::taskgroup::__private::item(
                                         __tg_index,
                                         __tg_fut,
-                                        |__tg_out| match __tg_out {
+                                        move |__tg_out| match __tg_out {
                                             ::core::result::Result::Ok(__tg_ok) => {
                                                 ::core::result::Result::Ok(__tg_ok)
                                             }

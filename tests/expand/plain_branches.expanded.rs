@@ -10,6 +10,7 @@ async fn count() -> u64 {
 }
 async fn plain_branches() -> Result<(String, String, u64), ErrorGroup<io::Error>> {
     {
+        use ::taskgroup::__private::SameError as __tg_SameError;
         let __tg_group = ::taskgroup::__private::Group::<
             _,
         >::new(::taskgroup::__private::Mode::FailFast);
@@ -67,12 +68,32 @@ async fn plain_branches() -> Result<(String, String, u64), ErrorGroup<io::Error>
                     if let ::core::option::Option::Some(__tg_err) = __tg_pass
                         .try_branch(0usize, __tg_branch_0.as_mut())
                     {
-                        __tg_pass.failed(__tg_group.fail(__tg_err, "a"));
+                        __tg_pass
+                            .failed(
+                                __tg_group
+                                    .fail(
+                                        __tg_SameError::into_group_error(
+                                            __tg_err,
+                                            __tg_group.error_of(),
+                                        ),
+                                        "a",
+                                    ),
+                            );
                     }
                     if let ::core::option::Option::Some(__tg_err) = __tg_pass
                         .try_branch(1usize, __tg_branch_1.as_mut())
                     {
-                        __tg_pass.failed(__tg_group.fail(__tg_err, "b"));
+                        __tg_pass
+                            .failed(
+                                __tg_group
+                                    .fail(
+                                        __tg_SameError::into_group_error(
+                                            __tg_err,
+                                            __tg_group.error_of(),
+                                        ),
+                                        "b",
+                                    ),
+                            );
                     }
                     __tg_pass.branch(2usize, false, __tg_branch_2.as_mut());
                 }

@@ -13,6 +13,7 @@ async fn spawn_fanout(
     urls: Vec<String>,
 ) -> Result<(Vec<usize>, Vec<u32>, usize), ErrorGroup<io::Error>> {
     {
+        use ::taskgroup::__private::SameError as __tg_SameError;
         let __tg_group = ::taskgroup::__private::Group::<
             _,
         >::new(::taskgroup::__private::Mode::FailFast);
@@ -30,6 +31,7 @@ async fn spawn_fanout(
                                 __tg_limit,
                                 "sizes",
                             );
+                            let __tg_error_of = __tg_group.error_of();
                             for url in urls {
                                 let __tg_fut = ::core::future::IntoFuture::into_future(
                                     fetch(url),
@@ -39,12 +41,14 @@ async fn spawn_fanout(
                                     .push_with(|__tg_index| ::taskgroup::__private::item(
                                         __tg_index,
                                         __tg_fut,
-                                        |__tg_out| match __tg_out {
+                                        move |__tg_out| match __tg_out {
                                             ::core::result::Result::Ok(__tg_ok) => {
                                                 ::core::result::Result::Ok(__tg_ok)
                                             }
                                             ::core::result::Result::Err(__tg_err) => {
-                                                ::core::result::Result::Err(__tg_err)
+                                                ::core::result::Result::Err(
+                                                    __tg_SameError::into_group_error(__tg_err, __tg_error_of),
+                                                )
                                             }
                                         },
                                     ));
@@ -78,7 +82,7 @@ async fn spawn_fanout(
                                     .push_with(|__tg_index| ::taskgroup::__private::item(
                                         __tg_index,
                                         __tg_fut,
-                                        |__tg_out| ::core::result::Result::Ok(__tg_out),
+                                        move |__tg_out| ::core::result::Result::Ok(__tg_out),
                                     ));
                             }
                             let __tg_value = __tg_fan.await?;
@@ -106,7 +110,14 @@ async fn spawn_fanout(
                                 ::core::result::Result::Ok(__tg_ok) => __tg_ok,
                                 ::core::result::Result::Err(__tg_err) => {
                                     return ::core::result::Result::Err(
-                                        __tg_group.fail(__tg_err, "home"),
+                                        __tg_group
+                                            .fail(
+                                                __tg_SameError::into_group_error(
+                                                    __tg_err,
+                                                    __tg_group.error_of(),
+                                                ),
+                                                "home",
+                                            ),
                                     );
                                 }
                             };

@@ -14,6 +14,7 @@ mod partial;
 mod slot;
 mod task;
 
+pub use crate::diagnostics::{ErrorOf, SameError, SameValue};
 pub use concurrent::{Exit, FnResult, exit_all, exit_first};
 pub use driver::{
     Branch, Driver, Group, Pass, Stopped, branch, finish, output, take, take_ok, traced,

@@ -236,7 +236,10 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
                     let span = b.fut().span();
                     let (group, err) = (located(&n.group, span), located(&n.err, span));
                     let name = label(b);
-                    let fail = quote_spanned!(span=> #group.fail(#err, #name));
+                    let same = syntax::at(quote!(__tg_SameError::into_group_error), span);
+                    let fail = quote_spanned! {span=>
+                        #group.fail(#same(#err, #group.error_of()), #name)
+                    };
                     quote! {
                         if let ::core::option::Option::Some(#err) = #pass.try_branch(#i, #pin.as_mut()) {
                             #pass.failed(#fail);
@@ -298,8 +301,21 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
         }
     };
 
+    // The traits that say, at a branch, that its type differs from the
+    // others' (`syntax::at` places the calls there).
+    let same_error = g.same_error().then(|| {
+        let name = id("__tg_SameError");
+        quote!(use #p::SameError as #name;)
+    });
+    let same_value = (mode == Mode::Race).then(|| {
+        let name = id("__tg_SameValue");
+        quote!(use #p::SameValue as #name;)
+    });
+
     quote! {
         {
+            #same_error
+            #same_value
             #name_decl
             let #group = #new_group;
             #limit_decl
@@ -369,7 +385,8 @@ fn branch(g: &GroupInput, i: usize, b: &Branch, n: &Names, p: &TokenStream) -> T
         Mode::Race => {
             let span = b.fut().span();
             let (win, value) = (located(win, span), located(value, span));
-            let set = quote_spanned!(span=> #win.set(#value));
+            let same = syntax::at(quote!(__tg_SameValue::set_winner), span);
+            let set = quote_spanned!(span=> #same(&#win, #value));
             quote!(#set; #group.win();)
         }
         _ if g.waited_for(i) => {
@@ -394,11 +411,22 @@ fn branch(g: &GroupInput, i: usize, b: &Branch, n: &Names, p: &TokenStream) -> T
     }
 }
 
-/// Converts a branch error to the group's error type.
-fn convert(g: &GroupInput, err: &Ident, span: Span) -> TokenStream {
-    match &g.options.error {
-        Some(_) => quote_spanned!(span=> ::core::convert::From::from(#err)),
-        None => quote!(#err),
+/// Converts a branch error to the group's error type: through `From`
+/// with `error = …;`, else through `SameError`, whose bound says at the
+/// branch that the branches' error types differ. `error_of` is the
+/// group's `ErrorOf`.
+fn convert(g: &GroupInput, err: &Ident, span: Span, error_of: &TokenStream) -> TokenStream {
+    match (&g.options.error, g.options.mode) {
+        (Some(_), _) => {
+            let from = syntax::at(quote!(::core::convert::From::from), span);
+            quote_spanned!(span=> #from(#err))
+        }
+        // Each supervised branch keeps its own error.
+        (None, Mode::Supervise) => quote!(#err),
+        (None, _) => {
+            let same = syntax::at(quote!(__tg_SameError::into_group_error), span);
+            quote_spanned!(span=> #same(#err, #error_of))
+        }
     }
 }
 
@@ -409,7 +437,7 @@ fn outcome(g: &GroupInput, b: &Branch, awaited: TokenStream, n: &Names, span: Sp
     }
     let (group, ok, err) = (located(&n.group, span), &n.ok, located(&n.err, span));
     let err = &err;
-    let conv = convert(g, err, span);
+    let conv = convert(g, err, span, &quote!(#group.error_of()));
     let name = label(b);
     match g.options.mode {
         Mode::Supervise => quote_spanned! {span=>
@@ -470,8 +498,11 @@ fn fan_out(
     // item's future with (no async block: it would hold the future twice).
     let out = id("__tg_out");
     let awaited = quote!(#out);
+    // The closure may run in a task: it takes the type of the group's
+    // errors by value.
+    let error_of = id("__tg_error_of");
     let item = if b.fallible {
-        let conv = convert(g, err, span);
+        let conv = convert(g, err, span, &quote!(#error_of));
         let converted = quote_spanned! {span=>
             match #awaited {
                 ::core::result::Result::Ok(#ok) => ::core::result::Result::Ok(#ok),
@@ -485,14 +516,17 @@ fn fan_out(
     } else {
         quote!(::core::result::Result::Ok(#awaited))
     };
+    let error_decl =
+        (b.fallible && g.same_error()).then(|| quote!(let #error_of = #group.error_of();));
     let into_future = quote_spanned!(span=> ::core::future::IntoFuture::into_future(#fut));
     quote! {
         let mut #fan = #p::FanOut::#ctor(&#group, #limit, #name) #keep;
+        #error_decl
         for #pat in #iter {
             #(#stmts)*
             let #fut_var = #into_future;
             #[allow(clippy::useless_conversion)]
-            #fan.push_with(|__tg_index| #p::item(__tg_index, #fut_var, |#out| #item));
+            #fan.push_with(|__tg_index| #p::item(__tg_index, #fut_var, move |#out| #item));
         }
         let #value #ty = #fan.await?;
     }

@@ -88,6 +88,12 @@ fn parse_item(input: ParseStream<'_>) -> syn::Result<Item> {
     if input.peek(Token![#]) || input.peek(Token![let]) {
         return parse_branch(input).map(|b| Item::Branch(Box::new(b)));
     }
+    if let Some(error) = except_without_star(input) {
+        return Err(error);
+    }
+    if input.peek(Ident) && input.peek2(Token![:]) && !input.peek2(Token![::]) {
+        return Err(option_as_field(input));
+    }
     if input.peek(Ident)
         && !input.peek(Token![let])
         && input.peek2(Token![=])
@@ -101,13 +107,69 @@ fn parse_item(input: ParseStream<'_>) -> syn::Result<Item> {
         input.parse::<Token![;]>()?;
         return Ok(Item::Stray(Box::new(expr)));
     }
-    if input.is_empty() || peek_except(input) {
+    if input.is_empty() || peek_except(input) || except_without_star(input).is_some() {
         return Ok(Item::Tail(Box::new(expr)));
     }
     Err(input.error(
         "expected `;` after this expression: a branch is `let PAT = FUTURE;` \
          and only the last expression (the group's value) goes without `;`",
     ))
+}
+
+/// `except PATTERN => …`: an arm written without its `*`. No expression
+/// starts with a name followed by a pattern, so this is never user code.
+fn except_without_star(input: ParseStream<'_>) -> Option<syn::Error> {
+    let fork = input.fork();
+    let except = fork.call(Ident::parse_any).ok().filter(|i| i == "except")?;
+    if fork.peek(Ident::peek_any) || fork.peek(Token![_]) || fork.peek(Token![::]) {
+        return Some(syn::Error::new(
+            except.span(),
+            "an `except*` arm is written with `*`: `except* PATTERN => EXPR,` \
+             (it receives every error the pattern matches, as Python's `except*`)",
+        ));
+    }
+    None
+}
+
+/// `timeout: d,`: an option written like a struct field. The error says
+/// what to write, with the user's own value when it is short.
+fn option_as_field(input: ParseStream<'_>) -> syn::Error {
+    let name: syn::Result<Ident> = input.parse();
+    let Ok(name) = name else {
+        return input.error("expected an option `NAME = VALUE;` or a branch `let PAT = FUTURE;`");
+    };
+    let colon: syn::Result<Token![:]> = input.parse();
+    let value: TokenStream = input
+        .step(|cursor| {
+            let mut rest = *cursor;
+            let mut tokens = TokenStream::new();
+            while let Some((tt, next)) = rest.token_tree() {
+                if matches!(&tt, TokenTree::Punct(p) if p.as_char() == ',' || p.as_char() == ';') {
+                    break;
+                }
+                tokens.extend([tt]);
+                rest = next;
+            }
+            Ok((tokens, rest))
+        })
+        .unwrap_or_default();
+    let shown = value.to_string();
+    let shown = if shown.is_empty() || shown.len() > 40 {
+        "…".to_owned()
+    } else {
+        shown
+    };
+    let span = match colon {
+        Ok(colon) => quote::quote!(#name #colon #value),
+        Err(_) => quote::quote!(#name),
+    };
+    syn::Error::new_spanned(
+        span,
+        format!(
+            "options are written with `=` and end with `;`: `{name} = {shown};` \
+             (not `{name}: …,` as a struct field)"
+        ),
+    )
 }
 
 fn parse_option(input: ParseStream<'_>) -> syn::Result<OptionItem> {

@@ -119,6 +119,14 @@ impl GroupInput {
         self.facts.deps
     }
 
+    /// Whether some branch error goes through `SameError`: a fail-fast or
+    /// race group without `error = …;` whose branches can fail.
+    pub(crate) fn same_error(&self) -> bool {
+        self.options.error.is_none()
+            && self.options.mode != Mode::Supervise
+            && self.branches.iter().any(|b| b.fallible)
+    }
+
     /// The group's error type.
     pub(crate) fn error_type(&self) -> ErrorType<'_> {
         if let Some(ty) = &self.options.error {

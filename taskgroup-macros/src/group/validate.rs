@@ -51,6 +51,7 @@ pub(crate) fn validate(input: Input) -> syn::Result<GroupInput> {
     let mut tail = None;
     let mut arm_items: Vec<ArmItem> = Vec::new();
     let mut misplaced_arm = false;
+    let mut stray = false;
 
     for item in input.items {
         match item {
@@ -90,11 +91,14 @@ pub(crate) fn validate(input: Input) -> syn::Result<GroupInput> {
                 branch_items.push(*b);
             }
             Item::Arm(a) => arm_items.push(*a),
-            Item::Stray(expr) => errors.spanned(
-                &expr,
-                "expected a branch `let PAT = FUTURE;` (or, as the last item and without `;`, \
-                 the group's value)",
-            ),
+            Item::Stray(expr) => {
+                stray = true;
+                errors.spanned(
+                    &expr,
+                    "expected a branch `let PAT = FUTURE;` (or, as the last item and without `;`, \
+                     the group's value)",
+                );
+            }
             Item::Tail(expr) => {
                 if let Some(arm) = arm_items.first().filter(|_| !misplaced_arm) {
                     misplaced_arm = true;
@@ -107,7 +111,9 @@ pub(crate) fn validate(input: Input) -> syn::Result<GroupInput> {
             }
         }
     }
-    if branch_items.is_empty() {
+    // A line that is not a `let` already has its message, which says to
+    // write a branch.
+    if branch_items.is_empty() && !stray {
         errors.at(
             Span::call_site(),
             "a task group needs at least one branch: `let x = future;`",
@@ -121,6 +127,7 @@ pub(crate) fn validate(input: Input) -> syn::Result<GroupInput> {
         }
     }
     check_names(&mut branches, &mut errors);
+    check_mut_borrows(&branches, &mut errors);
 
     if options.mode == Mode::Race {
         if let Some(t) = &tail {
@@ -418,6 +425,96 @@ fn check_names(branches: &mut [Branch], errors: &mut Errors) {
             b.deps = deps;
         }
     }
+}
+
+/// The same local borrowed `&mut` by two branches: they run at the same
+/// time, so rustc refuses the second borrow, and its note names the type
+/// that holds a branch's future. Said here instead, at the second borrow,
+/// with what to write. (A `&mut self` method call is not seen here.)
+fn check_mut_borrows(branches: &[Branch], errors: &mut Errors) {
+    let mut first: Vec<(String, String)> = Vec::new();
+    for b in branches {
+        let label = b
+            .names
+            .first()
+            .map_or_else(|| "another branch".to_owned(), |n| format!("`{n}`"));
+        let mut seen = BTreeSet::new();
+        for (name, amp) in mut_borrows(b) {
+            let key = name.to_string();
+            if !seen.insert(key.clone()) {
+                continue;
+            }
+            match first.iter().find(|(n, _)| *n == key) {
+                Some((_, other)) => errors.spanned(
+                    &amp,
+                    format!(
+                        "`{name}` is borrowed `&mut` by two branches (here and by {other}), \
+                         which run at the same time: update `{name}` before or after the \
+                         group, do both updates in one branch, or share it through a lock \
+                         (`Mutex`, `RefCell`) borrowed `&` by each"
+                    ),
+                ),
+                None => first.push((key, label.clone())),
+            }
+        }
+    }
+}
+
+/// The locals a branch borrows `&mut` (`&mut x`, `&mut x.field`,
+/// `&mut x[i]`), each with the tokens of its borrow; names the branch binds
+/// itself (`let`, closure and match patterns) are its own.
+fn mut_borrows(b: &Branch) -> Vec<(Ident, proc_macro2::TokenStream)> {
+    use syn::visit::{self, Visit};
+    #[derive(Default)]
+    struct Find {
+        borrows: Vec<(Ident, proc_macro2::TokenStream)>,
+        own: BTreeSet<String>,
+    }
+    impl<'ast> Visit<'ast> for Find {
+        fn visit_expr_reference(&mut self, r: &'ast syn::ExprReference) {
+            if let Some(m) = &r.mutability {
+                let mut place = &*r.expr;
+                loop {
+                    match place {
+                        Expr::Field(f) => place = &f.base,
+                        Expr::Index(i) => place = &i.expr,
+                        Expr::Paren(p) => place = &p.expr,
+                        _ => break,
+                    }
+                }
+                if let Expr::Path(p) = place
+                    && p.qself.is_none()
+                    && let Some(ident) = p.path.get_ident()
+                {
+                    let and = &r.and_token;
+                    self.borrows
+                        .push((ident.clone(), quote::quote!(#and #m #place)));
+                }
+            }
+            visit::visit_expr_reference(self, r);
+        }
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.own.insert(p.ident.to_string());
+            visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut find = Find::default();
+    match &b.kind {
+        BranchKind::Single { fut } => find.visit_expr(fut),
+        BranchKind::ForEach(each) => {
+            find.visit_pat(&each.pat);
+            find.visit_expr(&each.iter);
+            for stmt in &each.stmts {
+                find.visit_stmt(stmt);
+            }
+            find.visit_expr(&each.fut);
+        }
+    }
+    let Find { borrows, own } = find;
+    borrows
+        .into_iter()
+        .filter(|(name, _)| !own.contains(&name.to_string()))
+        .collect()
 }
 
 fn branch_uses(b: &Branch, known: &BTreeSet<String>) -> deps::Uses {
