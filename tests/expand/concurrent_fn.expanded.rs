@@ -77,9 +77,20 @@ async fn concurrent_fn(id: u32) -> Result<String, ErrorGroup<io::Error>> {
                         async {
                             #[allow(unused_variables)]
                             let user = __tg_slot_0.wait(&__tg_group).await?;
+                            #[allow(unused_variables)]
+                            let user = {
+                                use ::taskgroup::__private::{
+                                    SharedCopy as _, SharedRef as _,
+                                };
+                                (&&::taskgroup::__private::Shared(user)).value()
+                            };
                             #[allow(clippy::useless_conversion)]
                             let __tg_value = match ::core::future::IntoFuture::into_future(async {
                                     #[allow(clippy::useless_conversion)]
+                                    #[allow(
+                                        clippy::needless_borrow,
+                                        clippy::needless_borrows_for_generic_args
+                                    )]
                                     let __tg_value = match fetch_posts(user.as_str()).await {
                                         ::core::result::Result::Ok(__tg_ok) => __tg_ok,
                                         ::core::result::Result::Err(__tg_err) => {

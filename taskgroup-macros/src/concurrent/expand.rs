@@ -19,11 +19,11 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
-use syn::{Expr, FnArg, ItemFn, Local, ReturnType, Stmt, Type};
+use syn::{Expr, FnArg, ItemFn, Local, Pat, ReturnType, Stmt, Type};
 
 use super::args::Args;
 use super::rewrite::{self, Exits};
-use crate::group::model::{Branch, BranchKind, GroupInput, Mode, Options};
+use crate::group::model::{Branch, BranchKind, GroupInput, Mode, Options, Sharing};
 use crate::krate::Krate;
 use crate::syntax::id;
 use crate::{deps, group, syntax};
@@ -209,15 +209,15 @@ fn branch_candidate<'s>(
 fn expand_stmts(ctx: &Ctx<'_>, stmts: Vec<Stmt>, mutable: &mut BTreeSet<String>) -> TokenStream {
     let mut out = TokenStream::new();
     let mut run: Vec<Local> = Vec::new();
-    for stmt in stmts {
-        if let Some(local) = branch_candidate(ctx, &stmt, mutable) {
+    for (k, stmt) in stmts.iter().enumerate() {
+        if let Some(local) = branch_candidate(ctx, stmt, mutable) {
             let local = local.clone();
             mutable.extend(rewrite::mut_bindings(&local.pat));
             run.push(local);
             continue;
         }
-        flush(ctx, &mut run, &mut out);
-        if let Stmt::Local(local) = &stmt {
+        flush(ctx, &mut run, &mut out, &stmts[k..]);
+        if let Stmt::Local(local) = stmt {
             mutable.extend(rewrite::mut_bindings(&local.pat));
             if binds_mut_ref(local) {
                 mutable.extend(deps::pat_bindings(&local.pat).iter().map(|n| n.to_string()));
@@ -225,11 +225,12 @@ fn expand_stmts(ctx: &Ctx<'_>, stmts: Vec<Stmt>, mutable: &mut BTreeSet<String>)
         }
         out.extend(quote!(#stmt));
     }
-    flush(ctx, &mut run, &mut out);
+    flush(ctx, &mut run, &mut out, &[]);
     out
 }
 
-fn flush(ctx: &Ctx<'_>, run: &mut Vec<Local>, out: &mut TokenStream) {
+/// Writes the pending run of lets; `rest` is the code after it.
+fn flush(ctx: &Ctx<'_>, run: &mut Vec<Local>, out: &mut TokenStream, rest: &[Stmt]) {
     let lets = std::mem::take(run);
     match lets.len() {
         0 => {}
@@ -237,7 +238,7 @@ fn flush(ctx: &Ctx<'_>, run: &mut Vec<Local>, out: &mut TokenStream) {
             let only = &lets[0];
             out.extend(quote!(#only));
         }
-        _ => out.extend(segment(ctx, lets)),
+        _ => out.extend(segment(ctx, lets, rest)),
     }
 }
 
@@ -245,7 +246,7 @@ fn flush(ctx: &Ctx<'_>, run: &mut Vec<Local>, out: &mut TokenStream) {
 /// same model, the same expansion), then the way out of the fn for a `?`
 /// or `return` that left a let, then the bindings bound again as owned
 /// values.
-fn segment(ctx: &Ctx<'_>, lets: Vec<Local>) -> TokenStream {
+fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, rest: &[Stmt]) -> TokenStream {
     let krate = &ctx.krate;
 
     // Which earlier let each let waits for: a name is bound by the latest
@@ -253,20 +254,42 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>) -> TokenStream {
     let mut bound_by: BTreeMap<String, usize> = BTreeMap::new();
     let mut waits_for: Vec<Vec<usize>> = Vec::new();
     let mut owns: Vec<syntax::Own> = Vec::new();
+    // (let, name): a binding some later let of the segment uses.
+    let mut consumed: BTreeSet<(usize, String)> = BTreeSet::new();
     for (i, local) in lets.iter().enumerate() {
         let known: BTreeSet<String> = bound_by.keys().cloned().collect();
         let init = local.init.as_ref().map(|i| &*i.expr);
         let uses = init.map(|e| deps::expr_uses(e, &known)).unwrap_or_default();
-        let deps: BTreeSet<usize> = uses
-            .keys()
-            .filter_map(|n| bound_by.get(n).copied())
-            .collect();
+        let mut deps = BTreeSet::new();
+        for name in uses.keys() {
+            if let Some(&j) = bound_by.get(name) {
+                deps.insert(j);
+                consumed.insert((j, name.clone()));
+            }
+        }
         waits_for.push(deps.into_iter().collect());
         owns.push(init.map(syntax::own_effects).unwrap_or_default());
         for ident in deps::pat_bindings(&local.pat) {
             bound_by.insert(ident.to_string(), i);
         }
     }
+    // A binding the code after the segment uses lives on there.
+    let after = deps::stmts_uses(rest, &bound_by.keys().cloned().collect());
+    let lives_on =
+        |i: usize, name: &str| after.contains_key(name) && bound_by.get(name) == Some(&i);
+    // A let's value moves into its only user when nothing after uses it;
+    // sequential code that compiles did the same (or used a `Copy` value,
+    // which moves just as well).
+    let moved_to: Vec<Option<usize>> = (0..lets.len())
+        .map(|i| {
+            let mut users = waits_for.iter().enumerate().filter(|(_, w)| w.contains(&i));
+            let only = users.next().map(|(j, _)| j);
+            let kept = deps::pat_bindings(&lets[i].pat)
+                .iter()
+                .any(|n| lives_on(i, &n.to_string()));
+            only.filter(|_| users.next().is_none() && !kept)
+        })
+        .collect();
     let tries = owns.iter().any(syntax::Own::tries);
     let returns = owns.iter().any(|o| o.returns);
 
@@ -285,7 +308,8 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>) -> TokenStream {
         .iter()
         .zip(waits_for)
         .zip(&owns)
-        .map(|((local, deps), own)| {
+        .enumerate()
+        .map(|(i, ((local, deps), own))| {
             let mut init = local
                 .init
                 .as_ref()
@@ -294,6 +318,12 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>) -> TokenStream {
             let span = init.span();
             let (_, ty) = rewrite::split_type(&local.pat);
             let ty = ty.map(|t| quote!(: #t));
+            // A binding shared with other lets is `&T` here: the `&x` that
+            // sequential code needed is one `&` more than clippy likes.
+            let shares = deps.iter().any(|&j| moved_to[j] != Some(i));
+            let lints = shares.then(|| {
+                quote!(#[allow(clippy::needless_borrow, clippy::needless_borrows_for_generic_args)])
+            });
             // A let that can leave the fn is a fallible branch whose error
             // is the way out (`Exit`); the others cannot fail.
             let fallible = own.tries() || own.returns;
@@ -309,6 +339,7 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>) -> TokenStream {
                 syn::parse_quote_spanned! {span=>
                     async {
                         #[allow(clippy::useless_conversion)]
+                        #lints
                         let #value #ty = #init;
                         ::core::result::Result::<_, #exit_ty>::Ok(#value)
                     }
@@ -317,6 +348,7 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>) -> TokenStream {
                 // The let's own `let`, so that its type still coerces.
                 syn::parse_quote_spanned! {span=>
                     async {
+                        #lints
                         let #value #ty = #init;
                         #value
                     }
@@ -339,7 +371,10 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>) -> TokenStream {
         name: None,
         mode: Mode::FailFast,
     };
-    let group = GroupInput::new(Krate(krate.clone()), options, branches, None, Vec::new());
+    let group = GroupInput::new(Krate(krate.clone()), options, branches, None, Vec::new())
+        .with_sharing(Sharing::Sequential {
+            moved_to: moved_to.clone(),
+        });
     let can_fail = group.can_fail();
     let group = group::expand::expand(&group);
 
@@ -375,22 +410,25 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>) -> TokenStream {
         quote!(let #values = #group;)
     };
 
+    // Each binding bound again as an owned value, but for those only the
+    // segment used: sequential code would not warn that they are unused,
+    // so they stay in the group's value (dropped with it, at the end of
+    // the fn). A moved value is gone; a binding nobody uses is bound, so
+    // that rustc warns as it would in sequential code.
     let mut restores = TokenStream::new();
     for (i, local) in lets.iter().enumerate() {
+        if moved_to[i].is_some() {
+            continue;
+        }
+        let used_here =
+            |name: &str| !lives_on(i, name) && consumed.contains(&(i, name.to_string()));
+        let Some(pat) = unbind(&local.pat, &used_here) else {
+            continue;
+        };
         let attrs = &local.attrs;
-        let pat = &local.pat;
-        // A binding shadowed by a later let of the segment was only needed
-        // by the branches; it is still bound (and dropped) in order.
-        let shadowed = deps::pat_bindings(pat).iter().all(|n| {
-            lets[i + 1..]
-                .iter()
-                .any(|l| deps::pat_bindings(&l.pat).iter().any(|m| m == n))
-        });
-        let allow = shadowed.then(|| quote!(#[allow(unused_variables, unused_mut)]));
         let i = syn::Index::from(i);
         restores.extend(quote! {
             #(#attrs)*
-            #allow
             let #pat = #values.#i;
         });
     }
@@ -399,6 +437,38 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>) -> TokenStream {
         #run
         #restores
     }
+}
+
+/// `pat` with the names `drop` picks turned into `_`, or `None` if that
+/// leaves it binding nothing.
+fn unbind(pat: &Pat, drop: &dyn Fn(&str) -> bool) -> Option<Pat> {
+    struct Unbind<'d>(&'d dyn Fn(&str) -> bool);
+    impl VisitMut for Unbind<'_> {
+        fn visit_pat_mut(&mut self, pat: &mut Pat) {
+            if let Pat::Ident(p) = pat
+                && (self.0)(&p.ident.to_string())
+            {
+                *pat = match p.subpat.take() {
+                    Some((_, sub)) => *sub,
+                    None => Pat::Wild(syn::PatWild {
+                        attrs: Vec::new(),
+                        underscore_token: Default::default(),
+                    }),
+                };
+            }
+            syn::visit_mut::visit_pat_mut(self, pat);
+        }
+        fn visit_field_pat_mut(&mut self, f: &mut syn::FieldPat) {
+            // `S { a }` becomes `S { a: _ }`.
+            if matches!(&*f.pat, Pat::Ident(p) if (self.0)(&p.ident.to_string())) {
+                f.colon_token.get_or_insert_with(Default::default);
+            }
+            syn::visit_mut::visit_field_pat_mut(self, f);
+        }
+    }
+    let mut pat = pat.clone();
+    Unbind(drop).visit_pat_mut(&mut pat);
+    (!deps::pat_bindings(&pat).is_empty()).then_some(pat)
 }
 
 /// Whether the last path segment of the return type is `name`.

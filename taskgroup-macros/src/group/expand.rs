@@ -161,7 +161,10 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
             .filter(|&i| g.waited_for(i))
             .map(|i| {
                 let s = slot(i);
-                quote!(let #s = #p::Slot::new();)
+                match g.moved_to(i) {
+                    Some(_) => quote!(let #s = #p::Handoff::new();),
+                    None => quote!(let #s = #p::Slot::new();),
+                }
             })
             .collect(),
     };
@@ -336,9 +339,21 @@ fn branch(g: &GroupInput, i: usize, b: &Branch, n: &Names, p: &TokenStream) -> T
         let dep = g.branches.get(j)?;
         let view = syntax::borrowed_pat(&dep.pat);
         let s = slot(j);
+        // A moved value arrives owned; a shared one as `&T`, or copied.
+        let copies = (g.copies_shared() && g.moved_to(j) != Some(i)).then(|| {
+            let names = deps::pat_bindings(&view);
+            quote! {#(
+                #[allow(unused_variables)]
+                let #names = {
+                    use #p::{SharedCopy as _, SharedRef as _};
+                    (&&#p::Shared(#names)).value()
+                };
+            )*}
+        });
         Some(quote! {
             #[allow(unused_variables)]
             let #view = #s.wait(&#group).await?;
+            #copies
         })
     });
     let ty = match &b.pat {
@@ -538,7 +553,10 @@ fn value(g: &GroupInput) -> TokenStream {
 /// from the outputs of the branches.
 fn take(g: &GroupInput, i: usize) -> TokenStream {
     let p = g.krate.private();
-    if g.waited_for(i) {
+    if g.moved_to(i).is_some() {
+        // Handed to the branch that used it.
+        quote!(())
+    } else if g.waited_for(i) {
         let s = slot(i);
         quote!(#s.take())
     } else {

@@ -73,8 +73,20 @@ pub(crate) struct GroupInput {
     pub(crate) branches: Vec<Branch>,
     pub(crate) tail: Option<Expr>,
     pub(crate) arms: Vec<Arm>,
+    pub(crate) sharing: Sharing,
     /// Derived once by `prop.rs`; read through its methods there.
     pub(super) facts: Facts,
+}
+
+/// How a branch sees the earlier bindings it uses.
+pub(crate) enum Sharing {
+    /// By shared reference: `taskgroup!`, written for concurrency.
+    ByRef,
+    /// As sequential code passes them (`#[concurrent]`): the value of branch
+    /// `i` moves into branch `moved_to[i]` (its only user, when nothing after
+    /// the group uses it); a shared value is copied into each user when its
+    /// type is `Copy`, and seen by reference otherwise.
+    Sequential { moved_to: Vec<Option<usize>> },
 }
 
 /// `mode = …;`: what the group does when a branch fails.

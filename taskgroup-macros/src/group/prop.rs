@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use syn::{Expr, Pat, Type};
 
 use super::model::{
-    Arm, Branch, BranchFacts, BranchKind, Direct, Facts, GroupInput, Mode, Options,
+    Arm, Branch, BranchFacts, BranchKind, Direct, Facts, GroupInput, Mode, Options, Sharing,
 };
 use crate::krate::Krate;
 use crate::{deps, syntax};
@@ -39,8 +39,14 @@ impl GroupInput {
             branches,
             tail,
             arms,
+            sharing: Sharing::ByRef,
             facts,
         }
+    }
+
+    /// The same group, its branches seeing earlier bindings as `sharing` says.
+    pub(crate) fn with_sharing(self, sharing: Sharing) -> Self {
+        GroupInput { sharing, ..self }
     }
 }
 
@@ -95,6 +101,20 @@ impl GroupInput {
                 .branches
                 .get(i)
                 .is_some_and(|b| matches!(b.kind, BranchKind::ForEach(_)))
+    }
+
+    /// The branch that takes the value of branch `i` by move, if one does.
+    pub(crate) fn moved_to(&self, i: usize) -> Option<usize> {
+        match &self.sharing {
+            Sharing::ByRef => None,
+            Sharing::Sequential { moved_to } => moved_to.get(i).copied().flatten(),
+        }
+    }
+
+    /// Whether a shared binding whose type is `Copy` is copied into the
+    /// branches that use it.
+    pub(crate) fn copies_shared(&self) -> bool {
+        matches!(self.sharing, Sharing::Sequential { .. })
     }
 
     /// Whether branch `i` is polled as the user's own future.
