@@ -63,13 +63,17 @@ impl<'a, T, E> Future for Wait<'a, T, E> {
     type Output = Result<&'a T, Stopped>;
 
     fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Self::Output> {
-        if let Some(value) = self.slot.0.get() {
-            Poll::Ready(Ok(value))
-        } else if self.group.stopping() {
-            Poll::Ready(Err(Stopped))
-        } else {
-            Poll::Pending
-        }
+        ready_or_stopped(self.slot.0.get(), self.group)
+    }
+}
+
+/// Ready with the value once there is one, or with `Stopped` once the
+/// group stops: what a branch waiting for a binding sees.
+fn ready_or_stopped<T, E>(value: Option<T>, group: &Group<E>) -> Poll<Result<T, Stopped>> {
+    match value {
+        Some(value) => Poll::Ready(Ok(value)),
+        None if group.stopping() => Poll::Ready(Err(Stopped)),
+        None => Poll::Pending,
     }
 }
 
@@ -115,13 +119,8 @@ impl<T, E> Future for Take<'_, T, E> {
     type Output = Result<T, Stopped>;
 
     fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Self::Output> {
-        if let Some(value) = lock(&self.cell.0).take() {
-            Poll::Ready(Ok(value))
-        } else if self.group.stopping() {
-            Poll::Ready(Err(Stopped))
-        } else {
-            Poll::Pending
-        }
+        let value = lock(&self.cell.0).take();
+        ready_or_stopped(value, self.group)
     }
 }
 
