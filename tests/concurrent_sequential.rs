@@ -227,3 +227,26 @@ async fn bindings_used_only_inside_the_group_do_not_warn() {
     assert_eq!(used_only_by_later_lets().await, Ok(2 + 1 + 4));
     assert_eq!(start.elapsed(), ms(160));
 }
+
+async fn get(cell: std::cell::Cell<u32>) -> u32 {
+    cell.get() + 1
+}
+
+/// A moved binding is never shared, so it needs only `Send`, as in
+/// sequential code: a `Cell` (`Send`, not `Sync`) keeps the fn's future
+/// `Send`.
+#[concurrent]
+async fn moves_a_cell() -> u32 {
+    let cell = id(std::cell::Cell::new(1u32)).await;
+    let n = get(cell).await;
+    let m = id(2u32).await;
+    n + m
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_moved_binding_needs_only_send() {
+    fn assert_send<T: Send>(t: T) -> T {
+        t
+    }
+    assert_eq!(assert_send(moves_a_cell()).await, 4);
+}
