@@ -250,3 +250,47 @@ async fn a_moved_binding_needs_only_send() {
     }
     assert_eq!(assert_send(moves_a_cell()).await, 4);
 }
+
+async fn load() -> (User, Vec<String>, u32) {
+    sleep(ms(40)).await;
+    (
+        User {
+            id: 1,
+            name: "ann".into(),
+        },
+        vec!["x".into()],
+        2,
+    )
+}
+
+/// The names of one pattern go their own ways: `u` is moved into
+/// `greeting`, `tags` is shared with `first` and used after, `n` is copied.
+#[concurrent]
+async fn parts() -> Result<(String, String, usize, u32), Error> {
+    let (u, tags, n) = load().await;
+    let greeting = greet(u).await?;
+    let first = first_tag(&tags).await?;
+    let m = next(n).await?;
+    Ok((greeting, first, tags.len(), m))
+}
+
+/// A struct pattern, with a name bound `mut` that only the code after uses.
+#[concurrent]
+async fn struct_parts() -> Result<(String, u32), Error> {
+    let User { id, mut name } = user(4).await?;
+    let m = next(id).await?;
+    let g = next(m).await?;
+    name.push('!');
+    Ok((name, g))
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_names_of_a_pattern_are_moved_copied_or_shared_each_on_its_own() {
+    let start = Instant::now();
+    assert_eq!(
+        parts().await,
+        Ok(("hello ann (1)".into(), "x".into(), 1, 3))
+    );
+    assert_eq!(start.elapsed(), ms(90));
+    assert_eq!(struct_parts().await, Ok(("user4!".into(), 6)));
+}

@@ -18,7 +18,7 @@ async fn concurrent_fn(id: u32) -> Result<String, ErrorGroup<io::Error>> {
             _,
         >::new(::taskgroup::__private::Mode::FailFast);
         let __tg_limit: ::core::option::Option<usize> = ::core::option::Option::None;
-        let __tg_slot_0 = ::taskgroup::__private::Slot::new();
+        let __tg_slot_0_0 = ::taskgroup::__private::Slot::new();
         #[allow(unused_variables)]
         let (__tg_panic, __tg_values) = {
             let mut __tg_branch_0 = ::core::pin::pin!(
@@ -60,7 +60,8 @@ async fn concurrent_fn(id: u32) -> Result<String, ErrorGroup<io::Error>> {
                                     );
                                 }
                             };
-                            __tg_slot_0.set(__tg_value);
+                            let user = __tg_value;
+                            __tg_slot_0_0.set(user);
                             ::core::result::Result::<
                                 _,
                                 ::taskgroup::__private::Stopped,
@@ -76,7 +77,7 @@ async fn concurrent_fn(id: u32) -> Result<String, ErrorGroup<io::Error>> {
                         "posts",
                         async {
                             #[allow(unused_variables)]
-                            let user = __tg_slot_0.wait(&__tg_group).await?;
+                            let user = __tg_slot_0_0.wait(&__tg_group).await?;
                             #[allow(unused_variables)]
                             let user = {
                                 use ::taskgroup::__private::{
@@ -184,7 +185,7 @@ async fn concurrent_fn(id: u32) -> Result<String, ErrorGroup<io::Error>> {
         match __tg_errors {
             ::core::option::Option::None => {
                 ::core::result::Result::Ok((
-                    __tg_slot_0.take(),
+                    (__tg_slot_0_0.take(),),
                     ::taskgroup::__private::take_ok(__tg_values.1),
                     ::taskgroup::__private::take(__tg_values.2),
                 ))
@@ -206,7 +207,7 @@ async fn concurrent_fn(id: u32) -> Result<String, ErrorGroup<io::Error>> {
             );
         }
     };
-    let user = __tg_values.0;
+    let (user,) = __tg_values.0;
     let posts = __tg_values.1;
     let visits = __tg_values.2;
     Ok(format!("{user}: {} posts, {visits} visits", posts.len()))

@@ -23,7 +23,7 @@ use syn::{Expr, FnArg, ItemFn, Local, Pat, ReturnType, Stmt, Type};
 
 use super::args::Args;
 use super::rewrite::{self, Exits};
-use crate::group::model::{Branch, BranchKind, GroupInput, Mode, Options, Sharing};
+use crate::group::model::{Branch, BranchKind, GroupInput, Mode, Options, Sequential, Sharing};
 use crate::krate::Krate;
 use crate::syntax::id;
 use crate::{deps, group, syntax};
@@ -254,20 +254,29 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, rest: &[Stmt]) -> TokenStream {
     let mut bound_by: BTreeMap<String, usize> = BTreeMap::new();
     let mut waits_for: Vec<Vec<usize>> = Vec::new();
     let mut owns: Vec<syntax::Own> = Vec::new();
-    // (let, name): a binding some later let of the segment uses.
-    let mut consumed: BTreeSet<(usize, String)> = BTreeSet::new();
+    // For each let, the (earlier let, name) pairs it uses.
+    let mut uses_of: Vec<Vec<(usize, syn::Ident)>> = Vec::new();
     for (i, local) in lets.iter().enumerate() {
         let known: BTreeSet<String> = bound_by.keys().cloned().collect();
         let init = local.init.as_ref().map(|i| &*i.expr);
         let uses = init.map(|e| deps::expr_uses(e, &known)).unwrap_or_default();
         let mut deps = BTreeSet::new();
+        let mut used = Vec::new();
         for name in uses.keys() {
-            if let Some(&j) = bound_by.get(name) {
-                deps.insert(j);
-                consumed.insert((j, name.clone()));
+            let Some(&j) = bound_by.get(name) else {
+                continue;
+            };
+            deps.insert(j);
+            // The binding as the earlier let wrote it.
+            if let Some(ident) = deps::pat_bindings(&lets[j].pat)
+                .into_iter()
+                .find(|n| n == name.as_str())
+            {
+                used.push((j, ident));
             }
         }
         waits_for.push(deps.into_iter().collect());
+        uses_of.push(used);
         owns.push(init.map(syntax::own_effects).unwrap_or_default());
         for ident in deps::pat_bindings(&local.pat) {
             bound_by.insert(ident.to_string(), i);
@@ -277,17 +286,20 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, rest: &[Stmt]) -> TokenStream {
     let after = deps::stmts_uses(rest, &bound_by.keys().cloned().collect());
     let lives_on =
         |i: usize, name: &str| after.contains_key(name) && bound_by.get(name) == Some(&i);
-    // A let's value moves into its only user when nothing after uses it;
-    // sequential code that compiles did the same (or used a `Copy` value,
-    // which moves just as well).
-    let moved_to: Vec<Option<usize>> = (0..lets.len())
-        .map(|i| {
-            let mut users = waits_for.iter().enumerate().filter(|(_, w)| w.contains(&i));
-            let only = users.next().map(|(j, _)| j);
-            let kept = deps::pat_bindings(&lets[i].pat)
-                .iter()
-                .any(|n| lives_on(i, &n.to_string()));
-            only.filter(|_| users.next().is_none() && !kept)
+    // Each name's users among the lets; one that has a single user and does
+    // not live on moves into that user, as in sequential code that compiles
+    // (a `Copy` value moves just as well).
+    let mut users: BTreeMap<(usize, String), Vec<usize>> = BTreeMap::new();
+    for (i, used) in uses_of.iter().enumerate() {
+        for (j, name) in used {
+            users.entry((*j, name.to_string())).or_default().push(i);
+        }
+    }
+    let moved: BTreeMap<(usize, String), usize> = users
+        .iter()
+        .filter_map(|((j, name), by)| match by.as_slice() {
+            [only] if !lives_on(*j, name) => Some(((*j, name.clone()), *only)),
+            _ => None,
         })
         .collect();
     let tries = owns.iter().any(syntax::Own::tries);
@@ -320,7 +332,9 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, rest: &[Stmt]) -> TokenStream {
             let ty = ty.map(|t| quote!(: #t));
             // A binding shared with other lets is `&T` here: the `&x` that
             // sequential code needed is one `&` more than clippy likes.
-            let shares = deps.iter().any(|&j| moved_to[j] != Some(i));
+            let shares = uses_of[i]
+                .iter()
+                .any(|(j, name)| moved.get(&(*j, name.to_string())) != Some(&i));
             let lints = shares.then(|| {
                 quote!(#[allow(clippy::needless_borrow, clippy::needless_borrows_for_generic_args)])
             });
@@ -372,9 +386,10 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, rest: &[Stmt]) -> TokenStream {
         mode: Mode::FailFast,
     };
     let group = GroupInput::new(Krate(krate.clone()), options, branches, None, Vec::new())
-        .with_sharing(Sharing::Sequential {
-            moved_to: moved_to.clone(),
-        });
+        .with_sharing(Sharing::Sequential(Sequential {
+            uses: uses_of.clone(),
+            moved: moved.clone(),
+        }));
     let can_fail = group.can_fail();
     let group = group::expand::expand(&group);
 
@@ -413,23 +428,39 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, rest: &[Stmt]) -> TokenStream {
     // Each binding bound again as an owned value, but for those only the
     // segment used: sequential code would not warn that they are unused,
     // so they stay in the group's value (dropped with it, at the end of
-    // the fn). A moved value is gone; a binding nobody uses is bound, so
-    // that rustc warns as it would in sequential code.
+    // the fn). A moved value is gone. A binding nobody uses is bound, so
+    // that rustc warns as it would in sequential code. The value of a let
+    // another let waited for is the tuple of its names.
     let mut restores = TokenStream::new();
     for (i, local) in lets.iter().enumerate() {
-        if moved_to[i].is_some() {
+        let attrs = &local.attrs;
+        let index = syn::Index::from(i);
+        if !users.keys().any(|(j, _)| *j == i) {
+            let pat = &local.pat;
+            restores.extend(quote! {
+                #(#attrs)*
+                let #pat = #values.#index;
+            });
             continue;
         }
-        let used_here =
-            |name: &str| !lives_on(i, name) && consumed.contains(&(i, name.to_string()));
-        let Some(pat) = unbind(&local.pat, &used_here) else {
+        let parts: Vec<TokenStream> = deps::pat_bindings(&local.pat)
+            .iter()
+            .map(|name| {
+                let key = (i, name.to_string());
+                let gone =
+                    moved.contains_key(&key) || (users.contains_key(&key) && !lives_on(i, &key.1));
+                match binding_of(&local.pat, name) {
+                    Some(binding) if !gone => quote!(#binding),
+                    _ => quote!(_),
+                }
+            })
+            .collect();
+        if parts.iter().all(|p| p.to_string() == "_") {
             continue;
-        };
-        let attrs = &local.attrs;
-        let i = syn::Index::from(i);
+        }
         restores.extend(quote! {
             #(#attrs)*
-            let #pat = #values.#i;
+            let (#(#parts,)*) = #values.#index;
         });
     }
 
@@ -439,36 +470,22 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, rest: &[Stmt]) -> TokenStream {
     }
 }
 
-/// `pat` with the names `drop` picks turned into `_`, or `None` if that
-/// leaves it binding nothing.
-fn unbind(pat: &Pat, drop: &dyn Fn(&str) -> bool) -> Option<Pat> {
-    struct Unbind<'d>(&'d dyn Fn(&str) -> bool);
-    impl VisitMut for Unbind<'_> {
-        fn visit_pat_mut(&mut self, pat: &mut Pat) {
-            if let Pat::Ident(p) = pat
-                && (self.0)(&p.ident.to_string())
-            {
-                *pat = match p.subpat.take() {
-                    Some((_, sub)) => *sub,
-                    None => Pat::Wild(syn::PatWild {
-                        attrs: Vec::new(),
-                        underscore_token: Default::default(),
-                    }),
-                };
+/// How `pat` binds `name` (`mut name`, `ref name`), without a subpattern.
+fn binding_of(pat: &Pat, name: &syn::Ident) -> Option<syn::PatIdent> {
+    struct Find<'n>(&'n syn::Ident, Option<syn::PatIdent>);
+    impl<'ast> syn::visit::Visit<'ast> for Find<'_> {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            if self.1.is_none() && p.ident == *self.0 {
+                let mut found = p.clone();
+                found.subpat = None;
+                self.1 = Some(found);
             }
-            syn::visit_mut::visit_pat_mut(self, pat);
-        }
-        fn visit_field_pat_mut(&mut self, f: &mut syn::FieldPat) {
-            // `S { a }` becomes `S { a: _ }`.
-            if matches!(&*f.pat, Pat::Ident(p) if (self.0)(&p.ident.to_string())) {
-                f.colon_token.get_or_insert_with(Default::default);
-            }
-            syn::visit_mut::visit_field_pat_mut(self, f);
+            syn::visit::visit_pat_ident(self, p);
         }
     }
-    let mut pat = pat.clone();
-    Unbind(drop).visit_pat_mut(&mut pat);
-    (!deps::pat_bindings(&pat).is_empty()).then_some(pat)
+    let mut find = Find(name, None);
+    syn::visit::Visit::visit_pat(&mut find, pat);
+    find.1
 }
 
 /// Whether the last path segment of the return type is `name`.

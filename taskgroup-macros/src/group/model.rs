@@ -5,6 +5,8 @@
 //! problem at once. [`GroupInput`] is what validation makes of them: what
 //! expansion needs and nothing it must check again.
 
+use std::collections::BTreeMap;
+
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::{Expr, Ident, Pat, Stmt, Type};
@@ -82,11 +84,24 @@ pub(crate) struct GroupInput {
 pub(crate) enum Sharing {
     /// By shared reference: `taskgroup!`, written for concurrency.
     ByRef,
-    /// As sequential code passes them (`#[concurrent]`): the value of branch
-    /// `i` moves into branch `moved_to[i]` (its only user, when nothing after
-    /// the group uses it); a shared value is copied into each user when its
-    /// type is `Copy`, and seen by reference otherwise.
-    Sequential { moved_to: Vec<Option<usize>> },
+    /// As sequential code passes them: `#[concurrent]` (see `sequential.rs`).
+    Sequential(Sequential),
+}
+
+/// Which earlier names each branch uses, and which of them it takes.
+pub(crate) struct Sequential {
+    /// For each branch, the (earlier branch, name) pairs it uses.
+    pub(crate) uses: Vec<Vec<(usize, Ident)>>,
+    /// (branch, name) to the branch that takes it by move: its only user,
+    /// when nothing after the group uses it.
+    pub(crate) moved: BTreeMap<(usize, String), usize>,
+}
+
+impl Sequential {
+    /// The branch that takes name `name` of branch `i` by move, if one does.
+    pub(crate) fn moved_to(&self, i: usize, name: &Ident) -> Option<usize> {
+        self.moved.get(&(i, name.to_string())).copied()
+    }
 }
 
 /// `mode = …;`: what the group does when a branch fails.

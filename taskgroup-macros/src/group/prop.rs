@@ -103,20 +103,6 @@ impl GroupInput {
                 .is_some_and(|b| matches!(b.kind, BranchKind::ForEach(_)))
     }
 
-    /// The branch that takes the value of branch `i` by move, if one does.
-    pub(crate) fn moved_to(&self, i: usize) -> Option<usize> {
-        match &self.sharing {
-            Sharing::ByRef => None,
-            Sharing::Sequential { moved_to } => moved_to.get(i).copied().flatten(),
-        }
-    }
-
-    /// Whether a shared binding whose type is `Copy` is copied into the
-    /// branches that use it.
-    pub(crate) fn copies_shared(&self) -> bool {
-        matches!(self.sharing, Sharing::Sequential { .. })
-    }
-
     /// Whether branch `i` is polled as the user's own future.
     pub(crate) fn direct(&self, i: usize) -> Option<Direct> {
         self.facts.branches.get(i).and_then(|f| f.direct)
