@@ -387,7 +387,7 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, rest: &[Stmt]) -> TokenStream {
     };
     let group = GroupInput::new(Krate(krate.clone()), options, branches, None, Vec::new())
         .with_sharing(Sharing::Sequential(Sequential {
-            uses: uses_of.clone(),
+            uses: uses_of,
             moved: moved.clone(),
         }));
     let can_fail = group.can_fail();
@@ -443,21 +443,22 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, rest: &[Stmt]) -> TokenStream {
             });
             continue;
         }
-        let parts: Vec<TokenStream> = deps::pat_bindings(&local.pat)
+        let kept: Vec<Option<syn::PatIdent>> = deps::pat_bindings(&local.pat)
             .iter()
             .map(|name| {
                 let key = (i, name.to_string());
                 let gone =
                     moved.contains_key(&key) || (users.contains_key(&key) && !lives_on(i, &key.1));
-                match binding_of(&local.pat, name) {
-                    Some(binding) if !gone => quote!(#binding),
-                    _ => quote!(_),
-                }
+                binding_of(&local.pat, name).filter(|_| !gone)
             })
             .collect();
-        if parts.iter().all(|p| p.to_string() == "_") {
+        if kept.iter().all(Option::is_none) {
             continue;
         }
+        let parts = kept.iter().map(|k| match k {
+            Some(binding) => quote!(#binding),
+            None => quote!(_),
+        });
         restores.extend(quote! {
             #(#attrs)*
             let (#(#parts,)*) = #values.#index;
@@ -580,6 +581,38 @@ mod tests {
             out.rfind("Driver :: new").unwrap(),
         );
         assert!(first < log && log < second, "{out}");
+    }
+
+    /// The expansion of `body` in an `async fn f() -> u8`, with how many
+    /// bindings it moves into a let and how many it shares.
+    fn moved_and_shared(body: &str) -> ((usize, usize), String) {
+        let out = expand_src(quote!(), &format!("async fn f() -> u8 {{ {body} }}"));
+        let moved = out.matches("Handoff :: new").count();
+        ((moved, out.matches("Slot :: new").count()), out)
+    }
+
+    #[test]
+    fn a_binding_with_one_user_moves_and_one_with_two_is_shared() {
+        let (cells, out) = moved_and_shared(
+            "let a = x().await; let b = y(a).await; \
+             let c = z().await; let d = w(c).await; let e = v(&c).await; b + d + e",
+        );
+        assert_eq!(cells, (1, 1), "{out}");
+    }
+
+    #[test]
+    fn a_binding_used_after_the_group_is_shared() {
+        let (cells, out) = moved_and_shared("let a = x().await; let b = y(a).await; log(); a + b");
+        assert_eq!(cells, (0, 1), "{out}");
+    }
+
+    #[test]
+    fn the_names_of_a_pattern_each_get_a_cell() {
+        // `u` moves into `g`; `t` is used after, so it is shared; after the
+        // group `u` is gone and `t` is bound again.
+        let (cells, out) = moved_and_shared("let (u, t) = x().await; let g = y(u).await; g + t");
+        assert_eq!(cells, (1, 1), "{out}");
+        assert!(out.contains("let (_ , t ,) = __tg_values . 0"), "{out}");
     }
 
     #[test]
