@@ -1,11 +1,11 @@
 //! The cell that holds one binding of a `taskgroup!`.
 
 use std::pin::Pin;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::task::{Context, Poll};
 
 use super::driver::{Group, Stopped};
-use crate::util::lock;
+use super::partial::Kept;
 
 /// Set once by the branch that computes the binding, read by reference by
 /// the branches that depend on it, and moved out for the group's value.
@@ -79,13 +79,15 @@ fn ready_or_stopped<T, E>(value: Option<T>, group: &Group<E>) -> Poll<Result<T, 
 
 /// The cell of a binding that one later branch takes by value: the only
 /// user of the binding in a `#[concurrent]` fn, where sequential code
-/// would have moved it there. Set once, taken once.
+/// would have moved it there. Set once, taken once. A [`Kept`] cell (a
+/// `Mutex`), so that a value that is `Send` but not `Sync` keeps the fn's
+/// future `Send`, as in sequential code.
 #[derive(Debug)]
-pub struct Handoff<T>(Mutex<Option<T>>);
+pub struct Handoff<T>(Kept<T>);
 
 impl<T> Default for Handoff<T> {
     fn default() -> Self {
-        Handoff(Mutex::new(None))
+        Handoff(Kept::new())
     }
 }
 
@@ -97,7 +99,7 @@ impl<T> Handoff<T> {
 
     /// Stores the branch's value.
     pub fn set(&self, value: T) {
-        *lock(&self.0) = Some(value);
+        self.0.keep(value);
     }
 
     /// A future that is ready with the value, taken out of the cell, once
@@ -119,8 +121,7 @@ impl<T, E> Future for Take<'_, T, E> {
     type Output = Result<T, Stopped>;
 
     fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let value = lock(&self.cell.0).take();
-        ready_or_stopped(value, self.group)
+        ready_or_stopped(self.cell.0.take(), self.group)
     }
 }
 
@@ -184,6 +185,6 @@ mod tests {
             take.as_mut().poll(&mut cx),
             Poll::Ready(Ok(String::from("moved")))
         );
-        assert_eq!(lock(&cell.0).take(), None);
+        assert_eq!(cell.0.take(), None);
     }
 }
