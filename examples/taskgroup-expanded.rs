@@ -200,7 +200,8 @@ async fn expanded(id: u32) -> Result<String, ErrorGroup<io::Error>> {
     }
 }
 
-// A paused clock, so the timings printed are exact.
+// A paused clock, so the timings printed are exact (`start_paused` needs
+// tokio's `test-util` feature, a dev-dependency of this crate).
 #[tokio::main(flavor = "current_thread", start_paused = true)]
 async fn main() {
     let start = tokio::time::Instant::now();

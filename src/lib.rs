@@ -180,6 +180,9 @@ pub mod __private {
 /// Without `error =`, all fallible branches share one error type, as with
 /// `try_join!`.
 ///
+/// The example runs on tokio's paused clock (`start_paused = true`), which
+/// needs tokio's `test-util` feature (a dev-dependency of this crate).
+///
 /// ```
 /// use std::time::Duration;
 /// use taskgroup::{TimedOut, taskgroup};

@@ -33,7 +33,10 @@ mod no_prelude {
         let a = number(1).await?;
         let b = number(2).await?;
         let c = number(a + b).await?;
-        ::core::result::Result::Ok(a + b + c)
+        // `x` has one user: moved; `a` and `b` are used after: shared.
+        let x = number(3).await?;
+        let y = number(x).await?;
+        ::core::result::Result::Ok(a + b + c + y)
     }
 }
 
@@ -65,7 +68,7 @@ async fn the_expansion_s_names_do_not_meet_the_user_s() {
 
 #[tokio::test]
 async fn concurrent_compiles_without_the_prelude_and_with_shadowed_names() {
-    assert_eq!(no_prelude::sum().await, Ok(6));
+    assert_eq!(no_prelude::sum().await, Ok(9));
 }
 
 #[tokio::test]

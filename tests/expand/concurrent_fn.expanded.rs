@@ -19,7 +19,7 @@ async fn concurrent_fn(id: u32) -> Result<String, ErrorGroup<io::Error>> {
             _,
         >::new(::taskgroup::__private::Mode::FailFast);
         let __tg_limit: ::core::option::Option<usize> = ::core::option::Option::None;
-        let __tg_slot_0 = ::taskgroup::__private::Slot::new();
+        let __tg_slot_0_0 = ::taskgroup::__private::Slot::new();
         #[allow(unused_variables)]
         let (__tg_panic, __tg_values) = {
             let mut __tg_branch_0 = ::core::pin::pin!(
@@ -68,7 +68,8 @@ async fn concurrent_fn(id: u32) -> Result<String, ErrorGroup<io::Error>> {
                                     );
                                 }
                             };
-                            __tg_slot_0.set(__tg_value);
+                            let user = __tg_value;
+                            __tg_slot_0_0.set(user);
                             ::core::result::Result::<
                                 _,
                                 ::taskgroup::__private::Stopped,
@@ -84,10 +85,21 @@ async fn concurrent_fn(id: u32) -> Result<String, ErrorGroup<io::Error>> {
                         "posts",
                         async {
                             #[allow(unused_variables)]
-                            let user = __tg_slot_0.wait(&__tg_group).await?;
+                            let user = __tg_slot_0_0.wait(&__tg_group).await?;
+                            #[allow(unused_variables)]
+                            let user = {
+                                use ::taskgroup::__private::{
+                                    SharedCopy as _, SharedRef as _,
+                                };
+                                (&&::taskgroup::__private::Shared(user)).value()
+                            };
                             #[allow(clippy::useless_conversion)]
                             let __tg_value = match ::core::future::IntoFuture::into_future(async {
                                     #[allow(clippy::useless_conversion)]
+                                    #[allow(
+                                        clippy::needless_borrow,
+                                        clippy::needless_borrows_for_generic_args
+                                    )]
                                     let __tg_value = match fetch_posts(user.as_str()).await {
                                         ::core::result::Result::Ok(__tg_ok) => __tg_ok,
                                         ::core::result::Result::Err(__tg_err) => {
@@ -188,7 +200,7 @@ async fn concurrent_fn(id: u32) -> Result<String, ErrorGroup<io::Error>> {
         match __tg_errors {
             ::core::option::Option::None => {
                 ::core::result::Result::Ok((
-                    __tg_slot_0.take(),
+                    (__tg_slot_0_0.take(),),
                     ::taskgroup::__private::take_ok(__tg_values.1),
                     ::taskgroup::__private::take(__tg_values.2),
                 ))
@@ -210,7 +222,7 @@ async fn concurrent_fn(id: u32) -> Result<String, ErrorGroup<io::Error>> {
             );
         }
     };
-    let user = __tg_values.0;
+    let (user,) = __tg_values.0;
     let posts = __tg_values.1;
     let visits = __tg_values.2;
     Ok(format!("{user}: {} posts, {visits} visits", posts.len()))

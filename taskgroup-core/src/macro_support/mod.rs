@@ -21,7 +21,7 @@ pub use driver::{
 };
 pub use fanout::{FanOut, item};
 pub use partial::{Kept, partial, partial_fan};
-pub use slot::{Slot, Wait};
+pub use slot::{Handoff, Shared, SharedCopy, SharedRef, Slot, Take, Wait};
 pub use task::{Join, spawn_branch};
 
 pub use crate::error::{ErrorGroup, TimedOut};

@@ -42,6 +42,11 @@ impl<T> Kept<T> {
         }
     }
 
+    /// Takes the value kept, if any, leaving the cell empty.
+    pub(crate) fn take(&self) -> Option<T> {
+        lock(&self.0).take()
+    }
+
     /// The value kept, if any.
     pub fn into_inner(self) -> Option<T> {
         self.0.into_inner().unwrap_or_else(|p| p.into_inner())

@@ -19,11 +19,11 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
-use syn::{Expr, FnArg, ItemFn, Local, ReturnType, Stmt, Type};
+use syn::{Expr, FnArg, ItemFn, Local, Pat, ReturnType, Stmt, Type};
 
 use super::args::Args;
 use super::rewrite::{self, Exits};
-use crate::group::model::{Branch, BranchKind, GroupInput, Mode, Options};
+use crate::group::model::{Branch, BranchKind, GroupInput, Mode, Options, Sequential, Sharing};
 use crate::krate::Krate;
 use crate::syntax::id;
 use crate::{deps, group, syntax};
@@ -209,15 +209,15 @@ fn branch_candidate<'s>(
 fn expand_stmts(ctx: &Ctx<'_>, stmts: Vec<Stmt>, mutable: &mut BTreeSet<String>) -> TokenStream {
     let mut out = TokenStream::new();
     let mut run: Vec<Local> = Vec::new();
-    for stmt in stmts {
-        if let Some(local) = branch_candidate(ctx, &stmt, mutable) {
+    for (k, stmt) in stmts.iter().enumerate() {
+        if let Some(local) = branch_candidate(ctx, stmt, mutable) {
             let local = local.clone();
             mutable.extend(rewrite::mut_bindings(&local.pat));
             run.push(local);
             continue;
         }
-        flush(ctx, &mut run, &mut out);
-        if let Stmt::Local(local) = &stmt {
+        flush(ctx, &mut run, &mut out, &stmts[k..]);
+        if let Stmt::Local(local) = stmt {
             mutable.extend(rewrite::mut_bindings(&local.pat));
             if binds_mut_ref(local) {
                 mutable.extend(deps::pat_bindings(&local.pat).iter().map(|n| n.to_string()));
@@ -225,11 +225,12 @@ fn expand_stmts(ctx: &Ctx<'_>, stmts: Vec<Stmt>, mutable: &mut BTreeSet<String>)
         }
         out.extend(quote!(#stmt));
     }
-    flush(ctx, &mut run, &mut out);
+    flush(ctx, &mut run, &mut out, &[]);
     out
 }
 
-fn flush(ctx: &Ctx<'_>, run: &mut Vec<Local>, out: &mut TokenStream) {
+/// Writes the pending run of lets; `rest` is the code after it.
+fn flush(ctx: &Ctx<'_>, run: &mut Vec<Local>, out: &mut TokenStream, rest: &[Stmt]) {
     let lets = std::mem::take(run);
     match lets.len() {
         0 => {}
@@ -237,7 +238,7 @@ fn flush(ctx: &Ctx<'_>, run: &mut Vec<Local>, out: &mut TokenStream) {
             let only = &lets[0];
             out.extend(quote!(#only));
         }
-        _ => out.extend(segment(ctx, lets)),
+        _ => out.extend(segment(ctx, lets, rest)),
     }
 }
 
@@ -245,7 +246,7 @@ fn flush(ctx: &Ctx<'_>, run: &mut Vec<Local>, out: &mut TokenStream) {
 /// same model, the same expansion), then the way out of the fn for a `?`
 /// or `return` that left a let, then the bindings bound again as owned
 /// values.
-fn segment(ctx: &Ctx<'_>, lets: Vec<Local>) -> TokenStream {
+fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, rest: &[Stmt]) -> TokenStream {
     let krate = &ctx.krate;
 
     // Which earlier let each let waits for: a name is bound by the latest
@@ -253,20 +254,54 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>) -> TokenStream {
     let mut bound_by: BTreeMap<String, usize> = BTreeMap::new();
     let mut waits_for: Vec<Vec<usize>> = Vec::new();
     let mut owns: Vec<syntax::Own> = Vec::new();
+    // For each let, the (earlier let, name) pairs it uses.
+    let mut uses_of: Vec<Vec<(usize, syn::Ident)>> = Vec::new();
     for (i, local) in lets.iter().enumerate() {
         let known: BTreeSet<String> = bound_by.keys().cloned().collect();
         let init = local.init.as_ref().map(|i| &*i.expr);
         let uses = init.map(|e| deps::expr_uses(e, &known)).unwrap_or_default();
-        let deps: BTreeSet<usize> = uses
-            .keys()
-            .filter_map(|n| bound_by.get(n).copied())
-            .collect();
+        let mut deps = BTreeSet::new();
+        let mut used = Vec::new();
+        for name in uses.keys() {
+            let Some(&j) = bound_by.get(name) else {
+                continue;
+            };
+            deps.insert(j);
+            // The binding as the earlier let wrote it.
+            if let Some(ident) = deps::pat_bindings(&lets[j].pat)
+                .into_iter()
+                .find(|n| n == name.as_str())
+            {
+                used.push((j, ident));
+            }
+        }
         waits_for.push(deps.into_iter().collect());
+        uses_of.push(used);
         owns.push(init.map(syntax::own_effects).unwrap_or_default());
         for ident in deps::pat_bindings(&local.pat) {
             bound_by.insert(ident.to_string(), i);
         }
     }
+    // A binding the code after the segment uses lives on there.
+    let after = deps::stmts_uses(rest, &bound_by.keys().cloned().collect());
+    let lives_on =
+        |i: usize, name: &str| after.contains_key(name) && bound_by.get(name) == Some(&i);
+    // Each name's users among the lets; one that has a single user and does
+    // not live on moves into that user, as in sequential code that compiles
+    // (a `Copy` value moves just as well).
+    let mut users: BTreeMap<(usize, String), Vec<usize>> = BTreeMap::new();
+    for (i, used) in uses_of.iter().enumerate() {
+        for (j, name) in used {
+            users.entry((*j, name.to_string())).or_default().push(i);
+        }
+    }
+    let moved: BTreeMap<(usize, String), usize> = users
+        .iter()
+        .filter_map(|((j, name), by)| match by.as_slice() {
+            [only] if !lives_on(*j, name) => Some(((*j, name.clone()), *only)),
+            _ => None,
+        })
+        .collect();
     let tries = owns.iter().any(syntax::Own::tries);
     let returns = owns.iter().any(|o| o.returns);
 
@@ -285,7 +320,8 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>) -> TokenStream {
         .iter()
         .zip(waits_for)
         .zip(&owns)
-        .map(|((local, deps), own)| {
+        .enumerate()
+        .map(|(i, ((local, deps), own))| {
             let mut init = local
                 .init
                 .as_ref()
@@ -294,6 +330,14 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>) -> TokenStream {
             let span = init.span();
             let (_, ty) = rewrite::split_type(&local.pat);
             let ty = ty.map(|t| quote!(: #t));
+            // A binding shared with other lets is `&T` here: the `&x` that
+            // sequential code needed is one `&` more than clippy likes.
+            let shares = uses_of[i]
+                .iter()
+                .any(|(j, name)| moved.get(&(*j, name.to_string())) != Some(&i));
+            let lints = shares.then(|| {
+                quote!(#[allow(clippy::needless_borrow, clippy::needless_borrows_for_generic_args)])
+            });
             // A let that can leave the fn is a fallible branch whose error
             // is the way out (`Exit`); the others cannot fail.
             let fallible = own.tries() || own.returns;
@@ -309,6 +353,7 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>) -> TokenStream {
                 syn::parse_quote_spanned! {span=>
                     async {
                         #[allow(clippy::useless_conversion)]
+                        #lints
                         let #value #ty = #init;
                         ::core::result::Result::<_, #exit_ty>::Ok(#value)
                     }
@@ -317,6 +362,7 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>) -> TokenStream {
                 // The let's own `let`, so that its type still coerces.
                 syn::parse_quote_spanned! {span=>
                     async {
+                        #lints
                         let #value #ty = #init;
                         #value
                     }
@@ -339,7 +385,11 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>) -> TokenStream {
         name: None,
         mode: Mode::FailFast,
     };
-    let group = GroupInput::new(Krate(krate.clone()), options, branches, None, Vec::new());
+    let group = GroupInput::new(Krate(krate.clone()), options, branches, None, Vec::new())
+        .with_sharing(Sharing::Sequential(Sequential {
+            uses: uses_of,
+            moved: moved.clone(),
+        }));
     let can_fail = group.can_fail();
     let group = group::expand::expand(&group);
 
@@ -375,23 +425,43 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>) -> TokenStream {
         quote!(let #values = #group;)
     };
 
+    // Each binding bound again as an owned value, but for those only the
+    // segment used: sequential code would not warn that they are unused,
+    // so they stay in the group's value (dropped with it, at the end of
+    // the fn). A moved value is gone. A binding nobody uses is bound, so
+    // that rustc warns as it would in sequential code. The value of a let
+    // another let waited for is the tuple of its names.
     let mut restores = TokenStream::new();
     for (i, local) in lets.iter().enumerate() {
         let attrs = &local.attrs;
-        let pat = &local.pat;
-        // A binding shadowed by a later let of the segment was only needed
-        // by the branches; it is still bound (and dropped) in order.
-        let shadowed = deps::pat_bindings(pat).iter().all(|n| {
-            lets[i + 1..]
-                .iter()
-                .any(|l| deps::pat_bindings(&l.pat).iter().any(|m| m == n))
+        let index = syn::Index::from(i);
+        if !users.keys().any(|(j, _)| *j == i) {
+            let pat = &local.pat;
+            restores.extend(quote! {
+                #(#attrs)*
+                let #pat = #values.#index;
+            });
+            continue;
+        }
+        let kept: Vec<Option<syn::PatIdent>> = deps::pat_bindings(&local.pat)
+            .iter()
+            .map(|name| {
+                let key = (i, name.to_string());
+                let gone =
+                    moved.contains_key(&key) || (users.contains_key(&key) && !lives_on(i, &key.1));
+                binding_of(&local.pat, name).filter(|_| !gone)
+            })
+            .collect();
+        if kept.iter().all(Option::is_none) {
+            continue;
+        }
+        let parts = kept.iter().map(|k| match k {
+            Some(binding) => quote!(#binding),
+            None => quote!(_),
         });
-        let allow = shadowed.then(|| quote!(#[allow(unused_variables, unused_mut)]));
-        let i = syn::Index::from(i);
         restores.extend(quote! {
             #(#attrs)*
-            #allow
-            let #pat = #values.#i;
+            let (#(#parts,)*) = #values.#index;
         });
     }
 
@@ -399,6 +469,24 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>) -> TokenStream {
         #run
         #restores
     }
+}
+
+/// How `pat` binds `name` (`mut name`, `ref name`), without a subpattern.
+fn binding_of(pat: &Pat, name: &syn::Ident) -> Option<syn::PatIdent> {
+    struct Find<'n>(&'n syn::Ident, Option<syn::PatIdent>);
+    impl<'ast> syn::visit::Visit<'ast> for Find<'_> {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            if self.1.is_none() && p.ident == *self.0 {
+                let mut found = p.clone();
+                found.subpat = None;
+                self.1 = Some(found);
+            }
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut find = Find(name, None);
+    syn::visit::Visit::visit_pat(&mut find, pat);
+    find.1
 }
 
 /// Whether the last path segment of the return type is `name`.
@@ -493,6 +581,38 @@ mod tests {
             out.rfind("Driver :: new").unwrap(),
         );
         assert!(first < log && log < second, "{out}");
+    }
+
+    /// The expansion of `body` in an `async fn f() -> u8`, with how many
+    /// bindings it moves into a let and how many it shares.
+    fn moved_and_shared(body: &str) -> ((usize, usize), String) {
+        let out = expand_src(quote!(), &format!("async fn f() -> u8 {{ {body} }}"));
+        let moved = out.matches("Handoff :: new").count();
+        ((moved, out.matches("Slot :: new").count()), out)
+    }
+
+    #[test]
+    fn a_binding_with_one_user_moves_and_one_with_two_is_shared() {
+        let (cells, out) = moved_and_shared(
+            "let a = x().await; let b = y(a).await; \
+             let c = z().await; let d = w(c).await; let e = v(&c).await; b + d + e",
+        );
+        assert_eq!(cells, (1, 1), "{out}");
+    }
+
+    #[test]
+    fn a_binding_used_after_the_group_is_shared() {
+        let (cells, out) = moved_and_shared("let a = x().await; let b = y(a).await; log(); a + b");
+        assert_eq!(cells, (0, 1), "{out}");
+    }
+
+    #[test]
+    fn the_names_of_a_pattern_each_get_a_cell() {
+        // `u` moves into `g`; `t` is used after, so it is shared; after the
+        // group `u` is gone and `t` is bound again.
+        let (cells, out) = moved_and_shared("let (u, t) = x().await; let g = y(u).await; g + t");
+        assert_eq!(cells, (1, 1), "{out}");
+        assert!(out.contains("let (_ , t ,) = __tg_values . 0"), "{out}");
     }
 
     #[test]

@@ -50,8 +50,9 @@ use syn::{Ident, Pat};
 
 use super::except::{arms, partial};
 use super::model::Direct;
-use super::model::{Branch, BranchKind, ForEach, GroupInput, Mode};
+use super::model::{Branch, BranchKind, ForEach, GroupInput, Mode, Sharing};
 use super::prop::ErrorType;
+use super::sequential;
 use crate::syntax::{id, located};
 use crate::{deps, syntax};
 
@@ -159,9 +160,12 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
         Mode::Race => vec![quote!(let #win = #p::Slot::new();)],
         _ => (0..g.branches.len())
             .filter(|&i| g.waited_for(i))
-            .map(|i| {
-                let s = slot(i);
-                quote!(let #s = #p::Slot::new();)
+            .map(|i| match &g.sharing {
+                Sharing::Sequential(s) => sequential::cells(g, s, i, &p),
+                Sharing::ByRef => {
+                    let s = slot(i);
+                    quote!(let #s = #p::Slot::new();)
+                }
             })
             .collect(),
     };
@@ -348,15 +352,22 @@ fn branch(g: &GroupInput, i: usize, b: &Branch, n: &Names, p: &TokenStream) -> T
     let Names {
         group, value, win, ..
     } = n;
-    let deps = b.deps.iter().filter_map(|&j| {
-        let dep = g.branches.get(j)?;
-        let view = syntax::borrowed_pat(&dep.pat);
-        let s = slot(j);
-        Some(quote! {
-            #[allow(unused_variables)]
-            let #view = #s.wait(&#group).await?;
-        })
-    });
+    let deps = match &g.sharing {
+        Sharing::Sequential(s) => sequential::waits(g, s, i, group, p),
+        Sharing::ByRef => b
+            .deps
+            .iter()
+            .filter_map(|&j| {
+                let dep = g.branches.get(j)?;
+                let view = syntax::borrowed_pat(&dep.pat);
+                let s = slot(j);
+                Some(quote! {
+                    #[allow(unused_variables)]
+                    let #view = #s.wait(&#group).await?;
+                })
+            })
+            .collect(),
+    };
     let ty = match &b.pat {
         Pat::Type(t) => {
             let ty = &t.ty;
@@ -389,10 +400,13 @@ fn branch(g: &GroupInput, i: usize, b: &Branch, n: &Names, p: &TokenStream) -> T
             let set = quote_spanned!(span=> #same(&#win, #value));
             quote!(#set; #group.win();)
         }
-        _ if g.waited_for(i) => {
-            let s = slot(i);
-            quote!(#s.set(#value);)
-        }
+        _ if g.waited_for(i) => match &g.sharing {
+            Sharing::Sequential(_) => sequential::store(g, i, value),
+            Sharing::ByRef => {
+                let s = slot(i);
+                quote!(#s.set(#value);)
+            }
+        },
         // The value is the branch's output.
         _ => quote!(),
     };
@@ -403,7 +417,7 @@ fn branch(g: &GroupInput, i: usize, b: &Branch, n: &Names, p: &TokenStream) -> T
     };
     quote! {
         async {
-            #(#deps)*
+            #deps
             #compute
             #store
             ::core::result::Result::<_, #p::Stopped>::Ok(#output)
@@ -573,8 +587,13 @@ fn value(g: &GroupInput) -> TokenStream {
 fn take(g: &GroupInput, i: usize) -> TokenStream {
     let p = g.krate.private();
     if g.waited_for(i) {
-        let s = slot(i);
-        quote!(#s.take())
+        match &g.sharing {
+            Sharing::Sequential(s) => sequential::take(g, s, i),
+            Sharing::ByRef => {
+                let s = slot(i);
+                quote!(#s.take())
+            }
+        }
     } else {
         let values = id("__tg_values");
         let take = match g.direct(i) {

@@ -6,6 +6,7 @@ pub(crate) mod expand;
 pub(crate) mod model;
 pub(crate) mod parse;
 pub(crate) mod prop;
+mod sequential;
 pub(crate) mod validate;
 
 use proc_macro2::TokenStream;

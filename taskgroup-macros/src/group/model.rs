@@ -5,6 +5,8 @@
 //! problem at once. [`GroupInput`] is what validation makes of them: what
 //! expansion needs and nothing it must check again.
 
+use std::collections::BTreeMap;
+
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::{Expr, Ident, Pat, Stmt, Type};
@@ -73,8 +75,33 @@ pub(crate) struct GroupInput {
     pub(crate) branches: Vec<Branch>,
     pub(crate) tail: Option<Expr>,
     pub(crate) arms: Vec<Arm>,
+    pub(crate) sharing: Sharing,
     /// Derived once by `prop.rs`; read through its methods there.
     pub(super) facts: Facts,
+}
+
+/// How a branch sees the earlier bindings it uses.
+pub(crate) enum Sharing {
+    /// By shared reference: `taskgroup!`, written for concurrency.
+    ByRef,
+    /// As sequential code passes them: `#[concurrent]` (see `sequential.rs`).
+    Sequential(Sequential),
+}
+
+/// Which earlier names each branch uses, and which of them it takes.
+pub(crate) struct Sequential {
+    /// For each branch, the (earlier branch, name) pairs it uses.
+    pub(crate) uses: Vec<Vec<(usize, Ident)>>,
+    /// (branch, name) to the branch that takes it by move: its only user,
+    /// when nothing after the group uses it.
+    pub(crate) moved: BTreeMap<(usize, String), usize>,
+}
+
+impl Sequential {
+    /// The branch that takes name `name` of branch `i` by move, if one does.
+    pub(crate) fn moved_to(&self, i: usize, name: &Ident) -> Option<usize> {
+        self.moved.get(&(i, name.to_string())).copied()
+    }
 }
 
 /// `mode = …;`: what the group does when a branch fails.

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use syn::{Expr, Pat, Type};
 
 use super::model::{
-    Arm, Branch, BranchFacts, BranchKind, Direct, Facts, GroupInput, Mode, Options,
+    Arm, Branch, BranchFacts, BranchKind, Direct, Facts, GroupInput, Mode, Options, Sharing,
 };
 use crate::krate::Krate;
 use crate::{deps, syntax};
@@ -39,8 +39,14 @@ impl GroupInput {
             branches,
             tail,
             arms,
+            sharing: Sharing::ByRef,
             facts,
         }
+    }
+
+    /// The same group, its branches seeing earlier bindings as `sharing` says.
+    pub(crate) fn with_sharing(self, sharing: Sharing) -> Self {
+        GroupInput { sharing, ..self }
     }
 }
 
