@@ -1,11 +1,12 @@
 //! The runtime of [`taskgroup`](https://docs.rs/taskgroup): [`TaskGroup`],
-//! its child [`Handle`]s, [`ErrorGroup`] and [`TimedOut`].
+//! its child [`Handle`]s, [`ErrorGroup`], [`TimedOut`] and [`Cancelled`].
 //!
 //! Use it through the `taskgroup` crate, which re-exports everything here
 //! together with the `taskgroup!` and `#[concurrent]` macros.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod cancel;
 mod driver;
 mod error;
 mod group;
@@ -25,7 +26,8 @@ mod wake;
 #[doc(hidden)]
 pub mod macro_support;
 
-pub use error::{ErrorGroup, Leaf, Leaves, TimedOut};
+pub use cancel::Canceller;
+pub use error::{Cancelled, ErrorGroup, Leaf, Leaves, TimedOut};
 pub use group::{ChildBuilder, TaskGroup};
 pub use handle::{Handle, ResultHandle};
 pub use options::Builder;
