@@ -173,7 +173,12 @@ pub mod __private {
 ///
 /// Options come first, each once: `timeout = DURATION;` (deadline for the
 /// whole group; on expiry every branch is cancelled and the group fails
-/// with [`TimedOut`] converted by `From`), `limit = N;`, `error = TYPE;`
+/// with [`TimedOut`] converted by `From`), `cancel = FUTURE;` (the group is
+/// cancelled when the future completes, as on a timeout, and fails with
+/// [`Cancelled`] converted by `From`: a `CancellationToken`'s
+/// `cancelled_owned()`, `tokio::signal::ctrl_c()`, a oneshot receiver;
+/// `#[concurrent(cancel = …)]` does the same for a whole fn),
+/// `limit = N;`, `error = TYPE;`
 /// (the group's error type; branch errors go through `From`), `name = "…";`
 /// (the name of the group's span with the `tracing` feature) and
 /// `mode = supervise;` / `mode = race;` (default: fail-fast).

@@ -1,13 +1,17 @@
 //! Property test: random trees of task groups (local and task children,
-//! nested groups, sleeps on the paused clock, errors, panics, and an outer
-//! deadline that drops the whole tree at a random point).
+//! nested groups, sleeps on the paused clock, errors, panics, cancels on
+//! purpose of a whole group (`TaskGroup::cancel`) or of one child
+//! (`Handle::cancel`) at random points, and an outer deadline that drops
+//! the whole tree at a random point).
 //!
 //! Invariants checked for every group in every tree:
 //! - once `run` has returned, or its future has been dropped, no child of it
 //!   is alive (each child holds a guard) and none is polled again;
 //! - a group that returned reports exactly the errors its children and body
 //!   returned (in the order they happened when every child is local), and
-//!   none of its direct children panicked;
+//!   none of its direct children panicked; a cancel on purpose is one of
+//!   those errors (`Cancelled`), missing only when an error that was already
+//!   being handled failed the group first;
 //! - a group that panicked resumed one of the panics raised beneath it;
 //! - nothing hangs: each case finishes within an hour of virtual time.
 //!
@@ -23,7 +27,20 @@ use std::time::Duration;
 
 use futures::FutureExt;
 use proptest::prelude::*;
-use taskgroup::TaskGroup;
+use taskgroup::{Cancelled, TaskGroup};
+
+/// The error of every group: a leaf's id, or [`CANCELLED`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Id(u32);
+
+/// The id of a group's `Cancelled`.
+const CANCELLED: u32 = u32::MAX;
+
+impl From<Cancelled> for Id {
+    fn from(_: Cancelled) -> Self {
+        Id(CANCELLED)
+    }
+}
 
 #[derive(Debug, Clone)]
 enum Act {
@@ -38,6 +55,8 @@ struct Kid {
     task: bool,
     delay: u64,
     act: Act,
+    /// The body cancels this child through its handle after this long.
+    cancel_after: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -45,6 +64,8 @@ struct Tree {
     kids: Vec<Kid>,
     body_delay: u64,
     body_err: Option<u32>,
+    /// A child cancels the whole group on purpose after this long.
+    cancel_at: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -124,7 +145,7 @@ impl<F: Future> Future for Probe<F> {
     }
 }
 
-type BoxFut = Pin<Box<dyn Future<Output = Result<(), u32>> + Send + 'static>>;
+type BoxFut = Pin<Box<dyn Future<Output = Result<(), Id>> + Send + 'static>>;
 
 /// `ancestors`: every group above `log`; `local_above`: those above it
 /// through local children only. A group awaits the tasks of groups nested
@@ -148,7 +169,7 @@ fn kid_future(
             Act::Ok => Ok(()),
             Act::Err(id) => {
                 log.errors.lock().unwrap().push(id);
-                Err(id)
+                Err(Id(id))
             }
             Act::Panic(id) => {
                 log.direct_panics.lock().unwrap().push(id);
@@ -172,7 +193,7 @@ fn kid_future(
                     Ok(()) => Ok(()),
                     Err(id) => {
                         log.errors.lock().unwrap().push(id);
-                        Err(id)
+                        Err(Id(id))
                     }
                 }
             }
@@ -207,8 +228,19 @@ fn run_tree(
         let all_local = tree.kids.iter().all(|k| !k.task);
         let outcome = {
             let _end = EndOnDrop(Arc::clone(&log));
-            let tg = TaskGroup::<u32>::new();
+            let tg = TaskGroup::<Id>::new();
             let run = tg.run(async {
+                if let Some(at) = tree.cancel_at {
+                    // A child runs only while its group does: when it
+                    // cancels, the group is not failing yet.
+                    let (tg, log) = (&tg, &log);
+                    tg.spawn(async move {
+                        tokio::time::sleep(Duration::from_millis(at)).await;
+                        log.errors.lock().unwrap().push(CANCELLED);
+                        tg.cancel();
+                        Ok(())
+                    });
+                }
                 for kid in tree.kids.iter().cloned() {
                     let fut = kid_future(
                         kid.clone(),
@@ -217,16 +249,23 @@ fn run_tree(
                         local_above.clone(),
                         Arc::clone(&case),
                     );
-                    if kid.task {
-                        tg.spawn_task(fut);
+                    let handle = if kid.task {
+                        tg.spawn_task(fut)
                     } else {
-                        tg.spawn(fut);
+                        tg.spawn(fut)
+                    };
+                    if let Some(after) = kid.cancel_after {
+                        tg.spawn(async move {
+                            tokio::time::sleep(Duration::from_millis(after)).await;
+                            handle.cancel();
+                            Ok(())
+                        });
                     }
                 }
                 tokio::time::sleep(Duration::from_millis(tree.body_delay)).await;
                 if let Some(id) = tree.body_err {
                     log.errors.lock().unwrap().push(id);
-                    return Err(id);
+                    return Err(Id(id));
                 }
                 Ok(())
             });
@@ -246,11 +285,17 @@ fn run_tree(
                         log.direct_panics.lock().unwrap()
                     ));
                 }
-                let happened = log.errors.lock().unwrap().clone();
-                let returned = match &result {
+                let mut happened = log.errors.lock().unwrap().clone();
+                let returned: Vec<u32> = match &result {
                     Ok(()) => Vec::new(),
-                    Err(group) => group.iter().copied().collect(),
+                    Err(group) => group.iter().map(|id| id.0).collect(),
                 };
+                // The cancel takes effect when the driver next runs: an
+                // error it was already handling may have failed the group
+                // first, and then the cancel adds nothing.
+                if !returned.is_empty() && !returned.contains(&CANCELLED) {
+                    happened.retain(|&id| id != CANCELLED);
+                }
                 let same = if all_local {
                     returned == happened
                 } else {
@@ -264,7 +309,7 @@ fn run_tree(
                         "returned errors {returned:?} but these happened: {happened:?}"
                     ));
                 }
-                result.map_err(|g| *g.first())
+                result.map_err(|g| g.first().0)
             }
             Err(payload) => {
                 let id = payload.downcast_ref::<PanicId>().map(|p| p.0);
@@ -288,35 +333,47 @@ fn tree_strategy() -> impl Strategy<Value = Tree> {
         1 => (0u32..1000).prop_map(Act::Panic),
     ];
     let act = leaf.prop_recursive(3, 24, 4, |inner| {
-        let kid = (any::<bool>(), 0u64..50, inner).prop_map(|(task, delay, act)| Kid {
-            task,
-            delay,
-            act,
-        });
         (
-            prop::collection::vec(kid, 0..5),
+            prop::collection::vec(kid_strategy(inner), 0..5),
             0u64..50,
             prop::option::weighted(0.2, 0u32..1000),
+            prop::option::weighted(0.15, 0u64..60),
         )
-            .prop_map(|(kids, body_delay, body_err)| {
+            .prop_map(|(kids, body_delay, body_err, cancel_at)| {
                 Act::Nested(Tree {
                     kids,
                     body_delay,
                     body_err,
+                    cancel_at,
                 })
             })
     });
-    let kid =
-        (any::<bool>(), 0u64..50, act).prop_map(|(task, delay, act)| Kid { task, delay, act });
     (
-        prop::collection::vec(kid, 0..6),
+        prop::collection::vec(kid_strategy(act), 0..6),
         0u64..50,
         prop::option::weighted(0.2, 0u32..1000),
+        prop::option::weighted(0.15, 0u64..60),
     )
-        .prop_map(|(kids, body_delay, body_err)| Tree {
+        .prop_map(|(kids, body_delay, body_err, cancel_at)| Tree {
             kids,
             body_delay,
             body_err,
+            cancel_at,
+        })
+}
+
+fn kid_strategy(act: impl Strategy<Value = Act>) -> impl Strategy<Value = Kid> {
+    (
+        any::<bool>(),
+        0u64..50,
+        act,
+        prop::option::weighted(0.2, 0u64..60),
+    )
+        .prop_map(|(task, delay, act, cancel_after)| Kid {
+            task,
+            delay,
+            act,
+            cancel_after,
         })
 }
 

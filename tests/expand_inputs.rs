@@ -5,6 +5,8 @@
 //! The snapshot test fails when an input is missing from this list.
 #![allow(dead_code)]
 
+#[path = "expand/cancel.rs"]
+mod cancel;
 #[path = "expand/concurrent_fn.rs"]
 mod concurrent_fn;
 #[path = "expand/concurrent_options.rs"]

@@ -9,9 +9,12 @@ use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
+use tokio::task::AbortHandle;
 use tokio::time::Sleep;
 
+use crate::cancel::{CANCEL, CANCEL_CHILDREN};
 use crate::error::{Collected, ErrorGroup, Failure, TimedOut};
+use crate::options::{CancelOn, Signal};
 use crate::orphans::{self, Orphan};
 use crate::policy::{self, FirstPanic, Mode, Verdict};
 use crate::state::{GroupState, INCOMING, LocalFut, NewChild, Phase, TASKS};
@@ -19,6 +22,8 @@ use crate::task_child::TaskReport;
 use crate::tree::{self, GroupNode};
 use crate::util::{Panic, lock};
 use crate::wake::{BODY, SlotWaker, WakerPool};
+
+mod cancel;
 
 /// A child the driver polls.
 pub(crate) enum Child<'a, E> {
@@ -49,9 +54,12 @@ where
     // spawns starts nothing.
     let mut refuse = RefuseOnDrop { group, armed: true };
     let mut timer = pin!(group.options.timeout.map(|(d, _)| tokio::time::sleep(d)));
+    let mut signal = group.options.cancel_on.as_ref().and_then(take_signal);
     let mut value = None;
-    let drive =
-        poll_fn(|cx| driver.poll(cx, body.as_mut(), timer.as_mut().as_pin_mut(), &mut value));
+    let drive = poll_fn(|cx| {
+        let timer = timer.as_mut().as_pin_mut();
+        driver.poll(cx, body.as_mut(), timer, &mut signal, &mut value)
+    });
     #[cfg(feature = "tracing")]
     let drive = {
         use tracing::Instrument;
@@ -62,6 +70,12 @@ where
     drive.await;
     refuse.armed = false;
     driver.finish(value)
+}
+
+/// The `cancel_on` future, taken out by the group's one run.
+#[cold]
+fn take_signal<E>(cancel_on: &CancelOn<E>) -> Option<Signal> {
+    lock(&cancel_on.signal).take()
 }
 
 /// Drops a user value (a child, an error, the body's value), catching a
@@ -155,6 +169,9 @@ pub(crate) struct GroupDriver<'g, 'a, E> {
     panic: FirstPanic,
     cancelling: bool,
     won: bool,
+    /// Task children started from the waiting line (a group with a limit),
+    /// by id: a handle that cancels one aborts its task.
+    deferred: Vec<(usize, AbortHandle)>,
 }
 
 /// When `run`'s future is dropped mid-way, the group must refuse new
@@ -229,6 +246,7 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
             panic: FirstPanic::default(),
             cancelling: false,
             won: false,
+            deferred: Vec::new(),
         }
     }
 
@@ -237,13 +255,15 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
         cx: &mut Context<'_>,
         body: Pin<&mut Option<B>>,
         timer: Option<Pin<&mut Sleep>>,
+        signal: &mut Option<Signal>,
         value: &mut Option<T>,
     ) -> Poll<()>
     where
         B: Future<Output = Result<T, E>>,
     {
         // Collect the tasks of nested groups dropped while we poll.
-        let (mut done, orphans) = orphans::collect(|| self.poll_inner(cx, body, timer, value));
+        let (mut done, orphans) =
+            orphans::collect(|| self.poll_inner(cx, body, timer, signal, value));
         if !orphans.is_empty() {
             for o in orphans {
                 self.insert_child(Child::Orphan(o));
@@ -260,11 +280,15 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
         cx: &mut Context<'_>,
         mut body: Pin<&mut Option<B>>,
         timer: Option<Pin<&mut Sleep>>,
+        signal: &mut Option<Signal>,
         value: &mut Option<T>,
     ) -> Poll<()>
     where
         B: Future<Output = Result<T, E>>,
     {
+        if signal.is_some() {
+            self.poll_signal(cx, signal);
+        }
         if let Some(timer) = timer {
             if !self.cancelling && timer.poll(cx).is_ready() {
                 let (_, convert) = self
@@ -340,6 +364,8 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
                     BODY => self.poll_body(body.as_mut(), value),
                     INCOMING => self.admit(),
                     TASKS => self.poll_tasks(body.as_mut()),
+                    CANCEL => self.cancel_on_purpose(body.as_mut()),
+                    CANCEL_CHILDREN => self.cancel_children(body.as_mut()),
                     idx => self.poll_child(idx, body.as_mut()),
                 }
             }
@@ -409,7 +435,7 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
         self.panic.keep(payload);
     }
 
-    fn poll_child<B>(&mut self, idx: usize, body: Pin<&mut Option<B>>) {
+    fn poll_child<B>(&mut self, idx: usize, mut body: Pin<&mut Option<B>>) {
         let Some(slot) = self.slots.get_mut(idx) else {
             return;
         };
@@ -439,6 +465,11 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
         let finished = slot.child.take();
         self.free.push(idx);
         self.live -= 1;
+        // Requests name children by their cell's address: handle them
+        // before this child's cell may be freed and its address reused.
+        if self.group.cancel.pending() {
+            self.cancel_children(body.as_mut());
+        }
         if self.drop_user(finished) {
             self.decide(policy::ON_PANIC, body);
             return;
@@ -567,10 +598,11 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
         }
     }
 
+    #[inline]
     fn insert(&mut self, child: NewChild<'a, E>) {
         match child {
             NewChild::Local(fut) => self.insert_child(Child::Local(fut)),
-            NewChild::Deferred(start) => self.group.track_task(start()),
+            NewChild::Deferred(start) => self.start_deferred(start),
         }
     }
 

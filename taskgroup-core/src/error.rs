@@ -1,5 +1,6 @@
 //! The errors a group returns: [`ErrorGroup`] (with the name of the child
-//! each error came from, [`Leaf`]) and [`TimedOut`].
+//! each error came from, [`Leaf`]), [`TimedOut`] and
+//! [`Cancelled`].
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -706,5 +707,62 @@ impl std::error::Error for TimedOut {}
 impl From<TimedOut> for std::io::Error {
     fn from(t: TimedOut) -> Self {
         std::io::Error::new(std::io::ErrorKind::TimedOut, t)
+    }
+}
+
+/// The group was cancelled on purpose ([`TaskGroup::cancel`], a
+/// [`Canceller`], [`Builder::cancel_on`] or the macro option `cancel = …;`)
+/// before its children finished; every child was cancelled.
+///
+/// A group that can be cancelled turns it into its own error type through
+/// `From<Cancelled>`, as a group with a timeout does with [`TimedOut`]:
+///
+/// ```
+/// use taskgroup::Cancelled;
+///
+/// #[derive(Debug)]
+/// enum ServeError { Stopped(Cancelled) }
+/// impl From<Cancelled> for ServeError {
+///     fn from(c: Cancelled) -> Self { ServeError::Stopped(c) }
+/// }
+/// assert_eq!(Cancelled::new().to_string(), "task group cancelled");
+/// ```
+///
+/// [`TaskGroup::cancel`]: crate::TaskGroup::cancel
+/// [`Canceller`]: crate::Canceller
+/// [`Builder::cancel_on`]: crate::Builder::cancel_on
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Cancelled {
+    _private: (),
+}
+
+impl Cancelled {
+    /// The error value (a group makes it for you when it is cancelled).
+    ///
+    /// ```
+    /// let _ = taskgroup::Cancelled::new();
+    /// ```
+    pub fn new() -> Self {
+        Cancelled { _private: () }
+    }
+}
+
+impl fmt::Display for Cancelled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("task group cancelled")
+    }
+}
+
+impl std::error::Error for Cancelled {}
+
+/// An `io::Error` of kind `Interrupted`: the work was stopped, not failed.
+///
+/// ```
+/// let e = std::io::Error::from(taskgroup::Cancelled::new());
+/// assert_eq!(e.kind(), std::io::ErrorKind::Interrupted);
+/// ```
+impl From<Cancelled> for std::io::Error {
+    fn from(c: Cancelled) -> Self {
+        std::io::Error::new(std::io::ErrorKind::Interrupted, c)
     }
 }

@@ -14,16 +14,16 @@ use std::future::Future;
 use std::panic::resume_unwind;
 use std::sync::Arc;
 
-use futures_util::FutureExt;
-
+use crate::cancel::Canceller;
 use crate::driver::{RunEnd, run_until};
-use crate::error::{ErrorGroup, Failure};
+use crate::error::{Cancelled, ErrorGroup, Failure};
 use crate::handle::{CompletionGuard, Handle, ResultCell};
 use crate::options::{Builder, Options};
 use crate::policy::Mode;
-use crate::state::{GroupState, NewChild, Phase, TaskStart, refuse};
+use crate::state::{GroupState, Keyed, KeyedFuture, NewChild, Phase, TaskStart, refuse};
 use crate::task_child::{self, GroupTask, Unnamed, start_deferred};
 use crate::util::lock;
+use futures_util::FutureExt;
 
 /// A set of concurrent children that all end before the group does.
 ///
@@ -229,7 +229,7 @@ impl<'a, E> TaskGroup<'a, E> {
         T: Send + 'a,
         E: Send + 'a,
     {
-        let shared = ResultCell::new(name, self.state.supervisor.clone());
+        let shared = self.new_cell(name);
         // `push` checks that the group runs, in the lock it takes anyway.
         let child = Box::pin(self.traced(self.wrap(&shared, fut), shared.name()));
         match self.state.tree_node() {
@@ -305,7 +305,8 @@ impl<'a, E> TaskGroup<'a, E> {
         T: Send + 'static,
         E: Send + 'static,
     {
-        let shared = ResultCell::new(name, self.state.supervisor.clone());
+        let shared = self.new_cell(name);
+        let key = shared.key();
         // A group that is not running refuses it in `push`, which drops the
         // child: its handle then finishes, cancelled.
         let tasks = Arc::clone(&self.state.task_set().tasks);
@@ -314,14 +315,91 @@ impl<'a, E> TaskGroup<'a, E> {
         let child = self.traced(wrapped, shared.name());
         let name = shared.name_arc();
         let start: TaskStart<'a> = match self.state.tree_node() {
-            None => Box::new(move || start_deferred(tasks, name, child)),
+            None => Box::new(Keyed {
+                inner: move || start_deferred(tasks, name, child),
+                key,
+            }),
             Some(node) => {
                 let tracked = node.track(shared.name(), true, Box::pin(child));
-                Box::new(move || start_deferred(tasks, name, tracked))
+                Box::new(Keyed {
+                    inner: move || start_deferred(tasks, name, tracked),
+                    key,
+                })
             }
         };
         self.state.push(NewChild::Deferred(start));
         Handle::new(shared)
+    }
+
+    /// The cell where a child leaves its value; its handle cancels it
+    /// through the group's inbox.
+    fn new_cell<T>(&self, name: Option<Arc<str>>) -> Arc<ResultCell<T, E>> {
+        let cancel = Some(Arc::clone(&self.state.cancel));
+        ResultCell::new(name, self.state.supervisor.clone(), cancel)
+    }
+
+    /// Cancels the group on purpose, from the body or any child: every
+    /// child and the body stop as on a failure (local children are dropped,
+    /// task children aborted and awaited), and [`run`](Self::run) returns
+    /// `Err` with the errors that happened before, then [`Cancelled`]
+    /// converted into `E`. Python's `TaskGroup.cancel()`, Trio's
+    /// `nursery.cancel_scope.cancel()`, Kotlin's `scope.cancel()`.
+    ///
+    /// The cancel takes effect when the driver next runs: the caller goes
+    /// on until its next `.await`, which does not resume. A second cancel,
+    /// or one while the group is already failing, changes nothing. From a
+    /// task child or another task, use a [`canceller`](Self::canceller).
+    ///
+    /// ```
+    /// use taskgroup::{Cancelled, TaskGroup};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let tg = TaskGroup::<Cancelled>::new();
+    /// let err = tg.run(async {
+    ///     tg.spawn(std::future::pending::<Result<(), _>>()); // stopped too
+    ///     tg.cancel();
+    ///     std::future::pending::<()>().await;               // never resumes
+    ///     Ok(())
+    /// }).await.unwrap_err();
+    /// assert_eq!(err.into_vec(), [Cancelled::new()]);
+    /// # }
+    /// ```
+    pub fn cancel(&self)
+    where
+        E: From<Cancelled>,
+    {
+        let _ = self.state.on_cancel.set(<E as From<Cancelled>>::from);
+        self.state.cancel.cancel_group();
+    }
+
+    /// A [`Canceller`] of this group: `Clone + Send + Sync + 'static`, so a
+    /// task child, another task or a signal handler can cancel the group
+    /// (as [`cancel`](Self::cancel) does).
+    ///
+    /// ```
+    /// use taskgroup::{Cancelled, TaskGroup};
+    ///
+    /// # #[tokio::main] async fn main() {
+    /// let tg = TaskGroup::<Cancelled>::new();
+    /// let canceller = tg.canceller();
+    /// let err = tg.run(async {
+    ///     tg.spawn_task(async move {
+    ///         canceller.cancel();
+    ///         Ok(())
+    ///     });
+    ///     std::future::pending::<Result<(), _>>().await
+    /// }).await.unwrap_err();
+    /// assert_eq!(*err.first(), Cancelled::new());
+    /// # }
+    /// ```
+    pub fn canceller(&self) -> Canceller
+    where
+        E: From<Cancelled>,
+    {
+        let _ = self.state.on_cancel.set(<E as From<Cancelled>>::from);
+        Canceller {
+            inbox: Arc::clone(&self.state.cancel),
+        }
     }
 
     /// With the `tracing` feature, runs the child inside its own span, a
@@ -350,43 +428,15 @@ impl<'a, E> TaskGroup<'a, E> {
 
     /// The future the driver runs for a child: it hands the value to the
     /// handle and reports only errors (or, supervising, nothing).
-    fn wrap<F, T>(
-        &self,
-        shared: &Arc<ResultCell<T, E>>,
-        fut: F,
-    ) -> impl Future<Output = Result<(), Failure<E>>> + use<F, T, E>
+    fn wrap<F, T>(&self, shared: &Arc<ResultCell<T, E>>, fut: F) -> Wrapped<F, T, E>
     where
         F: Future<Output = Result<T, E>>,
     {
-        let guard = CompletionGuard::new(shared);
-        let supervise = self.state.options.mode.error_to_handle();
-        // A combinator, not an async block: an async block would store the
-        // child's future twice (the captured one and the one it awaits).
-        // The guard is dropped after the child's future when cancelled.
-        fut.map(move |out| {
-            let shared = guard.disarm();
-            match out {
-                Ok(v) => {
-                    shared.complete(Ok(v));
-                    Ok(())
-                }
-                Err(e) if supervise => {
-                    // The error belongs to the handle; the cell hands it to
-                    // the group's supervisor if the handle is gone.
-                    shared.complete(Err(e));
-                    Ok(())
-                }
-                Err(e) => {
-                    #[cfg(feature = "tracing")]
-                    tracing::debug!("child failed");
-                    shared.fail();
-                    Err(Failure {
-                        error: e,
-                        child: shared.name_arc(),
-                    })
-                }
-            }
-        })
+        Wrapped {
+            fut,
+            guard: Some(CompletionGuard::new(shared)),
+            supervise: self.state.options.mode.error_to_handle(),
+        }
     }
 
     /// Runs `body` as the group's body and waits for every child.
@@ -563,5 +613,72 @@ mod tests {
         })
         .unwrap();
         assert_eq!(pooled(), 3, "reused, not added to");
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future the driver runs for a local (or deferred task) child: it
+    /// hands the value to the handle and reports only errors (or,
+    /// supervising, nothing). A combinator, not an async block: an async
+    /// block would store the child's future twice. The guard is dropped
+    /// after the child's future when the child is cancelled.
+    pub(crate) struct Wrapped<F, T, E> {
+        #[pin]
+        fut: F,
+        guard: Option<CompletionGuard<T, E>>,
+        supervise: bool,
+    }
+}
+
+impl<F, T, E> Future for Wrapped<F, T, E>
+where
+    F: Future<Output = Result<T, E>>,
+{
+    type Output = Result<(), Failure<E>>;
+
+    #[inline]
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Failure<E>>> {
+        let this = self.project();
+        let out = std::task::ready!(this.fut.poll(cx));
+        let Some(guard) = this.guard.take() else {
+            unreachable!("taskgroup: a child polled after it completed")
+        };
+        let shared = guard.disarm();
+        std::task::Poll::Ready(match out {
+            Ok(v) => {
+                shared.complete(Ok(v));
+                Ok(())
+            }
+            Err(e) if *this.supervise => {
+                // The error belongs to the handle; the cell hands it to
+                // the group's supervisor if the handle is gone.
+                shared.complete(Err(e));
+                Ok(())
+            }
+            Err(e) => {
+                #[cfg(feature = "tracing")]
+                tracing::debug!("child failed");
+                shared.fail();
+                Err(Failure {
+                    error: e,
+                    child: shared.name_arc(),
+                })
+            }
+        })
+    }
+}
+
+/// A child is named by its result cell's address while it runs.
+impl<F, T, E> KeyedFuture<E> for Wrapped<F, T, E>
+where
+    F: Future<Output = Result<T, E>> + Send,
+    T: Send,
+    E: Send,
+{
+    fn key(&self) -> usize {
+        self.guard.as_ref().map_or(0, CompletionGuard::key)
     }
 }

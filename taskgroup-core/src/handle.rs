@@ -14,6 +14,9 @@ use tokio::task::JoinHandle;
 use crate::supervisor::Supervisor;
 use crate::sync::{Mutex, lock};
 
+use crate::cancel::CancelInbox;
+use crate::task_child::abort_on_purpose;
+
 /// What a child left for its handle.
 enum ResultState<T, E> {
     Running(Option<Waker>),
@@ -34,17 +37,40 @@ pub(crate) struct ResultCell<T, E> {
     name: Option<Arc<str>>,
     /// In a supervise group: where an error no handle takes goes.
     sink: Option<Arc<Supervisor<E>>>,
+    /// Where the handle asks the group to cancel this child alone.
+    cancel: Option<Arc<CancelInbox>>,
 }
 
 impl<T, E> ResultCell<T, E> {
     /// A cell for the child named `name`; in a supervise group an error no
     /// handle takes goes to `sink`.
-    pub(crate) fn new(name: Option<Arc<str>>, sink: Option<Arc<Supervisor<E>>>) -> Arc<Self> {
+    pub(crate) fn new(
+        name: Option<Arc<str>>,
+        sink: Option<Arc<Supervisor<E>>>,
+        cancel: Option<Arc<CancelInbox>>,
+    ) -> Arc<Self> {
         Arc::new(ResultCell {
             slot: Mutex::new(ResultState::Running(None)),
             name,
             sink,
+            cancel,
         })
+    }
+
+    /// The handle cancels its child: the group's driver drops it (or
+    /// aborts its task), unless it has already ended.
+    fn request_cancel(&self) {
+        if let Some(inbox) = &self.cancel
+            && matches!(&*lock(&self.slot), ResultState::Running(_))
+        {
+            inbox.cancel_child(self.key());
+        }
+    }
+
+    /// The key a cancel request names this child by: the cell's address
+    /// (see `cancel.rs`).
+    pub(crate) fn key(&self) -> usize {
+        std::ptr::from_ref(self).cast::<()>() as usize
     }
 
     /// The handle is gone: an error it held, or that comes later, goes to
@@ -192,6 +218,11 @@ impl<T, E> CompletionGuard<T, E> {
         CompletionGuard(Some(Arc::clone(shared)))
     }
 
+    /// The key of the child's cell (see `cancel.rs`).
+    pub(crate) fn key(&self) -> usize {
+        self.0.as_deref().map_or(0, ResultCell::key)
+    }
+
     /// The child completed: the guard has nothing left to do on drop.
     pub(crate) fn disarm(mut self) -> Arc<ResultCell<T, E>> {
         self.0
@@ -305,6 +336,16 @@ impl<T, E> Inner<T, E> {
         }
     }
 
+    /// Stops the child alone (`Handle::cancel`).
+    fn cancel(&self) {
+        match self {
+            Inner::ResultCell(shared) => shared.request_cancel(),
+            Inner::Named(named) => named.0.cancel(),
+            Inner::Task(join) => abort_on_purpose(&join.abort_handle()),
+            Inner::Gone | Inner::Taken => {}
+        }
+    }
+
     /// The handle (or its `ResultHandle`) is dropped: in a supervise
     /// group an error nobody took goes to the group.
     #[inline]
@@ -415,6 +456,31 @@ impl<T, E> Handle<T, E> {
         // An error left in a supervise child's cell goes to the group when
         // `self` is dropped here.
         self.inner.take_value()
+    }
+
+    /// Cancels this child alone: Python's `task.cancel()`, tokio's
+    /// `JoinHandle::abort()`. A local child is dropped, a task child
+    /// aborted; either way its group still waits until it is gone before
+    /// `run` returns, and a slot it held under a `limit` goes to the next
+    /// waiting child. It is not an error: the siblings and the body go on.
+    /// A child that has already ended is left as it is.
+    ///
+    /// ```
+    /// use taskgroup::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let tg = TaskGroup::<()>::new();
+    /// let v = tg.run(async {
+    ///     let forever = tg.spawn(std::future::pending::<Result<(), ()>>());
+    ///     let two = tg.spawn(async { Ok(2) });
+    ///     forever.cancel();       // without it, `run` would never return
+    ///     Ok(two.await)
+    /// }).await;
+    /// assert_eq!(v, Ok(2));
+    /// # }
+    /// ```
+    pub fn cancel(self) {
+        self.inner.cancel();
     }
 
     /// Whether the child has finished (or was cancelled).

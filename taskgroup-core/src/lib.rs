@@ -1,11 +1,12 @@
 //! The runtime of [`taskgroup`](https://docs.rs/taskgroup): [`TaskGroup`],
-//! its child [`Handle`]s, [`ErrorGroup`] and [`TimedOut`].
+//! its child [`Handle`]s, [`ErrorGroup`], [`TimedOut`] and [`Cancelled`].
 //!
 //! Use it through the `taskgroup` crate, which re-exports everything here
 //! together with the `taskgroup!` and `#[concurrent]` macros.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod cancel;
 mod diagnostics;
 mod driver;
 mod error;
@@ -15,6 +16,7 @@ mod options;
 mod orphans;
 mod policy;
 mod race;
+mod start;
 mod state;
 mod supervisor;
 mod sync;
@@ -26,11 +28,13 @@ mod wake;
 #[doc(hidden)]
 pub mod macro_support;
 
+pub use cancel::Canceller;
 pub use diagnostics::{SameError, SameValue};
-pub use error::{ErrorGroup, Leaf, Leaves, TimedOut};
+pub use error::{Cancelled, ErrorGroup, Leaf, Leaves, TimedOut};
 pub use group::{ChildBuilder, TaskGroup};
 pub use handle::{Handle, ResultHandle};
 pub use options::Builder;
 pub use policy::Mode;
 pub use race::{BuildsRace, Race, RaceOf};
+pub use start::Ready;
 pub use tree::{ChildSnapshot, ChildState, GroupSnapshot, Snapshot, record_tree, tree_snapshot};

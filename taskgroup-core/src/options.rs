@@ -1,10 +1,10 @@
-//! The group builder: timeout, limit, name and mode.
+//! The group builder: timeout, limit, name, mode and `cancel_on`.
 
 use std::fmt;
 use std::marker::PhantomData;
 use std::time::Duration;
 
-use crate::error::TimedOut;
+use crate::error::{Cancelled, TimedOut};
 use crate::policy::{Mode, check_limit};
 use crate::supervisor::OnError;
 
@@ -17,7 +17,18 @@ pub(crate) struct Options<E> {
     pub(crate) name: Option<Box<str>>,
     pub(crate) mode: Mode,
     pub(crate) on_error: Option<OnError<E>>,
+    pub(crate) cancel_on: Option<CancelOn<E>>,
 }
+
+/// The future that cancels a group when it completes (`cancel_on`), taken
+/// out by `run`, and how `Cancelled` becomes the group's error.
+pub(crate) struct CancelOn<E> {
+    pub(crate) signal: std::sync::Mutex<Option<Signal>>,
+    pub(crate) convert: fn(Cancelled) -> E,
+}
+
+/// A `cancel_on` future, boxed: polled by the driver like its timer.
+pub(crate) type Signal = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
 
 impl<E> Default for Options<E> {
     fn default() -> Self {
@@ -27,6 +38,7 @@ impl<E> Default for Options<E> {
             name: None,
             mode: Mode::FailFast,
             on_error: None,
+            cancel_on: None,
         }
     }
 }
@@ -52,6 +64,7 @@ impl<E> fmt::Debug for Options<E> {
             .field("name", &self.name)
             .field("mode", &self.mode)
             .field("on_error", &self.on_error.is_some())
+            .field("cancel_on", &self.cancel_on.is_some())
             .finish()
     }
 }
@@ -225,6 +238,42 @@ impl<E, R> Builder<E, R> {
         F: Fn(Option<&str>, E) + Send + Sync + 'static,
     {
         self.options.on_error = Some(std::sync::Arc::new(handler));
+        self
+    }
+
+    /// Cancels the group when `signal` completes (whatever it resolves to),
+    /// as [`TaskGroup::cancel`](crate::TaskGroup::cancel) would: every
+    /// child and the body stop, and `run` returns `Err` ending with
+    /// [`Cancelled`] converted into `E`. The group's counterpart of a
+    /// cancel scope: a `CancellationToken`'s `cancelled_owned()`,
+    /// `tokio::signal::ctrl_c()`, a oneshot receiver. The future is polled
+    /// by `run` while the group runs, and dropped with it.
+    ///
+    /// ```
+    /// use taskgroup::{Cancelled, TaskGroup};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    /// let tg = TaskGroup::<Cancelled>::builder().cancel_on(stopped).build();
+    /// let err = tg.run(async {
+    ///     tg.spawn(std::future::pending::<Result<(), _>>()); // a server, say
+    ///     stop.send(()).unwrap();                          // shut it down
+    ///     Ok(())
+    /// }).await.unwrap_err();
+    /// assert_eq!(err.into_vec(), [Cancelled::new()]);
+    /// # }
+    /// ```
+    pub fn cancel_on<F>(mut self, signal: F) -> Self
+    where
+        F: Future + Send + 'static,
+        E: From<Cancelled>,
+    {
+        use futures_util::FutureExt;
+        let signal: Signal = Box::pin(signal.map(drop));
+        self.options.cancel_on = Some(CancelOn {
+            signal: std::sync::Mutex::new(Some(signal)),
+            convert: <E as From<Cancelled>>::from,
+        });
         self
     }
 }

@@ -13,6 +13,8 @@
 //! | a panic | cancels the rest; the first is resumed | same | same |
 //! | the timeout | `TimedOut` kept; cancels the rest | same | same |
 //! | a task child lost (its runtime dropped it unfinished) | cancels the rest; then [`LOST_TASK`] is raised | same | same |
+//! | a cancel on purpose (`cancel()`, a `Canceller`, `cancel_on`) | `Cancelled` kept; cancels the rest | same | same |
+//! | a handle's `cancel()` | that child only is dropped (a task child aborted); not an error | same | same |
 //!
 //! Also here: how a limit admits children, and when a scheduler that polls
 //! many children yields to tokio's cooperative budget.
@@ -114,6 +116,17 @@ pub(crate) const ON_PANIC: Verdict = Verdict::Cancel;
 /// The group's deadline passed: in every mode the group fails with
 /// `TimedOut` (converted into its error type) and cancels everything.
 pub(crate) const ON_TIMEOUT: Verdict = Verdict::Cancel;
+
+/// The group was cancelled on purpose: in every mode it fails with
+/// `Cancelled` (converted into its error type) and cancels everything, as
+/// on a timeout. A cancel while the group is already cancelling changes
+/// nothing.
+pub(crate) const ON_CANCEL: Verdict = Verdict::Cancel;
+
+/// A child was cancelled through its handle: it is stopped (dropped, or
+/// aborted and awaited), and that is not an error. Its siblings and the
+/// body go on, and a limit's slot it held is free for the next child.
+pub(crate) const ON_HANDLE_CANCEL: Verdict = Verdict::GoOn;
 
 /// The message of the panic raised by a group one of whose task children
 /// was lost: its runtime dropped the task (it is shutting down) before the
@@ -229,6 +242,12 @@ mod tests {
         assert_eq!(Mode::Supervise.on_item_error(), Verdict::GoOn);
         assert_eq!(Mode::FailFast.on_item_error(), Verdict::Cancel);
         assert_eq!(Mode::Race.on_item_error(), Verdict::Cancel);
+    }
+
+    #[test]
+    fn a_cancel_on_purpose_stops_the_group_and_a_handle_cancel_does_not() {
+        assert_eq!(ON_CANCEL, Verdict::Cancel);
+        assert_eq!(ON_HANDLE_CANCEL, Verdict::GoOn);
     }
 
     #[test]

@@ -6,8 +6,9 @@ use std::marker::PhantomData;
 use std::panic::{Location, resume_unwind};
 use std::sync::{Arc, Mutex};
 
+use crate::cancel::Canceller;
 use crate::driver::{RunEnd, run_until};
-use crate::error::ErrorGroup;
+use crate::error::{Cancelled, ErrorGroup};
 use crate::group::TaskGroup;
 use crate::options::{Builder, Options};
 use crate::policy::Mode;
@@ -144,6 +145,44 @@ impl<'a, T, E> Race<'a, T, E> {
     {
         self.group
             .spawn_task(contestant(Arc::clone(&self.winner), fut));
+    }
+
+    /// Cancels the race on purpose, as [`TaskGroup::cancel`] does: every
+    /// contestant stops and `run` returns `Err` with the errors so far,
+    /// then [`Cancelled`] converted into `E`.
+    ///
+    /// ```
+    /// use taskgroup::{Cancelled, Race};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let race = Race::<u8, Cancelled>::new();
+    /// let err = race.run(async {
+    ///     race.spawn(std::future::pending());
+    ///     race.cancel();
+    ///     Ok(())
+    /// }).await.unwrap_err();
+    /// assert_eq!(err.into_vec(), [Cancelled::new()]);
+    /// # }
+    /// ```
+    pub fn cancel(&self)
+    where
+        E: From<Cancelled>,
+    {
+        self.group.cancel();
+    }
+
+    /// A [`Canceller`] of the race, as [`TaskGroup::canceller`].
+    ///
+    /// ```
+    /// let race = taskgroup::Race::<u8, taskgroup::Cancelled>::new();
+    /// let c = race.canceller();
+    /// c.cancel();
+    /// ```
+    pub fn canceller(&self) -> Canceller
+    where
+        E: From<Cancelled>,
+    {
+        self.group.canceller()
     }
 
     /// Runs `body` (which spawns the contestants) and resolves to the first

@@ -16,6 +16,8 @@ use std::task::Waker;
 
 use tokio::task::AbortHandle;
 
+use crate::cancel::CancelInbox;
+use crate::error::Cancelled;
 use crate::error::Failure;
 use crate::options::Options;
 use crate::orphans::{Orphan, orphan};
@@ -31,10 +33,58 @@ pub(crate) const INCOMING: usize = usize::MAX - 1;
 /// (an error, a panic, a race win) or that the last one finished.
 pub(crate) const TASKS: usize = usize::MAX - 2;
 
-pub(crate) type LocalFut<'a, E> = Pin<Box<dyn Future<Output = Result<(), Failure<E>>> + Send + 'a>>;
+pub(crate) type LocalFut<'a, E> = Pin<Box<dyn KeyedFuture<E> + 'a>>;
 /// Starts a deferred task child (made where the `Send + 'static` bounds
 /// hold) and returns its abort handle.
-pub(crate) type TaskStart<'a> = Box<dyn FnOnce() -> AbortHandle + Send + 'a>;
+pub(crate) type TaskStart<'a> = Box<dyn StartTask + 'a>;
+
+/// A local child's future, which knows the key its handle cancels it by
+/// (`cancel.rs`): its result cell's address, read from the guard it holds
+/// anyway, so nothing is stored for it.
+pub(crate) trait KeyedFuture<E>: Future<Output = Result<(), Failure<E>>> + Send {
+    fn key(&self) -> usize;
+}
+
+impl<F: KeyedFuture<E> + ?Sized, E> KeyedFuture<E> for Pin<Box<F>> {
+    fn key(&self) -> usize {
+        (**self).key()
+    }
+}
+
+impl<F: KeyedFuture<E> + Unpin, E> KeyedFuture<E> for crate::tree::Tracked<F> {
+    fn key(&self) -> usize {
+        self.fut.key()
+    }
+}
+
+#[cfg(feature = "tracing")]
+impl<F: KeyedFuture<E>, E> KeyedFuture<E> for tracing::instrument::Instrumented<F> {
+    fn key(&self) -> usize {
+        self.inner().key()
+    }
+}
+
+/// Starts a deferred task child; knows its key as [`KeyedFuture`] does.
+pub(crate) trait StartTask: Send {
+    fn start(self: Box<Self>) -> AbortHandle;
+    fn key(&self) -> usize;
+}
+
+/// The closure that starts a deferred task child, with its key.
+pub(crate) struct Keyed<F> {
+    pub(crate) inner: F,
+    pub(crate) key: usize,
+}
+
+impl<F: FnOnce() -> AbortHandle + Send> StartTask for Keyed<F> {
+    fn start(self: Box<Self>) -> AbortHandle {
+        (self.inner)()
+    }
+
+    fn key(&self) -> usize {
+        self.key
+    }
+}
 
 /// A group's task children, made by the first `spawn_task`.
 pub(crate) struct TaskSet<E> {
@@ -50,6 +100,16 @@ pub(crate) enum NewChild<'a, E> {
     Local(LocalFut<'a, E>),
     /// A task child that starts when the limit lets it.
     Deferred(TaskStart<'a>),
+}
+
+impl<E> NewChild<'_, E> {
+    /// The key its handle cancels it by.
+    pub(crate) fn key(&self) -> usize {
+        match self {
+            NewChild::Local(fut) => fut.key(),
+            NewChild::Deferred(start) => start.key(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +145,11 @@ pub(crate) struct GroupState<'a, E> {
     pub(crate) options: Options<E>,
     /// A supervising group's errors that no handle takes.
     pub(crate) supervisor: Option<Arc<Supervisor<E>>>,
+    /// Where cancels on purpose wait for the driver.
+    pub(crate) cancel: Arc<CancelInbox>,
+    /// Makes the group's error from `Cancelled`: set by whatever can cancel
+    /// the group on purpose (it needs `E: From<Cancelled>`).
+    pub(crate) on_cancel: OnceLock<fn(Cancelled) -> E>,
     /// The group's node in the live tree (see `record_tree`).
     pub(crate) tree: OnceLock<std::sync::Weak<GroupNode>>,
     /// The group's span while it runs: the parent of its children's spans.
@@ -96,8 +161,15 @@ impl<'a, E> GroupState<'a, E> {
     pub(crate) fn new(options: Options<E>) -> Self {
         let supervisor = (options.mode == crate::policy::Mode::Supervise)
             .then(|| Supervisor::new(options.on_error.clone()));
+        let ready = ReadyQueue::new();
+        let on_cancel = OnceLock::new();
+        if let Some(cancel_on) = &options.cancel_on {
+            let _ = on_cancel.set(cancel_on.convert);
+        }
         GroupState {
             supervisor,
+            cancel: CancelInbox::new(&ready),
+            on_cancel,
             locked: Mutex::new(Locked {
                 phase: Phase::NotStarted,
                 incoming: ManuallyDrop::new(Vec::new()),
@@ -105,7 +177,7 @@ impl<'a, E> GroupState<'a, E> {
             }),
             has_incoming: AtomicBool::new(false),
             run_claimed: AtomicBool::new(false),
-            ready: ReadyQueue::new(),
+            ready,
             tasks: OnceLock::new(),
             options,
             tree: OnceLock::new(),

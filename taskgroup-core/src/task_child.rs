@@ -350,8 +350,61 @@ impl<T, E, N: TaskName> TaskReporter<Result<T, E>> for GroupTask<E, N> {
     }
 
     fn gone(&mut self, ended: bool) {
-        self.tasks.gone(ended);
+        // A task its handle aborted on purpose was not lost either.
+        let on_purpose = forget_abort_on_purpose();
+        self.tasks.gone(ended || on_purpose);
     }
+}
+
+/// The tokio tasks of `TaskGroup` children that were aborted on purpose
+/// (`Handle::cancel`), whose drop has not run yet: a task dropped
+/// unfinished is then not one its runtime lost. Task ids are never
+/// reused in a process, and each entry is removed by its task's drop.
+static ABORTED_ON_PURPOSE: std::sync::Mutex<Vec<tokio::task::Id>> =
+    std::sync::Mutex::new(Vec::new());
+/// How many entries [`ABORTED_ON_PURPOSE`] holds: a task that ends while it
+/// is empty (every task of a group that never cancels a child) reads one
+/// atomic, not the lock.
+static ABORTS_PENDING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Aborts a task child on purpose: it stops as a cancelled child, not as
+/// one its runtime lost. Its group still awaits it (its count drops only
+/// when the task is gone).
+pub(crate) fn abort_on_purpose(task: &AbortHandle) {
+    if task.is_finished() {
+        return;
+    }
+    {
+        let mut ids = crate::util::lock(&ABORTED_ON_PURPOSE);
+        ids.push(task.id());
+        ABORTS_PENDING.store(ids.len(), std::sync::atomic::Ordering::Release);
+    }
+    task.abort();
+    // Finished meanwhile: its drop ran before the id was noted, or after
+    // and removed it; either way nothing will remove it any more.
+    if task.is_finished() {
+        remove_abort(task.id());
+    }
+}
+
+/// Removes the current task from [`ABORTED_ON_PURPOSE`]: true if it was
+/// there. Called from the drop of a task child's future, where tokio has
+/// set the task's id.
+fn forget_abort_on_purpose() -> bool {
+    if ABORTS_PENDING.load(std::sync::atomic::Ordering::Acquire) == 0 {
+        return false;
+    }
+    tokio::task::try_id().is_some_and(remove_abort)
+}
+
+fn remove_abort(id: tokio::task::Id) -> bool {
+    let mut ids = crate::util::lock(&ABORTED_ON_PURPOSE);
+    let Some(pos) = ids.iter().position(|&i| i == id) else {
+        return false;
+    };
+    ids.swap_remove(pos);
+    ABORTS_PENDING.store(ids.len(), std::sync::atomic::Ordering::Release);
+    true
 }
 
 /// Starts a task child the limit held back; its value went to a shared

@@ -361,7 +361,7 @@ impl ChildNode {
 /// A child future that keeps its node current, and removes it when the
 /// child finishes or is dropped.
 pub(crate) struct Tracked<F> {
-    fut: F,
+    pub(crate) fut: F,
     node: Arc<ChildNode>,
     group: Weak<GroupNode>,
 }

@@ -10,7 +10,7 @@ use futures_util::future::MaybeDone;
 use tokio::time::Sleep;
 
 use super::branch_tree::{BranchTree, Scope};
-use crate::error::{Collected, ErrorGroup, TimedOut};
+use crate::error::{Cancelled, Collected, ErrorGroup, TimedOut};
 use crate::orphans::{self, Orphan};
 use crate::policy::{self, FirstPanic, Mode, Verdict, room};
 use crate::util::{Panic, lock};
@@ -129,6 +129,25 @@ impl<E> Group<E> {
             }
         }
         if policy::ON_TIMEOUT == Verdict::Cancel {
+            self.mark_cancelled();
+        }
+        panic
+    }
+
+    /// The `cancel = …;` future completed: records `Cancelled` (converted
+    /// by user code, a panic there handed back as in `time_out`) and
+    /// cancels, unless the group is already stopping.
+    #[cold]
+    fn cancel_on_purpose(&self, convert: fn(Cancelled) -> E) -> Option<Panic> {
+        if self.stopping() {
+            return None;
+        }
+        let mut panic = None;
+        match catch_unwind(|| convert(Cancelled::new())) {
+            Ok(error) => lock(&self.errors).push(error, None),
+            Err(payload) => panic = Some(payload),
+        }
+        if policy::ON_CANCEL == Verdict::Cancel {
             self.mark_cancelled();
         }
         panic
@@ -711,6 +730,30 @@ impl Driver {
     #[cold]
     fn keep_panic(&mut self, payload: Panic) {
         self.cold.get_or_insert_default().panic.keep(payload);
+    }
+
+    /// Polls the future of `cancel = …;` (called before [`Driver::poll`],
+    /// only by a group with the option): once it completes, the group is
+    /// cancelled with `Cancelled` converted by `convert`, as on a timeout.
+    pub fn poll_cancel<E, F: Future>(
+        &mut self,
+        cx: &mut Context<'_>,
+        group: &Group<E>,
+        mut signal: Pin<&mut Option<F>>,
+        convert: fn(Cancelled) -> E,
+    ) {
+        if self.cancelling {
+            return;
+        }
+        let Some(fut) = signal.as_mut().as_pin_mut() else {
+            return;
+        };
+        if fut.poll(cx).is_ready() {
+            signal.set(None);
+            if let Some(payload) = group.cancel_on_purpose(convert) {
+                self.keep_panic(payload);
+            }
+        }
     }
 
     /// Names the group's node in the live tree (`name = …;`), if it is

@@ -24,7 +24,7 @@ pub use partial::{Kept, partial, partial_fan};
 pub use slot::{Handoff, Shared, SharedCopy, SharedRef, Slot, Take, Wait};
 pub use task::{Join, spawn_branch};
 
-pub use crate::error::{ErrorGroup, TimedOut};
+pub use crate::error::{Cancelled, ErrorGroup, TimedOut};
 pub use crate::policy::Mode;
 
 use std::time::Duration;
@@ -33,6 +33,30 @@ use tokio::time::Sleep;
 /// The timer of a group with `timeout = …;`.
 pub fn deadline(after: Duration) -> Sleep {
     tokio::time::sleep(after)
+}
+
+/// The future of `cancel = …;`, kept until it completes.
+pub fn cancel_signal<F: IntoFuture>(signal: F) -> Option<F::IntoFuture> {
+    Some(signal.into_future())
+}
+
+/// `#[concurrent(cancel = …)]`: runs the fn's body until it ends or
+/// `signal` completes (the body is then dropped, which cancels a running
+/// segment), whichever comes first; the body first when both are ready.
+pub async fn until_cancelled<S, B>(signal: S, body: B) -> Result<B::Output, Cancelled>
+where
+    S: IntoFuture,
+    B: Future,
+{
+    let mut signal = std::pin::pin!(signal.into_future());
+    let mut body = std::pin::pin!(body);
+    std::future::poll_fn(|cx| {
+        if let std::task::Poll::Ready(out) = body.as_mut().poll(cx) {
+            return std::task::Poll::Ready(Ok(out));
+        }
+        signal.as_mut().poll(cx).map(|_| Err(Cancelled::new()))
+    })
+    .await
 }
 
 /// The value of a group with `limit = …;` that is not a literal (a literal

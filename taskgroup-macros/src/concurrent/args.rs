@@ -1,4 +1,4 @@
-//! The arguments of `#[concurrent(timeout = …, limit = …, crate = "…")]`.
+//! The arguments of `#[concurrent(timeout = …, cancel = …, limit = …, crate = "…")]`.
 
 use proc_macro2::TokenStream;
 use syn::parse::ParseStream;
@@ -9,13 +9,15 @@ use syn::{Expr, Ident, LitStr, Token};
 pub(crate) struct Args {
     /// A deadline for the whole fn (an expression of type `Duration`).
     pub(crate) timeout: Option<Expr>,
+    /// A future that cancels the whole fn when it completes.
+    pub(crate) cancel: Option<Expr>,
     /// At most this many concurrent lets run at once.
     pub(crate) limit: Option<Expr>,
     /// The path of the `taskgroup` crate, for crates that re-export it.
     pub(crate) krate: Option<syn::Path>,
 }
 
-const EXPECTED: &str = "expected one of `timeout`, `limit`, `crate`";
+const EXPECTED: &str = "expected one of `timeout`, `cancel`, `limit`, `crate`";
 
 /// Parses the attribute's arguments, reporting every problem at once.
 pub(crate) fn parse(attr: TokenStream) -> syn::Result<Args> {
@@ -63,7 +65,7 @@ fn parse_one(input: ParseStream<'_>, args: &mut Args) -> syn::Result<()> {
         })?
     };
     let key = name.to_string();
-    if !matches!(key.as_str(), "timeout" | "limit" | "crate") {
+    if !matches!(key.as_str(), "timeout" | "cancel" | "limit" | "crate") {
         return Err(syn::Error::new(
             name.span(),
             format!("unknown argument `{key}`; {EXPECTED}"),
@@ -72,6 +74,7 @@ fn parse_one(input: ParseStream<'_>, args: &mut Args) -> syn::Result<()> {
     if !input.peek(Token![=]) {
         let example = match key.as_str() {
             "timeout" => "timeout = Duration::from_secs(5)",
+            "cancel" => "cancel = token.cancelled_owned()",
             "limit" => "limit = 4",
             _ => "crate = \"my_crate::taskgroup\"",
         };
@@ -85,6 +88,10 @@ fn parse_one(input: ParseStream<'_>, args: &mut Args) -> syn::Result<()> {
         "timeout" => {
             let value: Expr = input.parse()?;
             set(&mut args.timeout, value, &name)
+        }
+        "cancel" => {
+            let value: Expr = input.parse()?;
+            set(&mut args.cancel, value, &name)
         }
         "limit" => {
             let value: Expr = input.parse()?;

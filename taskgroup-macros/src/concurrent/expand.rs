@@ -78,6 +78,14 @@ pub(crate) fn expand(args: &Args, mut item: ItemFn) -> syn::Result<TokenStream> 
                      `tokio::time::timeout` yourself",
                 ));
             }
+            if let Some(cancel) = &args.cancel {
+                return Err(syn::Error::new(
+                    cancel.span(),
+                    "#[concurrent(cancel = …)] needs a return type it can name; \
+                     with `impl Trait` in the return type, race the body against \
+                     the future yourself (`tokio::select!`)",
+                ));
+            }
             return Ok(quote!(#item));
         }
     }
@@ -113,6 +121,10 @@ pub(crate) fn expand(args: &Args, mut item: ItemFn) -> syn::Result<TokenStream> 
     let body = match &args.timeout {
         None => body,
         Some(timeout) => with_timeout(&ctx, timeout, body),
+    };
+    let body = match &args.cancel {
+        None => body,
+        Some(cancel) => with_cancel(&ctx, cancel, body),
     };
     *item.block = syn::parse2(quote!({ #body }))?;
     Ok(quote!(#item))
@@ -160,6 +172,25 @@ fn with_timeout(ctx: &Ctx<'_>, timeout: &Expr, body: TokenStream) -> TokenStream
             ::core::result::Result::Err(_) => ::core::result::Result::Err(
                 ::core::convert::From::from(#krate::__private::TimedOut::new()),
             ),
+        }
+    }
+}
+
+/// A future that cancels the whole body: when it completes first, the body
+/// is dropped (which cancels a running segment) and the fn returns
+/// `Cancelled` through `From`.
+fn with_cancel(ctx: &Ctx<'_>, signal: &Expr, body: TokenStream) -> TokenStream {
+    let Ctx { krate, ret, .. } = ctx;
+    let (body_var, ret_var, cancelled) = (id("__tg_body"), id("__tg_ret"), id("__tg_cancelled"));
+    let from = quote_spanned!(signal.span()=> ::core::convert::From::from(#cancelled));
+    quote! {
+        let #body_var = async move {
+            let #ret_var: #ret = { #body };
+            #ret_var
+        };
+        match #krate::__private::until_cancelled(#signal, #body_var).await {
+            ::core::result::Result::Ok(#ret_var) => #ret_var,
+            ::core::result::Result::Err(#cancelled) => ::core::result::Result::Err(#from),
         }
     }
 }
@@ -380,6 +411,7 @@ fn segment(ctx: &Ctx<'_>, lets: Vec<Local>, rest: &[Stmt]) -> TokenStream {
         .collect();
     let options = Options {
         timeout: None,
+        cancel: None,
         limit: ctx.limit.cloned(),
         error: None,
         name: None,

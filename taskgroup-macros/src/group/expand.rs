@@ -108,6 +108,7 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
         ErrorType::Given(ty) => quote!(#ty),
         ErrorType::Inferred => quote!(_),
         ErrorType::TimedOut => quote!(#p::TimedOut),
+        ErrorType::Cancelled => quote!(#p::Cancelled),
         ErrorType::Infallible => quote!(::core::convert::Infallible),
     };
     let mode_tokens = mode.runtime(&g.krate);
@@ -144,6 +145,19 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
             )
         }
         None => (quote!(), quote!(::core::option::Option::None)),
+    };
+    // Only a group with `cancel = …;` holds and polls its future.
+    let cancel_var = id("__tg_cancel");
+    let (cancel_decl, cancel_poll) = match &g.options.cancel {
+        Some((kw, expr)) => {
+            let signal = quote_spanned!(expr.span()=> #p::cancel_signal(#expr));
+            let from = quote_spanned!(kw.span()=> ::core::convert::From::from);
+            (
+                quote!(let mut #cancel_var = ::core::pin::pin!(#signal);),
+                Some((cancel_var, from)),
+            )
+        }
+        None => (quote!(), None),
     };
     // One limit for the static branches and for the items of each fan-out.
     let limit_decl = match &g.options.limit {
@@ -316,6 +330,13 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
         quote!(use #p::SameValue as #name;)
     });
 
+    let poll = match cancel_poll {
+        None => quote!(|#cx| #driver.poll(#cx, &#group, #deadline, &mut #visit)),
+        Some((signal, from)) => quote!(|#cx| {
+            #driver.poll_cancel(#cx, &#group, #signal.as_mut(), #from);
+            #driver.poll(#cx, &#group, #deadline, &mut #visit)
+        }),
+    };
     quote! {
         {
             #same_error
@@ -328,6 +349,7 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
             #[allow(unused_variables)]
             let (#panic, #values) = {
                 #deadline_decl
+                #cancel_decl
                 #(#branch_decls)*
                 let mut #driver = #p::Driver::new(#total, #limit, #deps, &[#(#labels),*]);
                 #name_driver
@@ -338,7 +360,7 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
                     #group_ref
                     move |#pass: &mut #p::Pass<'_, '_>| { #(#visits)* }
                 };
-                ::core::future::poll_fn(|#cx| #driver.poll(#cx, &#group, #deadline, &mut #visit)).await;
+                ::core::future::poll_fn(#poll).await;
                 (#driver.into_panic(), (#(#outputs)*))
             };
             let #errors = #p::finish(#panic, #group);

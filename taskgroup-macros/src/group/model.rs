@@ -136,6 +136,8 @@ impl Mode {
 
 pub(crate) struct Options {
     pub(crate) timeout: Option<(Ident, Expr)>,
+    /// `cancel = FUTURE;`: the group is cancelled when it completes.
+    pub(crate) cancel: Option<(Ident, Expr)>,
     pub(crate) limit: Option<Expr>,
     pub(crate) error: Option<Type>,
     pub(crate) name: Option<Expr>,

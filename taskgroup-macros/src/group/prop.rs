@@ -19,6 +19,8 @@ pub(crate) enum ErrorType<'a> {
     Inferred,
     /// Only the deadline can fail the group.
     TimedOut,
+    /// `Cancelled`: a group whose only failure is `cancel = …;`.
+    Cancelled,
     /// Nothing can.
     Infallible,
 }
@@ -66,7 +68,7 @@ impl Facts {
                     && b.names.iter().any(|n| in_arms.contains(&n.to_string())),
             })
             .collect();
-        let timeout = options.timeout.is_some();
+        let timeout = options.timeout.is_some() || options.cancel.is_some();
         let can_fail = match options.mode {
             Mode::Supervise => timeout,
             Mode::FailFast | Mode::Race => {
@@ -140,12 +142,15 @@ impl GroupInput {
         }
         let fallible = self.branches.iter().any(|b| b.fallible);
         let timeout = self.options.timeout.is_some();
+        let cancel = self.options.cancel.is_some();
         match self.options.mode {
             // Branch errors go to the bindings, not the group.
             Mode::Supervise if timeout => ErrorType::TimedOut,
+            Mode::Supervise if cancel => ErrorType::Cancelled,
             Mode::Supervise => ErrorType::Infallible,
             _ if fallible => ErrorType::Inferred,
             _ if timeout => ErrorType::TimedOut,
+            _ if cancel => ErrorType::Cancelled,
             _ => ErrorType::Infallible,
         }
     }

@@ -14,7 +14,7 @@ use super::model::{
 use super::parse::Input;
 use crate::{deps, syntax};
 
-const OPTIONS: &str = "`timeout`, `limit`, `error`, `name`, `mode`";
+const OPTIONS: &str = "`timeout`, `cancel`, `limit`, `error`, `name`, `mode`";
 
 /// Collects errors so that the user sees all of them at once.
 #[derive(Default)]
@@ -41,6 +41,7 @@ pub(crate) fn validate(input: Input) -> syn::Result<GroupInput> {
     let mut errors = Errors::default();
     let mut options = Options {
         timeout: None,
+        cancel: None,
         limit: None,
         error: None,
         name: None,
@@ -165,6 +166,16 @@ pub(crate) fn validate(input: Input) -> syn::Result<GroupInput> {
         }
     }
 
+    if let (Some(_), Some((cancel, _))) = (&options.timeout, &options.cancel)
+        && options.error.is_none()
+        && (options.mode == Mode::Supervise || !branches.iter().any(|b| b.fallible))
+    {
+        errors.at(
+            cancel.span(),
+            "a group with both `timeout` and `cancel` needs its error type: add \
+             `error = MyError;` where `MyError` implements `From<TimedOut>` and `From<Cancelled>`",
+        );
+    }
     let group = GroupInput::new(input.krate, options, branches, tail, arms);
     if !group.arms.is_empty() && !group.can_fail() {
         let span = group
@@ -173,7 +184,7 @@ pub(crate) fn validate(input: Input) -> syn::Result<GroupInput> {
             .map_or_else(Span::call_site, |a| a.except);
         errors.at(
             span,
-            "this group cannot fail (no `?` branch, no `timeout`, no `error =`): \
+            "this group cannot fail (no `?` branch, no `timeout`, no `cancel`, no `error =`): \
              remove the `except*` arms",
         );
     }
@@ -195,6 +206,7 @@ fn option(options: &mut Options, opt: OptionItem, errors: &mut Errors) {
     };
     match key.as_str() {
         "timeout" => options.timeout = Some((name, expr)),
+        "cancel" => options.cancel = Some((name, expr)),
         "limit" => {
             if let Some(e) = zero_limit(&expr) {
                 errors.push(e);

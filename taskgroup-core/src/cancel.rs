@@ -1,0 +1,155 @@
+//! Cancelling on purpose: what a [`Canceller`], `TaskGroup::cancel` and
+//! `Handle::cancel` hand to a running group's driver.
+//!
+//! Every request goes through the group's [`CancelInbox`], which wakes the
+//! driver through its ready queue with a marker (`CANCEL` for the whole
+//! group, `CANCEL_CHILDREN` for single children); the driver then decides
+//! what the cancel does by asking the policy (`policy::ON_CANCEL`,
+//! `policy::ON_HANDLE_CANCEL`). A group that is never cancelled on purpose
+//! pays for none of it beyond the inbox made with the group and the
+//! pointer to it that each child's result cell keeps.
+//!
+//! A child is named by the address of its result cell (its key): every
+//! child has one anyway, so naming it costs nothing. An address can be
+//! reused once the cell is freed, so the driver handles every pending
+//! request before it frees a child it polled, and never forgets a task it
+//! started while a request is pending (see `driver.rs`): a request can
+//! only reach the child it was made for.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::util::lock;
+use crate::wake::ReadyQueue;
+
+/// The slot index that tells the driver the group was cancelled on purpose.
+pub(crate) const CANCEL: usize = usize::MAX - 3;
+/// The slot index that tells the driver some handles cancelled their child.
+pub(crate) const CANCEL_CHILDREN: usize = usize::MAX - 4;
+
+/// Where cancel requests for one group wait for its driver.
+pub(crate) struct CancelInbox {
+    ready: Arc<ReadyQueue>,
+    /// Set by the first cancel of the whole group: later ones change nothing.
+    group: AtomicBool,
+    /// The keys of children whose handle cancelled them.
+    children: Mutex<Vec<usize>>,
+    /// Set while `children` is not empty.
+    pending: AtomicBool,
+}
+
+impl CancelInbox {
+    pub(crate) fn new(ready: &Arc<ReadyQueue>) -> Arc<Self> {
+        Arc::new(CancelInbox {
+            ready: Arc::clone(ready),
+            group: AtomicBool::new(false),
+            children: Mutex::new(Vec::new()),
+            pending: AtomicBool::new(false),
+        })
+    }
+
+    /// Asks the driver to cancel the whole group.
+    pub(crate) fn cancel_group(&self) {
+        if !self.group.swap(true, Ordering::AcqRel) {
+            self.ready.push(CANCEL);
+        }
+    }
+
+    /// Asks the driver to cancel the child `key` only.
+    pub(crate) fn cancel_child(&self, key: usize) {
+        let first = {
+            let mut children = lock(&self.children);
+            children.push(key);
+            self.pending.store(true, Ordering::Release);
+            children.len() == 1
+        };
+        // One marker per batch: the driver takes every request at once.
+        if first {
+            self.ready.push(CANCEL_CHILDREN);
+        }
+    }
+
+    /// Whether some handle asked to cancel its child since the last
+    /// [`take_children`](Self::take_children).
+    #[inline]
+    pub(crate) fn pending(&self) -> bool {
+        self.pending.load(Ordering::Acquire)
+    }
+
+    /// The children to cancel, in the order their handles asked.
+    pub(crate) fn take_children(&self) -> Vec<usize> {
+        let mut children = lock(&self.children);
+        self.pending.store(false, Ordering::Release);
+        std::mem::take(&mut *children)
+    }
+}
+
+/// Cancels a running [`TaskGroup`](crate::TaskGroup) from anywhere: a task
+/// child, another task, a signal handler. Made by
+/// [`TaskGroup::canceller`](crate::TaskGroup::canceller); cloning it is
+/// cheap, and every clone cancels the same group.
+///
+/// Cancelling stops every child and the body as a failure does, and the
+/// group's `run` returns `Err` with the errors that happened before, then
+/// [`Cancelled`](crate::Cancelled) converted into the group's error type.
+/// A cancel after the group has ended does nothing; a cancel before `run`
+/// started cancels the group as soon as it starts.
+///
+/// ```
+/// use taskgroup::{Cancelled, TaskGroup};
+///
+/// # #[tokio::main] async fn main() {
+/// let tg = TaskGroup::<Cancelled>::new();
+/// let canceller = tg.canceller();
+/// let err = tg.run(async {
+///     tg.spawn_task(async move {
+///         canceller.cancel(); // from another task
+///         Ok(())
+///     });
+///     std::future::pending::<()>().await; // stopped by the cancel
+///     Ok(())
+/// }).await.unwrap_err();
+/// assert_eq!(err.into_vec(), [Cancelled::new()]);
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Canceller {
+    pub(crate) inbox: Arc<CancelInbox>,
+}
+
+impl Canceller {
+    /// Cancels the group (once: later calls change nothing).
+    ///
+    /// ```
+    /// let tg = taskgroup::TaskGroup::<taskgroup::Cancelled>::new();
+    /// let c = tg.canceller();
+    /// c.cancel();
+    /// c.clone().cancel();
+    /// ```
+    pub fn cancel(&self) {
+        self.inbox.cancel_group();
+    }
+
+    /// Whether the group was cancelled on purpose (by any canceller,
+    /// [`TaskGroup::cancel`](crate::TaskGroup::cancel) or `cancel_on`).
+    ///
+    /// ```
+    /// let tg = taskgroup::TaskGroup::<taskgroup::Cancelled>::new();
+    /// let c = tg.canceller();
+    /// assert!(!c.is_cancelled());
+    /// tg.cancel();
+    /// assert!(c.is_cancelled());
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        self.inbox.group.load(Ordering::Acquire)
+    }
+}
+
+impl fmt::Debug for Canceller {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Canceller")
+            .field("cancelled", &self.is_cancelled())
+            .finish()
+    }
+}
