@@ -117,11 +117,15 @@ fn parse_item(input: ParseStream<'_>) -> syn::Result<Item> {
 }
 
 /// `except PATTERN => …`: an arm written without its `*`. No expression
-/// starts with a name followed by a pattern, so this is never user code.
+/// starts with a name followed by a pattern (a variable named `except` is
+/// followed by an operator, `as`, or the next arm), so this is never user
+/// code.
 fn except_without_star(input: ParseStream<'_>) -> Option<syn::Error> {
     let fork = input.fork();
     let except = fork.call(Ident::parse_any).ok().filter(|i| i == "except")?;
-    if fork.peek(Ident::peek_any) || fork.peek(Token![_]) || fork.peek(Token![::]) {
+    let pattern = (fork.peek(Ident::peek_any) && !fork.peek(Token![as]) && !peek_except(&fork))
+        || fork.peek(Token![_]);
+    if pattern {
         return Some(syn::Error::new(
             except.span(),
             "an `except*` arm is written with `*`: `except* PATTERN => EXPR,` \

@@ -39,6 +39,13 @@ async fn run() {
         let d = async { let r = &mut y; *r += 1; *r };
     };
     assert_eq!(sums, (2, 3, 2, 3));
+    // A local named `except` is an ordinary name in a branch and the tail.
+    let except = 3u32;
+    let v = taskgroup! {
+        let a = async { except + 1 };
+        except as u64 + a as u64
+    };
+    assert_eq!(v, 7);
 }
 
 fn main() {
