@@ -108,3 +108,37 @@ fn race_without_contestant_names_the_line_that_ran_it() {
         "the message names the line that called `run`: {message}"
     );
 }
+
+/// Runs `f` (synchronous misuse) and returns its panic's message, file and
+/// line.
+fn sync_panic_of(f: impl FnOnce()) -> (String, String, u32) {
+    panic_of(async || f())
+}
+
+#[test]
+fn spawn_before_run_points_at_the_spawn() {
+    let tg = TaskGroup::<()>::new();
+    let line = Location::caller().line() + 1;
+    let (message, file, at) = sync_panic_of(|| drop(tg.spawn(async { Ok(()) })));
+    assert!(message.contains("taskgroup"), "{message}");
+    assert_eq!((file.as_str(), at), (file!(), line));
+
+    let race = Race::<u8, ()>::new();
+    let line = Location::caller().line() + 1;
+    let (_, file, at) = sync_panic_of(|| race.spawn(async { Ok(1) }));
+    assert_eq!((file.as_str(), at), (file!(), line));
+}
+
+#[test]
+fn builder_misuse_points_at_the_call() {
+    let line = Location::caller().line() + 1;
+    let (message, file, at) = sync_panic_of(|| drop(TaskGroup::<()>::builder().limit(0)));
+    assert!(message.contains("limit"), "{message}");
+    assert_eq!((file.as_str(), at), (file!(), line));
+
+    let race_mode = TaskGroup::<()>::builder().mode(taskgroup::Mode::Race);
+    let line = Location::caller().line() + 1;
+    let (message, file, at) = sync_panic_of(|| drop(race_mode.build()));
+    assert!(message.contains("build_race"), "{message}");
+    assert_eq!((file.as_str(), at), (file!(), line));
+}
