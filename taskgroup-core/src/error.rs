@@ -429,6 +429,11 @@ impl<E> fmt::Debug for Leaves<'_, E> {
     }
 }
 
+/// A `taskgroup!` branch's binding as the name of its errors: none for `_`.
+pub(crate) fn leaf_name(binding: &str) -> Option<Arc<str>> {
+    (binding != "_").then(|| Arc::from(binding))
+}
+
 /// A child's error on its way to its group, with the child's name.
 pub(crate) struct Failure<E> {
     pub(crate) error: E,

@@ -10,7 +10,7 @@ use futures_util::future::MaybeDone;
 use tokio::time::Sleep;
 
 use super::branch_tree::{BranchTree, Scope};
-use crate::error::{Cancelled, Collected, ErrorGroup, TimedOut};
+use crate::error::{Cancelled, Collected, ErrorGroup, TimedOut, leaf_name};
 use crate::orphans::{self, Orphan};
 use crate::policy::{self, FirstPanic, Mode, Verdict, room};
 use crate::util::{Panic, lock};
@@ -19,11 +19,6 @@ use crate::util::{Panic, lock};
 /// the [`Group`]) or it saw the group cancelling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stopped;
-
-/// A branch's binding as the name of its errors: none for `_`.
-pub(crate) fn leaf_name(binding: &str) -> Option<Arc<str>> {
-    (binding != "_").then(|| Arc::from(binding))
-}
 
 /// What the branches of one group share: the errors, in the order they
 /// happened, and the flags that tell every branch to stop.

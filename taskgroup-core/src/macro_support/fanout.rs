@@ -18,8 +18,9 @@ use futures_util::FutureExt;
 use futures_util::stream::{FuturesUnordered, Stream};
 use tokio::task::AbortHandle;
 
-use super::driver::{Group, Stopped, leaf_name};
+use super::driver::{Group, Stopped};
 use super::partial::Kept;
+use crate::error::leaf_name;
 use crate::orphans::{self, Orphan};
 use crate::policy::{self, FirstPanic, Verdict};
 use crate::task_child::{self, TaskEnd, TaskReporter};
