@@ -620,7 +620,7 @@ mod loom_tests {
     #[test]
     fn loom_completion_wakes_a_pending_handle() {
         loom::model(|| {
-            let cell = ResultCell::<u32, ()>::new(None, None);
+            let cell = ResultCell::<u32, ()>::new(None, None, None);
             let guard = CompletionGuard::new(&cell);
             let child = thread::spawn(move || guard.disarm().complete(Ok(5)));
             let counter = Arc::new(CountingWaker::default());
@@ -647,7 +647,7 @@ mod loom_tests {
     #[test]
     fn loom_completion_wakes_the_latest_waker() {
         loom::model(|| {
-            let cell = ResultCell::<u32, ()>::new(None, None);
+            let cell = ResultCell::<u32, ()>::new(None, None, None);
             let guard = CompletionGuard::new(&cell);
             let child = thread::spawn(move || guard.disarm().complete(Ok(5)));
             let (old, new) = (
@@ -684,7 +684,7 @@ mod loom_tests {
     #[test]
     fn loom_cancellation_wakes_a_registered_handle() {
         loom::model(|| {
-            let cell = ResultCell::<u32, ()>::new(None, None);
+            let cell = ResultCell::<u32, ()>::new(None, None, None);
             let guard = CompletionGuard::new(&cell);
             let child = thread::spawn(move || drop(guard));
             let counter = Arc::new(CountingWaker::default());

@@ -470,7 +470,7 @@ mod loom_tests {
     use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use loom::thread;
 
-    use super::{GroupTask, TaskChild, TaskChildren, TaskReport};
+    use super::{GroupTask, TaskChild, TaskChildren, TaskReport, Unnamed};
     use crate::policy::Mode;
 
     /// The driver's waker: counts its wakes and lets the driver's thread
