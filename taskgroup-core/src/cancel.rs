@@ -19,6 +19,7 @@
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::Waker;
 
 use crate::util::lock;
 use crate::wake::ReadyQueue;
@@ -37,6 +38,13 @@ pub(crate) struct CancelInbox {
     children: Mutex<Vec<usize>>,
     /// Set while `children` is not empty.
     pending: AtomicBool,
+    /// Set when the group's `run` has returned (or was dropped): from then
+    /// on nothing can cancel whoever awaits a handle that will never have
+    /// a value, so that await panics instead of hanging.
+    ended: AtomicBool,
+    /// Who awaits such a handle while the group is still running, to wake
+    /// when it ends.
+    stranded: Mutex<Vec<Waker>>,
 }
 
 impl CancelInbox {
@@ -46,7 +54,34 @@ impl CancelInbox {
             group: AtomicBool::new(false),
             children: Mutex::new(Vec::new()),
             pending: AtomicBool::new(false),
+            ended: AtomicBool::new(false),
+            stranded: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Whether the group has ended; if not, `waker` is woken when it does.
+    pub(crate) fn ended_or_wait(&self, waker: &Waker) -> bool {
+        let mut stranded = lock(&self.stranded);
+        if self.ended.load(Ordering::Acquire) {
+            return true;
+        }
+        if !stranded.iter().any(|w| w.will_wake(waker)) {
+            stranded.push(waker.clone());
+        }
+        false
+    }
+
+    /// The group has ended: wake whoever awaits a handle that will never
+    /// have a value (its await now panics).
+    pub(crate) fn end(&self) {
+        let wakers = {
+            let mut stranded = lock(&self.stranded);
+            self.ended.store(true, Ordering::Release);
+            std::mem::take(&mut *stranded)
+        };
+        for w in wakers {
+            w.wake();
+        }
     }
 
     /// Asks the driver to cancel the whole group.

@@ -118,6 +118,9 @@ impl<E> Drop for CloseGuard<'_, '_, E> {
             }
             drop(leftover);
         }
+        // Whoever still awaits a handle of a child that never had a value
+        // now panics instead of waiting forever.
+        self.group.cancel.end();
     }
 }
 

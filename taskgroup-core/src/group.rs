@@ -280,7 +280,7 @@ impl<'a, E> TaskGroup<'a, E> {
             drop(st);
             refuse(phase);
             // Cancelling: the child is dropped without ever running.
-            return Handle::cancelled(name);
+            return Handle::cancelled(name, Arc::clone(&self.state.cancel));
         }
         // Counted under the lock, so the group cannot finish before this
         // task ends; spawned outside it, because tokio may drop the future
@@ -293,7 +293,7 @@ impl<'a, E> TaskGroup<'a, E> {
             Some(_) => task_child::spawn(child, GroupTask::new(tasks, name.clone())),
         };
         self.state.track_task(join.abort_handle());
-        Handle::task(join, name)
+        Handle::task(join, name, Arc::clone(&self.state.cancel))
     }
 
     /// A task child of a group with a limit: the driver starts it when the

@@ -185,10 +185,11 @@ impl<T, E> ResultCell<T, E> {
                 drop(slot);
                 panic!("taskgroup: a child handle was polled after it returned its value")
             }
-            // The group is cancelling whoever awaits this handle (or has
-            // already): never resolving is the only answer that cannot race
-            // with that cancellation.
-            ResultState::Cancelled | ResultState::Failed => Poll::Pending,
+            ResultState::Cancelled | ResultState::Failed => {
+                let failed = matches!(&*slot, ResultState::Failed);
+                drop(slot);
+                stranded(self.cancel.as_deref(), cx, self.name(), failed)
+            }
             ResultState::Unwatched => unreachable!("polled through a dropped handle"),
         }
     }
@@ -208,6 +209,44 @@ impl<T, E> ResultCell<T, E> {
             _ => None,
         }
     }
+}
+
+/// An await of a child that will never have a value: it failed (its error
+/// went to the group) or was cancelled. While its group runs, the group is
+/// cancelling — and so whoever awaits inside it — so the await stays
+/// pending: resolving could race with that cancellation. Once the group
+/// has ended nothing will cancel the awaiter, so the await panics and says
+/// what to call instead (an awaiter outside the group that started waiting
+/// earlier is woken when the group ends).
+fn stranded<R>(
+    group: Option<&CancelInbox>,
+    cx: &mut Context<'_>,
+    name: Option<&str>,
+    failed: bool,
+) -> Poll<R> {
+    match group {
+        Some(group) if group.ended_or_wait(cx.waker()) => stranded_panic(name, failed),
+        _ => Poll::Pending,
+    }
+}
+
+#[cold]
+#[track_caller]
+fn stranded_panic(name: Option<&str>, failed: bool) -> ! {
+    let child = match name {
+        Some(name) => format!("child `{name}`"),
+        None => "a child".to_string(),
+    };
+    let why = if failed {
+        "failed (its error is in the `ErrorGroup` its group returned)"
+    } else {
+        "was cancelled before it finished"
+    };
+    panic!(
+        "taskgroup: awaited the handle of {child}, which {why}; its group has ended, so this \
+         await could never resolve. Take a value only if the child finished with one: \
+         `handle.into_value()` (an `Option`)"
+    )
 }
 
 /// Marks the handle cancelled if the child is dropped before it completes.
@@ -248,6 +287,13 @@ impl<T, E> Drop for CompletionGuard<T, E> {
 /// child's error belongs to its handle instead: await
 /// [`result`](Handle::result) to receive `Result<T, E>`.
 ///
+/// No await of a handle hangs forever. Inside the running group, awaiting a
+/// child that failed or was cancelled stays pending, because the group is
+/// already cancelling whoever awaits it. Once the group has ended, nothing
+/// would: the await panics, naming the child and saying to call
+/// [`into_value`](Handle::into_value) instead (an awaiter elsewhere that
+/// began waiting earlier is woken when the group ends, and panics then).
+///
 /// Dropping a handle does not cancel its child (the group owns the child),
 /// so `tg.spawn(fut);` on its own line is the way to start a child whose
 /// value nobody needs.
@@ -285,10 +331,10 @@ enum Inner<T, E> {
     ResultCell(Arc<ResultCell<T, E>>),
     /// A task child's value is its tokio task's output: the handle awaits
     /// the `JoinHandle` itself, as a `Vec<JoinHandle>` would.
-    Task(JoinHandle<TaskOutput<T, E>>),
+    Task(JoinHandle<TaskOutput<T, E>>, Arc<CancelInbox>),
     /// The task failed or was cancelled (its error went to the group, which
-    /// is cancelling): never resolves, see `ResultCell::poll_result`.
-    Gone,
+    /// is cancelling): see [`stranded`]. `true`: it failed.
+    Gone(Arc<CancelInbox>, bool),
     /// The value was returned.
     Taken,
     /// A named task child.
@@ -296,17 +342,22 @@ enum Inner<T, E> {
 }
 
 impl<T, E> Inner<T, E> {
-    fn poll_result(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, E>> {
-        let out = match self {
+    /// `name`: the child's, for the panic of an await that can never
+    /// resolve.
+    fn poll_result(&mut self, cx: &mut Context<'_>, name: Option<&str>) -> Poll<Result<T, E>> {
+        let (out, group) = match self {
             Inner::ResultCell(shared) => return shared.poll_result(cx),
-            Inner::Named(named) => return named.0.poll_result(cx),
-            Inner::Gone => return Poll::Pending,
+            Inner::Named(named) => {
+                let (inner, name) = &mut **named;
+                return inner.poll_result(cx, Some(name));
+            }
+            Inner::Gone(group, failed) => return stranded(Some(group), cx, name, *failed),
             Inner::Taken => {
                 panic!("taskgroup: a child handle was polled after it returned its value")
             }
-            Inner::Task(join) => match Pin::new(join).poll(cx) {
+            Inner::Task(join, group) => match Pin::new(join).poll(cx) {
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(out) => out,
+                Poll::Ready(out) => (out, Arc::clone(group)),
             },
         };
         match out {
@@ -314,11 +365,11 @@ impl<T, E> Inner<T, E> {
                 *self = Inner::Taken;
                 Poll::Ready(r)
             }
-            // The error or panic went to the group, or the task was
-            // aborted: the group is cancelling.
-            Ok(None) | Err(_) => {
-                *self = Inner::Gone;
-                Poll::Pending
+            // The error or panic went to the group (`None`), or the task
+            // was aborted: the group is cancelling.
+            out => {
+                *self = Inner::Gone(group, out.is_ok());
+                self.poll_result(cx, name)
             }
         }
     }
@@ -328,11 +379,11 @@ impl<T, E> Inner<T, E> {
             Inner::ResultCell(shared) => shared.take_value(),
             Inner::Named(named) => named.0.take_value(),
             // A finished task's output is stored: taking it needs no waker.
-            Inner::Task(join) if join.is_finished() => match join.now_or_never() {
+            Inner::Task(join, _) if join.is_finished() => match join.now_or_never() {
                 Some(Ok(Some(Ok(v)))) => Some(v),
                 _ => None,
             },
-            Inner::Task(_) | Inner::Gone | Inner::Taken => None,
+            Inner::Task(..) | Inner::Gone(..) | Inner::Taken => None,
         }
     }
 
@@ -341,8 +392,8 @@ impl<T, E> Inner<T, E> {
         match self {
             Inner::ResultCell(shared) => shared.request_cancel(),
             Inner::Named(named) => named.0.cancel(),
-            Inner::Task(join) => abort_on_purpose(&join.abort_handle()),
-            Inner::Gone | Inner::Taken => {}
+            Inner::Task(join, _) => abort_on_purpose(&join.abort_handle()),
+            Inner::Gone(..) | Inner::Taken => {}
         }
     }
 
@@ -353,15 +404,15 @@ impl<T, E> Inner<T, E> {
         match self {
             Inner::ResultCell(shared) => shared.handle_dropped(),
             Inner::Named(named) => named.0.release(),
-            Inner::Task(_) | Inner::Gone | Inner::Taken => {}
+            Inner::Task(..) | Inner::Gone(..) | Inner::Taken => {}
         }
     }
 
     fn is_finished(&self) -> bool {
         match self {
             Inner::ResultCell(shared) => shared.is_finished(),
-            Inner::Task(join) => join.is_finished(),
-            Inner::Gone | Inner::Taken => true,
+            Inner::Task(join, _) => join.is_finished(),
+            Inner::Gone(..) | Inner::Taken => true,
             Inner::Named(named) => named.0.is_finished(),
         }
     }
@@ -370,7 +421,7 @@ impl<T, E> Inner<T, E> {
         match self {
             Inner::ResultCell(shared) => shared.name(),
             Inner::Named(named) => Some(&named.1),
-            Inner::Task(_) | Inner::Gone | Inner::Taken => None,
+            Inner::Task(..) | Inner::Gone(..) | Inner::Taken => None,
         }
     }
 
@@ -390,17 +441,21 @@ impl<T, E> Handle<T, E> {
     }
 
     /// The handle of a task child whose output is its value.
-    pub(crate) fn task(join: JoinHandle<TaskOutput<T, E>>, name: Option<Arc<str>>) -> Self {
+    pub(crate) fn task(
+        join: JoinHandle<TaskOutput<T, E>>,
+        name: Option<Arc<str>>,
+        group: Arc<CancelInbox>,
+    ) -> Self {
         Handle {
-            inner: Inner::Task(join).named(name),
+            inner: Inner::Task(join, group).named(name),
         }
     }
 
     /// The handle of a child the group refused (it is cancelling): it
-    /// never resolves.
-    pub(crate) fn cancelled(name: Option<Arc<str>>) -> Self {
+    /// never has a value.
+    pub(crate) fn cancelled(name: Option<Arc<str>>, group: Arc<CancelInbox>) -> Self {
         Handle {
-            inner: Inner::Gone.named(name),
+            inner: Inner::Gone(group, false).named(name),
         }
     }
 
@@ -526,7 +581,7 @@ impl<T, E> Future for Handle<T, E> {
     type Output = T;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        match self.inner.poll_result(cx) {
+        match self.inner.poll_result(cx, None) {
             Poll::Ready(Ok(v)) => Poll::Ready(v),
             Poll::Ready(Err(_)) => panic!(
                 "taskgroup: awaited the value of a child that failed in a supervise group; \
@@ -556,7 +611,7 @@ impl<T, E> Future for ResultHandle<T, E> {
     type Output = Result<T, E>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, E>> {
-        self.inner.poll_result(cx)
+        self.inner.poll_result(cx, None)
     }
 }
 
@@ -583,8 +638,9 @@ impl<T, E> fmt::Debug for ResultHandle<T, E> {
     }
 }
 
-// A fan-out holds one handle per child: keep it at two words.
-const _: () = assert!(std::mem::size_of::<Handle<u64, std::io::Error>>() <= 16);
+// Users keep a handle per child: keep it at three words (a task child's
+// `JoinHandle` and its group, for an await that could never resolve).
+const _: () = assert!(std::mem::size_of::<Handle<u64, std::io::Error>>() <= 24);
 
 /// Model checks of a child handing its value to its handle on another
 /// thread: `RUSTFLAGS="--cfg loom" cargo test -p taskgroup-core --release
