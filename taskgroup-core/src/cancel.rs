@@ -16,6 +16,7 @@
 //! started while a request is pending (see `driver.rs`): a request can
 //! only reach the child it was made for.
 
+use std::cell::Cell;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -28,6 +29,34 @@ use crate::wake::ReadyQueue;
 pub(crate) const CANCEL: usize = usize::MAX - 3;
 /// The slot index that tells the driver some handles cancelled their child.
 pub(crate) const CANCEL_CHILDREN: usize = usize::MAX - 4;
+/// The slot index that tells the driver a child holding a slot awaits a
+/// child still waiting for one (see `policy.rs`: a limit cannot deadlock).
+pub(crate) const WANTED: usize = usize::MAX - 5;
+
+thread_local! {
+    /// The group (its inbox's address) in which the code running now holds
+    /// a slot of a limit: a child the driver polls, or a task child. Zero:
+    /// none (the body, or a group without a limit).
+    static HOLDS_SLOT: Cell<usize> = const { Cell::new(0) };
+}
+
+/// While it lives, the running code holds a slot in the group whose inbox
+/// is at `group` (see [`HOLDS_SLOT`]).
+pub(crate) struct HoldsSlot(usize);
+
+impl HoldsSlot {
+    #[inline]
+    pub(crate) fn enter(group: usize) -> Self {
+        HoldsSlot(HOLDS_SLOT.replace(group))
+    }
+}
+
+impl Drop for HoldsSlot {
+    #[inline]
+    fn drop(&mut self) {
+        HOLDS_SLOT.set(self.0);
+    }
+}
 
 /// Where cancel requests for one group wait for its driver.
 pub(crate) struct CancelInbox {
@@ -38,6 +67,8 @@ pub(crate) struct CancelInbox {
     children: Mutex<Vec<usize>>,
     /// Set while `children` is not empty.
     pending: AtomicBool,
+    /// Children still waiting for a slot that a slot holder awaits.
+    wanted: Mutex<Vec<usize>>,
     /// Set when the group's `run` has returned (or was dropped): from then
     /// on nothing can cancel whoever awaits a handle that will never have
     /// a value, so that await panics instead of hanging.
@@ -56,7 +87,38 @@ impl CancelInbox {
             pending: AtomicBool::new(false),
             ended: AtomicBool::new(false),
             stranded: Mutex::new(Vec::new()),
+            wanted: Mutex::new(Vec::new()),
         })
+    }
+
+    /// This group's identity for [`HoldsSlot`].
+    pub(crate) fn id(&self) -> usize {
+        std::ptr::from_ref(self) as usize
+    }
+
+    /// Whether the code running now holds a slot of this group's limit.
+    #[inline]
+    pub(crate) fn awaiter_holds_slot(&self) -> bool {
+        HOLDS_SLOT.get() == self.id()
+    }
+
+    /// A child holding a slot awaits the child `key`: if that one still
+    /// waits for a slot, the driver starts it (see `policy.rs`: a limit cannot deadlock).
+    #[cold]
+    pub(crate) fn want_child(&self, key: usize) {
+        let first = {
+            let mut wanted = lock(&self.wanted);
+            wanted.push(key);
+            wanted.len() == 1
+        };
+        if first {
+            self.ready.push(WANTED);
+        }
+    }
+
+    /// The children slot holders await, in the order they asked.
+    pub(crate) fn take_wanted(&self) -> Vec<usize> {
+        std::mem::take(&mut *lock(&self.wanted))
     }
 
     /// Whether the group has ended; if not, `waker` is woken when it does.

@@ -12,7 +12,7 @@ use std::task::{Context, Poll, Waker};
 use tokio::task::AbortHandle;
 use tokio::time::Sleep;
 
-use crate::cancel::{CANCEL, CANCEL_CHILDREN};
+use crate::cancel::{CANCEL, CANCEL_CHILDREN, HoldsSlot, WANTED};
 use crate::error::{Collected, ErrorGroup, Failure, TimedOut};
 use crate::options::{CancelOn, Signal};
 use crate::orphans::{self, Orphan};
@@ -175,6 +175,9 @@ pub(crate) struct GroupDriver<'g, 'a, E> {
     /// Task children started from the waiting line (a group with a limit),
     /// by id: a handle that cancels one aborts its task.
     deferred: Vec<(usize, AbortHandle)>,
+    /// The group's identity for `cancel::HoldsSlot` when it has a limit;
+    /// zero without one.
+    lend: usize,
 }
 
 /// When `run`'s future is dropped mid-way, the group must refuse new
@@ -249,6 +252,11 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
             panic: FirstPanic::default(),
             cancelling: false,
             won: false,
+            lend: if group.options.limit.is_some() {
+                group.cancel.id()
+            } else {
+                0
+            },
             deferred: Vec::new(),
         }
     }
@@ -369,6 +377,7 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
                     TASKS => self.poll_tasks(body.as_mut()),
                     CANCEL => self.cancel_on_purpose(body.as_mut()),
                     CANCEL_CHILDREN => self.cancel_children(body.as_mut()),
+                    WANTED => self.start_wanted(),
                     idx => self.poll_child(idx, body.as_mut()),
                 }
             }
@@ -453,6 +462,8 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
         let mut cx = Context::from_waker(&slot.waker);
         let outcome = match child {
             Child::Local(fut) => {
+                // A child of a group with a limit holds a slot while it runs.
+                let _holds = (self.lend != 0).then(|| HoldsSlot::enter(self.lend));
                 match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx))) {
                     Ok(Poll::Pending) => return,
                     Ok(Poll::Ready(Ok(()))) => ChildEnd::Done,

@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 // Loom's under `--cfg loom`: the hand-off from a child to its handle is
 // model-checked (`loom_tests` below).
 use crate::supervisor::Supervisor;
-use crate::sync::{Mutex, lock};
+use crate::sync::{AtomicBool, Mutex, Ordering, lock};
 
 use crate::cancel::CancelInbox;
 use crate::task_child::abort_on_purpose;
@@ -39,6 +39,8 @@ pub(crate) struct ResultCell<T, E> {
     sink: Option<Arc<Supervisor<E>>>,
     /// Where the handle asks the group to cancel this child alone.
     cancel: Option<Arc<CancelInbox>>,
+    /// A slot holder awaited it (see `poll_result`): asked once.
+    wanted: AtomicBool,
 }
 
 impl<T, E> ResultCell<T, E> {
@@ -54,6 +56,7 @@ impl<T, E> ResultCell<T, E> {
             name,
             sink,
             cancel,
+            wanted: AtomicBool::new(false),
         })
     }
 
@@ -174,6 +177,16 @@ impl<T, E> ResultCell<T, E> {
                 match w {
                     Some(w) if w.will_wake(cx.waker()) => {}
                     _ => *w = Some(cx.waker().clone()),
+                }
+                drop(slot);
+                // A child that holds a slot of the limit waits for this one:
+                // if it is still waiting for a slot, it must start, or the
+                // two could wait for each other forever.
+                if let Some(group) = &self.cancel
+                    && group.awaiter_holds_slot()
+                    && !self.wanted.swap(true, Ordering::Relaxed)
+                {
+                    group.want_child(self.key());
                 }
                 Poll::Pending
             }

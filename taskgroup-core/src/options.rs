@@ -149,11 +149,11 @@ impl<E, R> Builder<E, R> {
 
     /// At most `limit` children run at once; the others wait and start in
     /// the order they were spawned. Spawning never blocks, so a child may
-    /// spawn while the group is at its limit; but a child that then *awaits*
-    /// a child it spawned holds its own place while the other waits for one,
-    /// which deadlocks at `limit(1)` (and at any limit once every running
-    /// child does it). Run such sub-work in a nested group, or return the
-    /// handle and await it from the body.
+    /// spawn while the group is at its limit. A limit cannot deadlock: a
+    /// running child (local or task) that awaits the handle of a child
+    /// still waiting for a slot lends it its own — the awaited child starts
+    /// at once, beyond the limit, while its awaiter is blocked. The body
+    /// holds no slot: awaiting handles from the body keeps the limit.
     ///
     /// # Panics
     /// If `limit` is zero: such a group could never run a child.

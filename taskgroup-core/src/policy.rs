@@ -17,7 +17,11 @@
 //! | a handle's `cancel()` | that child only is dropped (a task child aborted); not an error | same | same |
 //!
 //! Also here: how a limit admits children, and when a scheduler that polls
-//! many children yields to tokio's cooperative budget.
+//! many children yields to tokio's cooperative budget. A limit cannot
+//! deadlock: a child that holds a slot and awaits the handle of a child
+//! still waiting for one lends it its slot — the awaited child starts at
+//! once, beyond the limit, while its awaiter is blocked
+//! (`driver/cancel.rs` `start_wanted`, asked for by `handle.rs`).
 
 use std::panic::catch_unwind;
 

@@ -196,11 +196,15 @@ impl<'a, E> GroupState<'a, E> {
             // first report does.
             let wake = SlotWaker::new(TASKS, &self.ready);
             wake.clear();
-            let tasks = Arc::new(TaskChildren::new(
+            let mut tasks = TaskChildren::new(
                 self.options.limit.is_some(),
                 self.options.mode,
                 Waker::from(Arc::clone(&wake)),
-            ));
+            );
+            if self.options.limit.is_some() {
+                tasks.lend = self.cancel.id();
+            }
+            let tasks = Arc::new(tasks);
             TaskSet {
                 tasks,
                 wake,

@@ -8,6 +8,7 @@ use std::task::{Context, Poll, Waker};
 
 use tokio::task::{AbortHandle, JoinHandle};
 
+use crate::cancel::HoldsSlot;
 use crate::handle::TaskOutput;
 use crate::policy::{Mode, Verdict};
 // Loom's under `--cfg loom`: the hand-off to the driver is model-checked
@@ -25,6 +26,9 @@ pub(crate) const WAITING: usize = 1;
 /// woken only for a report, for the last task to end once the driver waits
 /// for it, and (in a group with a limit) for every end.
 pub(crate) struct TaskChildren<E> {
+    /// In a group with a limit, its identity for `cancel::HoldsSlot`: each
+    /// of these tasks holds a slot while it runs. Zero without a limit.
+    pub(crate) lend: usize,
     pub(crate) count: AtomicUsize,
     /// Wake the driver at every end, not only the last (a limit's next child).
     pub(crate) notify_each: bool,
@@ -62,6 +66,7 @@ impl<E> TaskChildren<E> {
     /// No task child running yet; `waker` is woken for reports and ends.
     pub(crate) fn new(notify_each: bool, mode: Mode, waker: Waker) -> Self {
         TaskChildren {
+            lend: 0,
             count: AtomicUsize::new(0),
             notify_each,
             mode,
@@ -166,6 +171,12 @@ pub(crate) trait TaskReporter<O> {
     /// child returned or panicked rather than being dropped unfinished. No
     /// user code runs after it.
     fn gone(&mut self, ended: bool);
+
+    /// The group in which this task holds a slot of a limit while it runs
+    /// (see `cancel::HoldsSlot`); zero: none.
+    fn holds_slot(&self) -> usize {
+        0
+    }
 }
 
 pin_project_lite::pin_project! {
@@ -238,6 +249,8 @@ where
             // Polled after it returned: tokio never does.
             return Poll::Pending;
         };
+        let group = this.reporter.holds_slot();
+        let _holds = (group != 0).then(|| HoldsSlot::enter(group));
         let end = match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(out)) => TaskEnd::Returned(out),
@@ -353,6 +366,11 @@ impl<T, E, N: TaskName> TaskReporter<Result<T, E>> for GroupTask<E, N> {
         // A task its handle aborted on purpose was not lost either.
         let on_purpose = forget_abort_on_purpose();
         self.tasks.gone(ended || on_purpose);
+    }
+
+    #[inline]
+    fn holds_slot(&self) -> usize {
+        self.tasks.lend
     }
 }
 

@@ -104,6 +104,28 @@ impl<'a, E> GroupDriver<'_, 'a, E> {
         false
     }
 
+    /// Children holding a slot await children still waiting for one: those
+    /// start now, beyond the limit — each blocked awaiter lends its slot
+    /// (policy.rs: a limit cannot deadlock).
+    #[cold]
+    pub(super) fn start_wanted(&mut self) {
+        let keys = self.group.cancel.take_wanted();
+        if self.cancelling {
+            return;
+        }
+        // A child spawned just before it was awaited may not be admitted yet.
+        self.admit();
+        for key in keys {
+            if let Some(pos) = self.waiting.iter().position(|c| c.key() == key)
+                && let Some(child) = self.waiting.remove(pos)
+            {
+                #[cfg(feature = "tracing")]
+                tracing::debug!("a waiting child starts beyond the limit: a slot holder awaits it");
+                self.insert(child);
+            }
+        }
+    }
+
     /// Starts a task child the limit held back, keeping its abort handle
     /// for a cancel by its handle.
     #[inline(never)]
