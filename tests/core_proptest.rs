@@ -35,6 +35,9 @@ struct Id(u32);
 
 /// The id of a group's `Cancelled`.
 const CANCELLED: u32 = u32::MAX;
+/// A nested group's `Cancelled` as its enclosing group sees it: that
+/// group's own cancel stays told apart from it.
+const NESTED_CANCELLED: u32 = u32::MAX - 1;
 
 impl From<Cancelled> for Id {
     fn from(_: Cancelled) -> Self {
@@ -192,6 +195,11 @@ fn kid_future(
                 match run_tree(tree, chain, local_chain, Arc::clone(&case)).await {
                     Ok(()) => Ok(()),
                     Err(id) => {
+                        let id = if id == CANCELLED {
+                            NESTED_CANCELLED
+                        } else {
+                            id
+                        };
                         log.errors.lock().unwrap().push(id);
                         Err(Id(id))
                     }

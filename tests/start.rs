@@ -88,3 +88,39 @@ async fn a_started_child_is_cancelled_with_its_group() {
     .unwrap_err();
     assert_eq!(err.into_vec(), ["shut down"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_task_runs_the_child_as_a_task_and_resolves_at_ready() {
+    let tg = TaskGroup::<&str>::new();
+    let v = tokio::time::timeout(
+        Duration::from_secs(20),
+        tg.run(async {
+            let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+            let id = tg
+                .start_task(|ready| async move {
+                    ready.send(7);
+                    // Ends only after `start_task` returned: it resolved at
+                    // ready, not at the child's end.
+                    let _ = rx.await;
+                    Ok(())
+                })
+                .await;
+            tx.send(()).unwrap();
+            Ok(id)
+        }),
+    )
+    .await
+    .expect("the group hung");
+    assert_eq!(v, Ok(7));
+}
+
+#[tokio::test(start_paused = true)]
+#[should_panic(expected = "returned without calling `ready.send(value)`")]
+async fn a_task_child_that_returns_without_being_ready_is_a_clear_panic() {
+    let tg = TaskGroup::<()>::new();
+    let _ = watchdog(tg.run(async {
+        let () = tg.start_task(|_ready| async { Ok(()) }).await;
+        Ok(())
+    }))
+    .await;
+}

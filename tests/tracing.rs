@@ -123,3 +123,37 @@ fn concurrent_lets_get_spans_named_after_their_bindings() {
     );
     assert!(out.contains(r#"child{name="posts"}"#), "{out}");
 }
+
+#[test]
+fn cancels_on_purpose_are_events_and_not_failures() {
+    let out = logged(async {
+        let tg = TaskGroup::<taskgroup::Cancelled>::builder()
+            .name("server")
+            .build();
+        let err = tg
+            .run(async {
+                let conn = tg
+                    .child("conn")
+                    .spawn(std::future::pending::<Result<(), _>>());
+                tokio::task::yield_now().await;
+                conn.cancel();
+                tokio::task::yield_now().await;
+                tg.cancel();
+                std::future::pending::<Result<(), _>>().await
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.len(), 1);
+    });
+    assert!(
+        out.contains(r#"taskgroup{name="server"}: "#)
+            && out.contains("child cancelled by its handle")
+            && out.contains("group cancelled on purpose"),
+        "{out}"
+    );
+    assert!(
+        out.contains(r#"child{name="conn"}"#) && out.contains("child cancelled"),
+        "{out}"
+    );
+    assert!(!out.contains("child failed"), "{out}");
+}

@@ -256,10 +256,10 @@ impl<'a, E> TaskGroup<'a, E> {
         }
         let child = self.traced(fut, name.as_deref());
         match self.state.tree_node() {
-            None => self.start_task(name, child),
+            None => self.start_task_now(name, child),
             Some(node) => {
                 let tracked = node.track(name.as_deref(), true, Box::pin(child));
-                self.start_task(name, tracked)
+                self.start_task_now(name, tracked)
             }
         }
     }
@@ -267,7 +267,7 @@ impl<'a, E> TaskGroup<'a, E> {
     /// Starts a task child now (a group without a limit): its handle
     /// awaits the tokio task's own output.
     #[track_caller]
-    fn start_task<F, T>(&self, name: Option<Arc<str>>, child: F) -> Handle<T, E>
+    fn start_task_now<F, T>(&self, name: Option<Arc<str>>, child: F) -> Handle<T, E>
     where
         F: Future<Output = Result<T, E>> + Send + 'static,
         T: Send + 'static,

@@ -112,33 +112,80 @@ impl<'a, E> TaskGroup<'a, E> {
         Fut: Future<Output = Result<(), E>> + Send + 'a,
         E: Send + 'a,
     {
-        let state = Arc::new(Mutex::new(State::Waiting(None)));
-        let child = f(Ready {
-            state: Arc::clone(&state),
-        });
-        let mut ended = pin!(self.spawn(child).result());
-        poll_fn(|cx| {
-            {
-                let mut st = lock(&state);
-                match &mut *st {
-                    State::Sent(_) => match std::mem::replace(&mut *st, State::Taken) {
-                        State::Sent(v) => return Poll::Ready(v),
-                        _ => unreachable!(),
-                    },
-                    State::Waiting(w) => *w = Some(cx.waker().clone()),
-                    State::Taken => unreachable!("taskgroup: `start` polled after it returned"),
-                }
-            }
-            // Ended before it was ready: with `Ok`, a mistake of the child;
-            // with an error that came to the handle, a supervise group. An
-            // error that went to the group never comes here: the group is
-            // cancelling this caller.
-            match ended.as_mut().poll(cx) {
-                Poll::Pending => Poll::Pending,
-                Poll::Ready(Ok(())) => panic!("{NEVER_READY}"),
-                Poll::Ready(Err(_)) => panic!("{FAILED_BEFORE_READY}"),
-            }
-        })
-        .await
+        let (ready, state) = ready();
+        wait_ready(&state, self.spawn(f(ready)).result()).await
     }
+
+    /// [`start`](Self::start) for a task child: the child runs as a tokio
+    /// task ([`spawn_task`](Self::spawn_task)), so it and its value are
+    /// `Send + 'static`.
+    ///
+    /// # Panics
+    /// As [`start`](Self::start), and outside a tokio runtime.
+    ///
+    /// ```
+    /// use taskgroup::TaskGroup;
+    ///
+    /// # #[tokio::main] async fn main() {
+    /// let tg = TaskGroup::<()>::new();
+    /// let v = tg.run(async {
+    ///     let answer = tg.start_task(|ready| async move {
+    ///         ready.send(42);
+    ///         Ok(())
+    ///     }).await;
+    ///     Ok(answer)
+    /// }).await;
+    /// assert_eq!(v, Ok(42));
+    /// # }
+    /// ```
+    pub async fn start_task<F, Fut, V>(&self, f: F) -> V
+    where
+        F: FnOnce(Ready<V>) -> Fut,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: Send + 'static,
+    {
+        let (ready, state) = ready();
+        wait_ready(&state, self.spawn_task(f(ready)).result()).await
+    }
+}
+
+/// A child's [`Ready`], and the state its `start` waits on.
+fn ready<V>() -> (Ready<V>, Arc<Mutex<State<V>>>) {
+    let state = Arc::new(Mutex::new(State::Waiting(None)));
+    let ready = Ready {
+        state: Arc::clone(&state),
+    };
+    (ready, state)
+}
+
+/// Waits until the child sends its value, or ends without (`ended`, its
+/// handle's `result()`).
+async fn wait_ready<V, E>(
+    state: &Mutex<State<V>>,
+    ended: impl Future<Output = Result<(), E>>,
+) -> V {
+    let mut ended = pin!(ended);
+    poll_fn(|cx| {
+        {
+            let mut st = lock(state);
+            match &mut *st {
+                State::Sent(_) => match std::mem::replace(&mut *st, State::Taken) {
+                    State::Sent(v) => return Poll::Ready(v),
+                    _ => unreachable!(),
+                },
+                State::Waiting(w) => *w = Some(cx.waker().clone()),
+                State::Taken => unreachable!("taskgroup: `start` polled after it returned"),
+            }
+        }
+        // Ended before it was ready: with `Ok`, a mistake of the child;
+        // with an error that came to the handle, a supervise group. An
+        // error that went to the group never comes here: the group is
+        // cancelling this caller.
+        match ended.as_mut().poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(())) => panic!("{NEVER_READY}"),
+            Poll::Ready(Err(_)) => panic!("{FAILED_BEFORE_READY}"),
+        }
+    })
+    .await
 }
