@@ -13,6 +13,12 @@
 //!   those errors (`Cancelled`), missing only when an error that was already
 //!   being handled failed the group first;
 //! - a group that panicked resumed one of the panics raised beneath it;
+//! - every child that finished with a value is reachable through its kept
+//!   handle's `into_value` once `run` returned, and no other child is;
+//! - in a supervise group (with or without an `on_error` handler, handles
+//!   kept or dropped at random), the errors `run` returned, those taken from
+//!   kept handles with `result()` and those given to the handler are
+//!   exactly the errors that happened, each once;
 //! - nothing hangs: each case finishes within an hour of virtual time.
 //!
 //! proptest prints the shrunk failing tree and stores its seed under
@@ -60,6 +66,15 @@ struct Kid {
     act: Act,
     /// The body cancels this child through its handle after this long.
     cancel_after: Option<u64>,
+    /// The body keeps the handle (else drops it at once).
+    keep: bool,
+}
+
+/// How one child ended, as its own future saw it.
+#[derive(Default)]
+struct KidEnd {
+    value: AtomicBool,
+    error: Mutex<Option<u32>>,
 }
 
 #[derive(Debug, Clone)]
@@ -69,6 +84,8 @@ struct Tree {
     body_err: Option<u32>,
     /// A child cancels the whole group on purpose after this long.
     cancel_at: Option<u64>,
+    /// A supervise group; `Some(true)`: with an `on_error` handler.
+    supervise: Option<bool>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -162,6 +179,7 @@ fn kid_future(
     ancestors: Vec<Arc<GroupLog>>,
     local_above: Vec<Arc<GroupLog>>,
     case: Arc<Case>,
+    end: Arc<KidEnd>,
 ) -> BoxFut {
     let probe_log = Arc::clone(&log);
     let probe_case = Arc::clone(&case);
@@ -169,9 +187,13 @@ fn kid_future(
     let fut = async move {
         tokio::time::sleep(Duration::from_millis(kid.delay)).await;
         match kid.act {
-            Act::Ok => Ok(()),
+            Act::Ok => {
+                end.value.store(true, Ordering::SeqCst);
+                Ok(())
+            }
             Act::Err(id) => {
                 log.errors.lock().unwrap().push(id);
+                *end.error.lock().unwrap() = Some(id);
                 Err(Id(id))
             }
             Act::Panic(id) => {
@@ -193,7 +215,10 @@ fn kid_future(
                     c
                 };
                 match run_tree(tree, chain, local_chain, Arc::clone(&case)).await {
-                    Ok(()) => Ok(()),
+                    Ok(()) => {
+                        end.value.store(true, Ordering::SeqCst);
+                        Ok(())
+                    }
                     Err(id) => {
                         let id = if id == CANCELLED {
                             NESTED_CANCELLED
@@ -201,6 +226,7 @@ fn kid_future(
                             id
                         };
                         log.errors.lock().unwrap().push(id);
+                        *end.error.lock().unwrap() = Some(id);
                         Err(Id(id))
                     }
                 }
@@ -234,9 +260,21 @@ fn run_tree(
     Box::pin(async move {
         let log = Arc::new(GroupLog::default());
         let all_local = tree.kids.iter().all(|k| !k.task);
+        let handled = Arc::new(Mutex::new(Vec::new()));
+        let kept = Mutex::new(Vec::new());
         let outcome = {
             let _end = EndOnDrop(Arc::clone(&log));
-            let tg = TaskGroup::<Id>::new();
+            let tg = match tree.supervise {
+                None => TaskGroup::<Id>::new(),
+                Some(false) => TaskGroup::builder().supervise().build(),
+                Some(true) => {
+                    let handled = Arc::clone(&handled);
+                    TaskGroup::builder()
+                        .supervise()
+                        .on_error(move |_, id: Id| handled.lock().unwrap().push(id.0))
+                        .build()
+                }
+            };
             let run = tg.run(async {
                 if let Some(at) = tree.cancel_at {
                     // A child runs only while its group does: when it
@@ -250,12 +288,14 @@ fn run_tree(
                     });
                 }
                 for kid in tree.kids.iter().cloned() {
+                    let end = Arc::new(KidEnd::default());
                     let fut = kid_future(
                         kid.clone(),
                         Arc::clone(&log),
                         ancestors.clone(),
                         local_above.clone(),
                         Arc::clone(&case),
+                        Arc::clone(&end),
                     );
                     let handle = if kid.task {
                         tg.spawn_task(fut)
@@ -268,6 +308,8 @@ fn run_tree(
                             handle.cancel();
                             Ok(())
                         });
+                    } else if kid.keep {
+                        kept.lock().unwrap().push((handle, end));
                     }
                 }
                 tokio::time::sleep(Duration::from_millis(tree.body_delay)).await;
@@ -287,6 +329,29 @@ fn run_tree(
         }
         match outcome {
             Ok(result) => {
+                // Partial results: a kept handle has a value exactly when
+                // its child finished with one; a supervised child's error
+                // is taken from its handle.
+                let mut taken = Vec::new();
+                for (handle, end) in kept.into_inner().unwrap() {
+                    let error = *end.error.lock().unwrap();
+                    if end.value.load(Ordering::SeqCst) {
+                        if handle.into_value() != Some(()) {
+                            case.violate(
+                                "a child's value is not reachable through into_value".into(),
+                            );
+                        }
+                    } else if let (Some(id), Some(_)) = (error, tree.supervise) {
+                        match handle.result().now_or_never() {
+                            Some(Err(Id(got))) if got == id => taken.push(id),
+                            other => case.violate(format!(
+                                "a supervised child failed with {id}, its handle gave {other:?}"
+                            )),
+                        }
+                    } else if handle.into_value().is_some() {
+                        case.violate("into_value gave a value the child never returned".into());
+                    }
+                }
                 if !log.direct_panics.lock().unwrap().is_empty() {
                     case.violate(format!(
                         "run returned although direct children panicked: {:?}",
@@ -304,7 +369,16 @@ fn run_tree(
                 if !returned.is_empty() && !returned.contains(&CANCELLED) {
                     happened.retain(|&id| id != CANCELLED);
                 }
-                let same = if all_local {
+                let same = if tree.supervise.is_some() {
+                    // Each error once: returned, taken or handled.
+                    let mut got = returned.clone();
+                    got.extend(&taken);
+                    got.extend(handled.lock().unwrap().iter());
+                    got.sort_unstable();
+                    let mut want = happened.clone();
+                    want.sort_unstable();
+                    got == want
+                } else if all_local {
                     returned == happened
                 } else {
                     let (mut a, mut b) = (returned.clone(), happened.clone());
@@ -314,7 +388,9 @@ fn run_tree(
                 };
                 if !same {
                     case.violate(format!(
-                        "returned errors {returned:?} but these happened: {happened:?}"
+                        "returned errors {returned:?} (taken {taken:?}, handled {:?}) \
+                         but these happened: {happened:?}",
+                        handled.lock().unwrap()
                     ));
                 }
                 result.map_err(|g| g.first().0)
@@ -346,13 +422,15 @@ fn tree_strategy() -> impl Strategy<Value = Tree> {
             0u64..50,
             prop::option::weighted(0.2, 0u32..1000),
             prop::option::weighted(0.15, 0u64..60),
+            prop::option::weighted(0.3, any::<bool>()),
         )
-            .prop_map(|(kids, body_delay, body_err, cancel_at)| {
+            .prop_map(|(kids, body_delay, body_err, cancel_at, supervise)| {
                 Act::Nested(Tree {
                     kids,
                     body_delay,
                     body_err,
                     cancel_at,
+                    supervise,
                 })
             })
     });
@@ -361,12 +439,14 @@ fn tree_strategy() -> impl Strategy<Value = Tree> {
         0u64..50,
         prop::option::weighted(0.2, 0u32..1000),
         prop::option::weighted(0.15, 0u64..60),
+        prop::option::weighted(0.3, any::<bool>()),
     )
-        .prop_map(|(kids, body_delay, body_err, cancel_at)| Tree {
+        .prop_map(|(kids, body_delay, body_err, cancel_at, supervise)| Tree {
             kids,
             body_delay,
             body_err,
             cancel_at,
+            supervise,
         })
 }
 
@@ -376,12 +456,14 @@ fn kid_strategy(act: impl Strategy<Value = Act>) -> impl Strategy<Value = Kid> {
         0u64..50,
         act,
         prop::option::weighted(0.2, 0u64..60),
+        any::<bool>(),
     )
-        .prop_map(|(task, delay, act, cancel_after)| Kid {
+        .prop_map(|(task, delay, act, cancel_after, keep)| Kid {
             task,
             delay,
             act,
             cancel_after,
+            keep,
         })
 }
 
