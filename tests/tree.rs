@@ -320,3 +320,110 @@ async fn a_long_lived_group_shows_its_overlapping_children_in_spawn_order() {
     .await
     .unwrap();
 }
+
+/// Takes a snapshot when it is dropped: from inside a group that is
+/// cancelling its children.
+struct SnapshotOnDrop(std::sync::Arc<std::sync::Mutex<Option<Snapshot>>>);
+
+impl Drop for SnapshotOnDrop {
+    fn drop(&mut self) {
+        *self.0.lock().unwrap() = Some(tree_snapshot());
+    }
+}
+
+/// The snapshot taken while the group named `name` dropped its first
+/// child, after `stop` ended its body; the second child is still there.
+async fn snapshot_while_cancelling(name: &'static str, on_purpose: bool) -> Snapshot {
+    record_tree(true);
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let tg = TaskGroup::<taskgroup::Cancelled>::builder()
+        .name(name)
+        .build();
+    let _ = tg
+        .run(async {
+            let guard = SnapshotOnDrop(std::sync::Arc::clone(&seen));
+            tg.child("first").spawn(async move {
+                let _guard = guard;
+                std::future::pending::<()>().await;
+                Ok(())
+            });
+            tg.child("second")
+                .spawn(std::future::pending::<Result<(), _>>());
+            sleep(ms(5)).await;
+            if on_purpose {
+                tg.cancel();
+                std::future::pending::<()>().await;
+            }
+            Err::<(), _>(taskgroup::Cancelled::new())
+        })
+        .await;
+    let tree = seen.lock().unwrap().take();
+    tree.expect("the first child was dropped")
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_group_cancelled_on_purpose_shows_so_and_its_children_cancelling() {
+    let tree = snapshot_while_cancelling("on purpose", true).await;
+    let group = root(&tree, "on purpose");
+    assert_eq!(
+        group.state,
+        taskgroup::GroupStatus::CancelledOnPurpose,
+        "{tree}"
+    );
+    let second = group
+        .children
+        .iter()
+        .find(|c| c.name.as_deref() == Some("second"))
+        .unwrap_or_else(|| panic!("no second child in\n{tree}"));
+    assert_eq!(second.state, ChildState::Cancelling, "{tree}");
+    let text = tree.to_string();
+    assert!(
+        text.contains("group \"on purpose\" cancelled on purpose"),
+        "{text}"
+    );
+    assert!(text.contains("child \"second\" cancelling"), "{text}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_group_cancelling_after_a_failure_is_not_shown_as_cancelled_on_purpose() {
+    let tree = snapshot_while_cancelling("failing", false).await;
+    let group = root(&tree, "failing");
+    assert_eq!(group.state, taskgroup::GroupStatus::Cancelling, "{tree}");
+    assert!(
+        tree.to_string().contains("group \"failing\" cancelling"),
+        "{tree}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_taskgroup_cancelled_by_its_cancel_option_shows_so() {
+    record_tree(true);
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let guard = SnapshotOnDrop(std::sync::Arc::clone(&seen));
+    let out: Result<((), ()), taskgroup::ErrorGroup<taskgroup::Cancelled>> = taskgroup! {
+        name = "signalled";
+        cancel = sleep(ms(5));
+        let first = async move {
+            let _guard = guard;
+            std::future::pending::<()>().await
+        };
+        let second = std::future::pending::<()>();
+        (first, second)
+    };
+    assert_eq!(out.unwrap_err().into_vec(), [taskgroup::Cancelled::new()]);
+    let tree = seen.lock().unwrap().take();
+    let tree = tree.expect("the first branch was dropped");
+    let group = root(&tree, "signalled");
+    assert_eq!(
+        group.state,
+        taskgroup::GroupStatus::CancelledOnPurpose,
+        "{tree}"
+    );
+    assert!(
+        group
+            .children
+            .iter()
+            .all(|c| c.state == ChildState::Cancelling),
+        "{tree}"
+    );
+}

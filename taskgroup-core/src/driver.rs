@@ -657,6 +657,9 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
         self.cancelling = true;
         #[cfg(feature = "tracing")]
         tracing::debug!(running = self.live, "group cancelling");
+        if let Some(node) = self.group.tree_node() {
+            node.mark_cancelling(false);
+        }
         let incoming = self.group.begin_cancel();
         self.drop_body(body);
         let mut dropped: Vec<Child<'a, E>> = Vec::new();

@@ -37,4 +37,6 @@ pub use options::Builder;
 pub use policy::Mode;
 pub use race::{BuildsRace, Race, RaceOf};
 pub use start::Ready;
-pub use tree::{ChildSnapshot, ChildState, GroupSnapshot, Snapshot, record_tree, tree_snapshot};
+pub use tree::{
+    ChildSnapshot, ChildState, GroupSnapshot, GroupStatus, Snapshot, record_tree, tree_snapshot,
+};

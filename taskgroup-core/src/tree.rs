@@ -88,6 +88,8 @@ pub struct GroupSnapshot {
     pub name: Option<String>,
     /// How long the group has been running.
     pub age: Duration,
+    /// Running, or cancelling (on purpose or not).
+    pub state: GroupStatus,
     /// Its live children, in spawn order.
     pub children: Vec<ChildSnapshot>,
 }
@@ -115,6 +117,22 @@ pub enum ChildState {
     Waiting,
     /// Polled at least once and not finished.
     Running,
+    /// Its group is cancelling: a task child aborted and not yet stopped
+    /// (a local child is dropped at once and leaves the tree).
+    Cancelling,
+}
+
+/// Whether a group of the live tree is running or stopping, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GroupStatus {
+    /// Running its body and children.
+    Running,
+    /// Cancelling after a failure, a panic or its timeout.
+    Cancelling,
+    /// Cancelling because it was cancelled on purpose (`cancel`, a
+    /// `Canceller`, `cancel_on`), not because something failed.
+    CancelledOnPurpose,
 }
 
 impl fmt::Display for Snapshot {
@@ -142,9 +160,14 @@ fn label(name: &Option<String>) -> String {
 impl GroupSnapshot {
     fn write(&self, f: &mut fmt::Formatter<'_>, depth: usize) -> fmt::Result {
         let pad = "  ".repeat(depth);
+        let state = match self.state {
+            GroupStatus::Running => "running",
+            GroupStatus::Cancelling => "cancelling",
+            GroupStatus::CancelledOnPurpose => "cancelled on purpose",
+        };
         write!(
             f,
-            "{pad}group {} running {:.3}s, {} live children",
+            "{pad}group {} {state} {:.3}s, {} live children",
             label(&self.name),
             self.age.as_secs_f64(),
             self.children.len()
@@ -153,6 +176,7 @@ impl GroupSnapshot {
             let state = match c.state {
                 ChildState::Waiting => "waiting",
                 ChildState::Running => "running",
+                ChildState::Cancelling => "cancelling",
             };
             let kind = if c.task { "task " } else { "" };
             write!(
@@ -177,6 +201,8 @@ pub(crate) struct GroupNode {
     name: OnceLock<Box<str>>,
     started: Instant,
     children: Mutex<Children>,
+    /// `GroupStatus` as a number: 0 running, 1 cancelling, 2 on purpose.
+    state: AtomicU8,
 }
 
 /// A group's live children, keyed by spawn number.
@@ -256,6 +282,7 @@ impl GroupNode {
                 next: 0,
                 live: BTreeMap::new(),
             }),
+            state: AtomicU8::new(0),
         });
         if let Some(name) = name {
             node.name(name);
@@ -267,6 +294,15 @@ impl GroupNode {
         };
         list.push(Arc::downgrade(&node));
         node
+    }
+
+    /// The group began cancelling; `on_purpose`: it was cancelled on
+    /// purpose (the first reason wins).
+    pub(crate) fn mark_cancelling(&self, on_purpose: bool) {
+        let state = if on_purpose { 2 } else { 1 };
+        let _ = self
+            .state
+            .compare_exchange(0, state, Ordering::AcqRel, Ordering::Acquire);
     }
 
     /// Names the group, if it has no name yet.
@@ -307,14 +343,26 @@ impl GroupNode {
     }
 
     fn snapshot(&self, now: Instant) -> GroupSnapshot {
+        let state = match self.state.load(Ordering::Acquire) {
+            0 => GroupStatus::Running,
+            1 => GroupStatus::Cancelling,
+            _ => GroupStatus::CancelledOnPurpose,
+        };
         let children = lock(&self.children)
             .live
             .values()
-            .map(|c| c.snapshot(now))
+            .map(|c| {
+                let mut child = c.snapshot(now);
+                if state != GroupStatus::Running {
+                    child.state = ChildState::Cancelling;
+                }
+                child
+            })
             .collect();
         GroupSnapshot {
             name: self.name.get().map(|n| String::from(&**n)),
             age: now.saturating_duration_since(self.started),
+            state,
             children,
         }
     }

@@ -47,6 +47,9 @@ impl<'a, E> GroupDriver<'_, 'a, E> {
         };
         #[cfg(feature = "tracing")]
         tracing::debug!("group cancelled on purpose");
+        if let Some(node) = self.group.tree_node() {
+            node.mark_cancelling(true);
+        }
         // The conversion is user code: a panic in it is the group's.
         match catch_unwind(|| convert(Cancelled::new())) {
             Ok(error) => self.errors.push(error, None),

@@ -29,6 +29,11 @@ struct Branches {
 }
 
 impl BranchTree {
+    /// The group began cancelling (`on_purpose`: its `cancel = …;` fired).
+    pub(crate) fn cancelling(&self, on_purpose: bool) {
+        self.group.mark_cancelling(on_purpose);
+    }
+
     /// The node of a group that starts now, with a child per branch
     /// (`names`: the bindings, in branch order), if the tree is being
     /// recorded. The group nests under the child being polled on this

@@ -483,6 +483,9 @@ impl Pass<'_, '_> {
         };
         // The branch polled before this one may have finished.
         tree.settle(self.driver.done);
+        if self.driver.cancelling {
+            tree.cancelling(false);
+        }
         let act = self.decide(task, i);
         match act {
             Act::Poll => tree.enter(i, task, self.driver.done),
@@ -552,10 +555,7 @@ impl Driver {
     /// nodes in the live tree while it is recorded.
     #[inline]
     pub fn new(total: u32, limit: Option<usize>, deps: bool, names: &[&str]) -> Self {
-        debug_assert!(
-            limit != Some(0),
-            "a limit reaches the driver through __private::limit"
-        );
+        debug_assert!(limit != Some(0), "a limit comes through __private::limit");
         let tree = BranchTree::start(names);
         // Only a real limit frees room for another branch when one ends.
         let repass = deps || limit.is_some();
@@ -745,6 +745,9 @@ impl Driver {
         };
         if fut.poll(cx).is_ready() {
             signal.set(None);
+            if let Some(tree) = self.cold.as_ref().and_then(|cold| cold.tree.as_ref()) {
+                tree.cancelling(true);
+            }
             if let Some(payload) = group.cancel_on_purpose(convert) {
                 self.keep_panic(payload);
             }
