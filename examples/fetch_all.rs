@@ -41,8 +41,11 @@
 //! a TLS stack to keep the example small: an `https://` URL fails with an
 //! error that says TLS is not compiled in (exit 1).
 //!
-//! The in-process server is itself a task group: one child per connection,
-//! all cancelled when the fetching is over and the server future is dropped.
+//! The in-process server is a child of the program's own task group,
+//! started with `tg.start` (Trio's `nursery.start`): the body goes on once
+//! the server has bound its port and reported the address. The server is
+//! itself a task group (one child per connection) that the body cancels on
+//! purpose through `cancel_on` when the fetching is over.
 
 use std::convert::Infallible;
 use std::error::Error as StdError;
@@ -61,8 +64,9 @@ use hyper::{Request, Response, StatusCode, Uri};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use taskgroup::{ErrorGroup, TaskGroup, TimedOut, taskgroup};
+use taskgroup::{ErrorGroup, Ready, TaskGroup, TimedOut, taskgroup};
 use tokio::net::TcpListener;
+use tokio::sync::oneshot;
 
 const USAGE: &str = "\
 usage: fetch_all [--timeout <ms>] [--limit <n>] [URL ...]
@@ -432,11 +436,21 @@ async fn route(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallib
     Ok(response)
 }
 
-/// Serves HTTP/1 on `listener` until this future is dropped: one child of the
-/// group per connection, all cancelled together when it is.
-async fn serve(listener: TcpListener) -> Result<(), ErrorGroup<std::io::Error>> {
-    let connections = TaskGroup::new();
-    connections
+/// The test server, a child of the group in `main` started with
+/// `TaskGroup::start` (Trio's `nursery.start`): it binds a port the OS
+/// picks, reports the address through `ready` (which is what `start`
+/// resolves to), then serves HTTP/1 — one child of its own group per
+/// connection — until `stop` fires, which cancels that group on purpose.
+async fn serve(
+    ready: Ready<SocketAddr>,
+    stop: oneshot::Receiver<()>,
+) -> Result<(), ErrorGroup<std::io::Error>> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+    ready.send(listener.local_addr()?);
+    let connections = TaskGroup::<std::io::Error>::builder()
+        .cancel_on(stop)
+        .build();
+    let served = connections
         .run(async {
             loop {
                 let (stream, _) = listener.accept().await?;
@@ -451,7 +465,19 @@ async fn serve(listener: TcpListener) -> Result<(), ErrorGroup<std::io::Error>> 
                 }));
             }
         })
-        .await
+        .await;
+    match served {
+        // `stop` fired: `Cancelled` (an `Interrupted` I/O error) is how the
+        // server stops on purpose, not a failure.
+        Err(errors)
+            if errors
+                .iter()
+                .all(|e| e.kind() == std::io::ErrorKind::Interrupted) =>
+        {
+            Ok(())
+        }
+        other => other,
+    }
 }
 
 /// The mixed list fetched when no URLs are given. With the default limit of
@@ -572,51 +598,44 @@ async fn main() -> ExitCode {
         }
     };
 
-    // Without URLs: our own server, on a port the OS picks.
-    let server = if opts.urls.is_empty() {
-        let listener = match TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!("fetch_all: cannot start the test server: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
-        let addr = listener
-            .local_addr()
-            .expect("a bound listener has an address");
-        println!("test server: http://{addr}/ (in this process)");
-        Some((listener, default_urls(addr)))
-    } else {
-        None
-    };
-    let urls = match &server {
-        Some((_, urls)) => urls.clone(),
-        None => opts.urls.clone(),
-    };
+    if !opts.urls.is_empty() {
+        return fetch_and_report(&opts.urls, &opts).await;
+    }
+    // Without URLs: our own server, started as a child of this group. The
+    // body goes on once the server is listening, and stops it when the
+    // fetching is over; a server that fails fails the group.
+    let tg = TaskGroup::new();
+    let (stop, stopped) = oneshot::channel();
+    let ran = tg
+        .run(async {
+            let addr = tg.start(|ready| serve(ready, stopped)).await;
+            println!("test server: http://{addr}/ (in this process)");
+            let code = fetch_and_report(&default_urls(addr), &opts).await;
+            let _ = stop.send(());
+            Ok(code)
+        })
+        .await;
+    match ran {
+        Ok(code) => code,
+        Err(errors) => {
+            eprintln!("\nfetch_all: the test server failed: {errors}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Fetches `urls`, then prints the table, the summary and how it ended.
+async fn fetch_and_report(urls: &[String], opts: &Options) -> ExitCode {
     println!(
         "fetching {} URL(s), at most {} at a time, within {} ms",
         urls.len(),
         opts.limit,
         opts.timeout.as_millis()
     );
-
     let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
     let board = Board::new(urls.len());
     let started = Instant::now();
-    let fetching = fetch_all(&client, &board, &urls, opts.timeout, opts.limit);
-    let outcome = match server {
-        None => fetching.await,
-        // The server runs until the fetching is over, then is dropped
-        // (cancelled) with every connection it still has.
-        Some((listener, _)) => tokio::select! {
-            outcome = fetching => outcome,
-            failed = serve(listener) => {
-                board.end_progress();
-                eprintln!("fetch_all: the test server failed: {}", failed.unwrap_err());
-                return ExitCode::FAILURE;
-            }
-        },
-    };
+    let outcome = fetch_all(&client, &board, urls, opts.timeout, opts.limit).await;
     let took = started.elapsed();
     if matches!(outcome, Ok(Ending::AllFetched(_)) | Err(_)) {
         board.end_progress();
@@ -624,7 +643,7 @@ async fn main() -> ExitCode {
 
     let rows = board.into_rows();
     println!();
-    print_table(&urls, &rows);
+    print_table(urls, &rows);
     println!("{}", summary(&rows, took, opts.limit));
     match outcome {
         Ok(Ending::AllFetched(pages)) => {
@@ -637,12 +656,12 @@ async fn main() -> ExitCode {
                 "handled by `except*`: the HTTP error logged above failed the group, \
                  which cancelled the fetches still running (fail-fast)"
             );
-            print_arrived(&urls, &pages);
+            print_arrived(urls, &pages);
             ExitCode::SUCCESS
         }
         Ok(Ending::TimedOut(pages)) => {
             println!("handled by `except*`: the deadline cancelled the fetches still running");
-            print_arrived(&urls, &pages);
+            print_arrived(urls, &pages);
             ExitCode::SUCCESS
         }
         // No `except*` arm took these: they propagate.
