@@ -111,38 +111,38 @@ impl<E> Group<E> {
         self.stop.store(true, Ordering::Release);
     }
 
-    /// The deadline passed: records `TimedOut` (converted by user code: a
-    /// panic there is handed back, to be resumed once the branches are
-    /// gone) and cancels.
+    /// The deadline passed: records `TimedOut` and cancels.
     #[cold]
     fn time_out(&self) -> Option<Panic> {
-        let mut panic = None;
-        if let Some(convert) = self.on_timeout {
-            match catch_unwind(|| convert(TimedOut::new())) {
-                Ok(error) => lock(&self.errors).push(error, None),
-                Err(payload) => panic = Some(payload),
-            }
-        }
-        if policy::ON_TIMEOUT == Verdict::Cancel {
-            self.mark_cancelled();
-        }
-        panic
+        let Some(convert) = self.on_timeout else {
+            self.mark_cancelled(); // no conversion: never made by the macros
+            return None;
+        };
+        self.stop_with(|| convert(TimedOut::new()), policy::ON_TIMEOUT)
     }
 
-    /// The `cancel = …;` future completed: records `Cancelled` (converted
-    /// by user code, a panic there handed back as in `time_out`) and
+    /// The `cancel = …;` future completed: records `Cancelled` and
     /// cancels, unless the group is already stopping.
     #[cold]
     fn cancel_on_purpose(&self, convert: fn(Cancelled) -> E) -> Option<Panic> {
         if self.stopping() {
             return None;
         }
-        let mut panic = None;
-        match catch_unwind(|| convert(Cancelled::new())) {
-            Ok(error) => lock(&self.errors).push(error, None),
-            Err(payload) => panic = Some(payload),
-        }
-        if policy::ON_CANCEL == Verdict::Cancel {
+        self.stop_with(|| convert(Cancelled::new()), policy::ON_CANCEL)
+    }
+
+    /// Records the group's own error made by `make` (user code: a panic
+    /// there is handed back, to be resumed once the branches are gone),
+    /// then does what the policy said (`verdict`).
+    fn stop_with(&self, make: impl FnOnce() -> E, verdict: Verdict) -> Option<Panic> {
+        let panic = match catch_unwind(AssertUnwindSafe(make)) {
+            Ok(error) => {
+                lock(&self.errors).push(error, None);
+                None
+            }
+            Err(payload) => Some(payload),
+        };
+        if verdict == Verdict::Cancel {
             self.mark_cancelled();
         }
         panic
