@@ -14,7 +14,6 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
-use futures_util::FutureExt;
 use futures_util::stream::{FuturesUnordered, Stream};
 use tokio::task::AbortHandle;
 
@@ -31,15 +30,45 @@ use crate::util::lock;
 type Spawn<F, T, E> = fn(F, ItemReporter<T, E>) -> AbortHandle;
 
 /// One item of a fan-out: the user's future, its output converted by
-/// `convert`, with its index. A `Map` keeps the future once, where an
-/// async block would hold it twice (the captured value and the awaited
-/// one).
-pub fn item<F: Future, T, E>(
+/// `convert`, with its index. It keeps the future once, where an async
+/// block would hold it twice (the captured value and the awaited one).
+pub fn item<F: Future, T, E, C: FnOnce(F::Output) -> Result<T, E>>(
     index: usize,
     fut: F,
-    convert: impl FnOnce(F::Output) -> Result<T, E>,
+    convert: C,
 ) -> impl Future<Output = (usize, Result<T, E>)> {
-    fut.map(move |out| (index, convert(out)))
+    Item {
+        fut,
+        index,
+        convert: Some(convert),
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// What [`item`] makes. Unlike futures-util's `Map`, which moves the
+    /// whole finished future out of its place to call the closure, it
+    /// takes only the closure: a finished item costs no copy of its
+    /// future.
+    struct Item<F, C> {
+        #[pin]
+        fut: F,
+        index: usize,
+        convert: Option<C>,
+    }
+}
+
+impl<F: Future, T, E, C: FnOnce(F::Output) -> Result<T, E>> Future for Item<F, C> {
+    type Output = (usize, Result<T, E>);
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let out = std::task::ready!(this.fut.poll(cx));
+        match this.convert.take() {
+            Some(convert) => Poll::Ready((*this.index, convert(out))),
+            None => unreachable!("taskgroup: a fan-out item polled after it finished"),
+        }
+    }
 }
 
 /// What the tasks of a `#[spawn] for` hand back, under one lock.
@@ -312,6 +341,7 @@ where
     /// Adds the next item, made by `item` from its index (the item's
     /// output carries the index back); it starts at once when the limit
     /// leaves room, else when the group polls the fan-out.
+    #[inline]
     pub fn push_with(&mut self, item: impl FnOnce(usize) -> F) {
         let index = self.pushed;
         self.pushed += 1;
@@ -406,13 +436,21 @@ where
             .collect())
     }
 
+    /// Sizes the values for every item pushed, at the first value.
+    #[cold]
+    fn first_value(&mut self, index: usize, value: T) {
+        self.values.resize_with(self.pushed, || None);
+        self.values[index] = Some(value);
+    }
+
     fn poll_local(&mut self, cx: &mut Context<'_>) -> Poll<Result<Vec<T>, Stopped>> {
         loop {
             if self.group.stopping() {
                 self.stop();
             }
             self.start_queued();
-            while !self.local.is_empty() {
+            // `running` counts the local items: no look into the set.
+            while self.running != 0 {
                 if policy::budget_spent() {
                     // The task's coop budget is spent: every child would now
                     // answer Pending and wake itself later (deferred), and
@@ -426,12 +464,10 @@ where
                     Poll::Ready(Some((index, result))) => {
                         self.running -= 1;
                         match result {
-                            Ok(value) => {
-                                if index >= self.values.len() {
-                                    self.values.resize_with(self.pushed, || None);
-                                }
-                                self.values[index] = Some(value);
-                            }
+                            Ok(value) => match self.values.get_mut(index) {
+                                Some(slot) => *slot = Some(value),
+                                None => self.first_value(index, value),
+                            },
                             Err(error) => self.fail(index, error),
                         }
                     }
