@@ -110,6 +110,10 @@ fn main() {
         return;
     }
     let rounds: u32 = args.next().map_or(1, |r| r.parse().expect("ROUNDS"));
+    if let Some(case) = case.strip_prefix("worker_") {
+        in_worker(case, rounds);
+        return;
+    }
     common::current_thread().block_on(async {
         entries!(case.as_str(), rounds;
             "static_taskgroup_2" => static_taskgroup_2(),
@@ -133,4 +137,28 @@ fn main() {
             "fail_join_set_abort_all" => fail_task::join_set_abort_all(N, FAIL),
         );
     });
+}
+
+/// `worker_CASE`: case 3 with its parent inside a worker task of the
+/// 2-worker multi-thread runtime (where a parent runs in a server), one
+/// `tokio::spawn` per round. Callgrind runs one thread at a time, so the
+/// count includes the workers' parking and stealing and moves by a few
+/// percent between runs: compare entries of one run, not a gate.
+fn in_worker(case: &str, rounds: u32) {
+    let rt = common::multi_thread();
+    let run = |f: fn(u32) -> std::pin::Pin<Box<dyn Future<Output = u64> + Send>>| {
+        rt.block_on(async {
+            for _ in 0..rounds {
+                black_box(tokio::spawn(f(N)).await.unwrap());
+            }
+        })
+    };
+    match case {
+        "empty" => {}
+        "task_taskgroup_spawn_for" => run(|n| Box::pin(spawned::taskgroup_macro_spawn_for(n))),
+        "task_taskgroup_spawn_task" => run(|n| Box::pin(spawned::taskgroup_spawn_task(n))),
+        "task_join_set" => run(|n| Box::pin(spawned::join_set(n))),
+        "task_vec_join_handle" => run(|n| Box::pin(spawned::vec_join_handle(n))),
+        other => panic!("unknown case `worker_{other}`"),
+    }
 }

@@ -4,7 +4,9 @@
 #   bash benches/instructions.sh
 #
 # Needs valgrind. Builds benches/instructions.rs (release), runs every entry
-# under callgrind on a current-thread runtime, subtracts the count of an
+# under callgrind on a current-thread runtime (the `worker_` case: with its
+# parent in a worker of the 2-worker multi-thread runtime, whose count moves
+# by about 0.5% between runs), subtracts the count of an
 # empty run (runtime start and stop) and prints, per case, each entry's
 # instructions per round and its ratio to each peer. Counts do not depend on
 # the machine's load, so this is the table to compare commits with.
@@ -22,13 +24,15 @@ cases=(
     "local_fanout_10k 10 local_taskgroup_for,local_taskgroup_spawn local_futures_unordered,local_futures_concurrency"
     "spawned_fanout_10k 10 task_taskgroup_spawn_for,task_taskgroup_spawn_task task_join_set,task_vec_join_handle"
     "fail_fast_10k 10 fail_taskgroup_spawn_for,fail_taskgroup_spawn_task fail_join_set_abort_all"
+    "worker_spawned_fanout_10k 5 worker_task_taskgroup_spawn_for,worker_task_taskgroup_spawn_task worker_task_join_set,worker_task_vec_join_handle"
 )
 
 echo "| case | taskgroup | instructions / round | peer | instructions / round | ratio |"
 echo "|---|---|---:|---|---:|---:|"
 for line in "${cases[@]}"; do
     read -r name rounds ours peers <<<"$line"
-    empty=$(count empty 0)
+    # A worker case runs on the multi-thread runtime: its empty run too.
+    if [[ $name == worker_* ]]; then empty=$(count worker_empty 0); else empty=$(count empty 0); fi
     declare -A per=()
     for e in ${ours//,/ } ${peers//,/ }; do
         per[$e]=$(( ($(count "$e" "$rounds") - empty) / rounds ))
