@@ -5,7 +5,7 @@ Reads target/criterion/**/new/{benchmark,estimates}.json and, for every
 benchmark group and size, divides the median time of each taskgroup entry
 (function id starting with "taskgroup") by the median of each peer in the
 same group and size. Ratios < 1 mean taskgroup is faster. Then checks the
-targets of issue 5 against the same numbers.
+targets (both rounds' goals) against the same numbers.
 
     python3 benches/ratios.py [target/criterion]
 """
@@ -58,6 +58,17 @@ for parent in ["block_on", "worker"]:
 TARGETS.append(
     ("fail-fast 10k vs JoinSet::abort_all + drain", "fail_fast_task", ["10000"],
      ["taskgroup_macro_spawn_for", "taskgroup_spawn_task"], ["join_set_abort_all"], 1.00, "each"))
+
+
+# The second round's goals, each against one peer.
+TARGETS += [
+    ("local fan-out 10k `for` vs FuturesUnordered", "local_fanout_yield", ["10000"],
+     ["taskgroup_macro_for"], ["futures_unordered"], 1.00, "each"),
+    ("local fan-out 10k `for` vs futures-concurrency", "local_fanout_yield", ["10000"],
+     ["taskgroup_macro_for"], ["futures_concurrency_vec"], 1.15, "each"),
+    ("local children 10k `spawn` vs FuturesUnordered", "local_fanout_yield", ["10000"],
+     ["taskgroup_spawn"], ["futures_unordered"], 1.40, "each"),
+]
 
 
 def targets(runs):
