@@ -9,12 +9,10 @@
 //! pays for none of it beyond the inbox made with the group and the
 //! pointer to it that each child's result cell keeps.
 //!
-//! A child is named by the address of its result cell (its key): every
-//! child has one anyway, so naming it costs nothing. An address can be
-//! reused once the cell is freed, so the driver handles every pending
-//! request before it frees a child it polled, and never forgets a task it
-//! started while a request is pending (see `driver.rs`): a request can
-//! only reach the child it was made for.
+//! A child is named by its result cell's key, a number unique in the
+//! process (not the cell's address, which a newer child may reuse once
+//! the cell is freed): a request can only reach the child it was made for,
+//! even when the driver still remembers a task that ended long ago.
 
 use std::cell::Cell;
 use std::fmt;

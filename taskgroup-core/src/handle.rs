@@ -41,7 +41,16 @@ pub(crate) struct ResultCell<T, E> {
     cancel: Option<Arc<CancelInbox>>,
     /// A slot holder awaited it (see `poll_result`): asked once.
     wanted: AtomicBool,
+    /// What cancel requests name this child by (see [`ResultCell::key`]).
+    key: usize,
 }
+
+/// The next cell's key. Not the cell's address: a freed cell's address is
+/// reused by a newer child, and the driver remembers a started task's key
+/// after the task ended, so a request for the newer child would reach the
+/// ended task instead. std's atomic under loom too: a counter, not a
+/// hand-off between threads.
+static NEXT_KEY: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
 
 impl<T, E> ResultCell<T, E> {
     /// A cell for the child named `name`; in a supervise group an error no
@@ -57,6 +66,7 @@ impl<T, E> ResultCell<T, E> {
             sink,
             cancel,
             wanted: AtomicBool::new(false),
+            key: NEXT_KEY.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
 
@@ -70,10 +80,10 @@ impl<T, E> ResultCell<T, E> {
         }
     }
 
-    /// The key a cancel request names this child by: the cell's address
-    /// (see `cancel.rs`).
+    /// The key a cancel request names this child by: unique in the
+    /// process, never zero (see `cancel.rs`).
     pub(crate) fn key(&self) -> usize {
-        std::ptr::from_ref(self).cast::<()>() as usize
+        self.key
     }
 
     /// The handle is gone: an error it held, or that comes later, goes to

@@ -79,10 +79,7 @@ impl<'a, E> GroupDriver<'_, 'a, E> {
     }
 
     /// Stops child `id` if it still runs; true if dropping it panicked.
-    ///
-    /// A started task first: one that has ended may have freed its cell,
-    /// whose address a newer child may have (its entry is kept while a
-    /// request is pending, so it is found here first).
+    /// Keys are never reused (`ResultCell::key`): `id` names one child.
     fn cancel_child(&mut self, id: usize) -> bool {
         #[cfg(feature = "tracing")]
         tracing::debug!("child cancelled by its handle");
