@@ -153,3 +153,28 @@ async fn a_finished_childs_value_is_still_taken_by_await_after_run() {
     let h = kept.into_inner().unwrap().unwrap();
     assert_eq!(timeout(ms(1000), h).await, Ok(5));
 }
+
+/// `into_value` of a finished task child is its value however many
+/// handles the caller reads in one go: taking a stored output spends
+/// nothing of tokio's cooperative budget (which would make a finished
+/// task look unfinished once it ran out).
+#[tokio::test(flavor = "current_thread")]
+async fn into_value_of_many_finished_task_children_gives_every_value() {
+    let tg = TaskGroup::<()>::new();
+    let handles = std::sync::Mutex::new(Vec::new());
+    tg.run(async {
+        let mut hs = Vec::new();
+        for i in 0..300u32 {
+            hs.push(tg.spawn_task(async move { Ok(i) }));
+        }
+        *handles.lock().unwrap() = hs;
+        Ok(())
+    })
+    .await
+    .unwrap();
+    let handles = handles.into_inner().unwrap();
+    assert!(handles.iter().all(|h| h.is_finished()));
+    let values: Vec<_> = handles.into_iter().map(|h| h.into_value()).collect();
+    let expected: Vec<_> = (0..300).map(Some).collect();
+    assert_eq!(values, expected);
+}

@@ -401,11 +401,15 @@ impl<T, E> Inner<T, E> {
         match self {
             Inner::ResultCell(shared) => shared.take_value(),
             Inner::Named(named) => named.0.take_value(),
-            // A finished task's output is stored: taking it needs no waker.
-            Inner::Task(join, _) if join.is_finished() => match join.now_or_never() {
-                Some(Ok(Some(Ok(v)))) => Some(v),
-                _ => None,
-            },
+            // A finished task's output is stored: taking it needs no waker,
+            // nor the caller's coop budget (spent, the poll would be
+            // pending and a finished child's value lost).
+            Inner::Task(join, _) if join.is_finished() => {
+                match tokio::task::unconstrained(join).now_or_never() {
+                    Some(Ok(Some(Ok(v)))) => Some(v),
+                    _ => None,
+                }
+            }
             Inner::Task(..) | Inner::Gone(..) | Inner::Taken => None,
         }
     }
