@@ -52,7 +52,11 @@ impl<'a, E> GroupDriver<'_, 'a, E> {
         }
         // The conversion is user code: a panic in it is the group's.
         match catch_unwind(|| convert(Cancelled::new())) {
-            Ok(error) => self.errors.push(error, None),
+            Ok(error) => {
+                // After the errors no handle took so far (supervise).
+                self.take_unclaimed();
+                self.errors.push(error, None);
+            }
             Err(payload) => self.record_panic(payload),
         }
         self.decide(policy::ON_CANCEL, body);
