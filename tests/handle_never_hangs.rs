@@ -178,3 +178,27 @@ async fn into_value_of_many_finished_task_children_gives_every_value() {
     let expected: Vec<_> = (0..300).map(Some).collect();
     assert_eq!(values, expected);
 }
+
+/// An awaiter outside the group that began waiting while the child ran is
+/// woken when that child fails too (not only when it is cancelled), and
+/// panics once the group has ended.
+#[tokio::test(start_paused = true)]
+async fn an_awaiter_outside_the_group_of_a_child_that_then_failed_panics() {
+    let tg = TaskGroup::new();
+    let outside = Mutex::new(None);
+    let err = tg
+        .run(async {
+            let bad = tg.child("bad").spawn(fail_after(10));
+            // Another task awaits it before it fails.
+            *outside.lock().unwrap() = Some(tokio::spawn(bad));
+            sleep(ms(1000)).await;
+            Ok(())
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.into_vec(), ["boom"]);
+    let joined = timeout(ms(10_000), outside.into_inner().unwrap().unwrap())
+        .await
+        .expect("the outside await hung");
+    assert!(joined.unwrap_err().is_panic());
+}
