@@ -377,3 +377,23 @@ async fn handle_cancel_of_task_children_on_a_multi_thread_runtime_loses_none() {
     .expect("the group hung");
     assert_eq!(v, Ok(()));
 }
+
+/// A handle's cancel reaches its child even when the child's result cell
+/// sits where the cell of a task child that already ended was: a child is
+/// never confused with an ended one (a supervised task child is started
+/// through the driver, which remembers it).
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_cancel_reaches_a_child_after_an_ended_task_child() {
+    let tg = TaskGroup::<()>::builder().supervise().build();
+    let out = watchdog(tg.run(async {
+        for _ in 0..50 {
+            let done = tg.spawn_task(async { Ok::<u32, ()>(1) });
+            assert_eq!(done.result().await, Ok(1));
+            let forever = tg.spawn(pending::<Result<u32, ()>>());
+            forever.cancel();
+        }
+        Ok(())
+    }))
+    .await;
+    assert_eq!(out, Ok(()));
+}

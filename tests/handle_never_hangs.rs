@@ -153,3 +153,52 @@ async fn a_finished_childs_value_is_still_taken_by_await_after_run() {
     let h = kept.into_inner().unwrap().unwrap();
     assert_eq!(timeout(ms(1000), h).await, Ok(5));
 }
+
+/// `into_value` of a finished task child is its value however many
+/// handles the caller reads in one go: taking a stored output spends
+/// nothing of tokio's cooperative budget (which would make a finished
+/// task look unfinished once it ran out).
+#[tokio::test(flavor = "current_thread")]
+async fn into_value_of_many_finished_task_children_gives_every_value() {
+    let tg = TaskGroup::<()>::new();
+    let handles = std::sync::Mutex::new(Vec::new());
+    tg.run(async {
+        let mut hs = Vec::new();
+        for i in 0..300u32 {
+            hs.push(tg.spawn_task(async move { Ok(i) }));
+        }
+        *handles.lock().unwrap() = hs;
+        Ok(())
+    })
+    .await
+    .unwrap();
+    let handles = handles.into_inner().unwrap();
+    assert!(handles.iter().all(|h| h.is_finished()));
+    let values: Vec<_> = handles.into_iter().map(|h| h.into_value()).collect();
+    let expected: Vec<_> = (0..300).map(Some).collect();
+    assert_eq!(values, expected);
+}
+
+/// An awaiter outside the group that began waiting while the child ran is
+/// woken when that child fails too (not only when it is cancelled), and
+/// panics once the group has ended.
+#[tokio::test(start_paused = true)]
+async fn an_awaiter_outside_the_group_of_a_child_that_then_failed_panics() {
+    let tg = TaskGroup::new();
+    let outside = Mutex::new(None);
+    let err = tg
+        .run(async {
+            let bad = tg.child("bad").spawn(fail_after(10));
+            // Another task awaits it before it fails.
+            *outside.lock().unwrap() = Some(tokio::spawn(bad));
+            sleep(ms(1000)).await;
+            Ok(())
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.into_vec(), ["boom"]);
+    let joined = timeout(ms(10_000), outside.into_inner().unwrap().unwrap())
+        .await
+        .expect("the outside await hung");
+    assert!(joined.unwrap_err().is_panic());
+}

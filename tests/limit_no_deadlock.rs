@@ -151,3 +151,36 @@ async fn the_body_awaiting_waiting_children_keeps_the_limit() {
         "the body lent a slot it does not hold"
     );
 }
+
+/// The lending holds through a nested group with a limit of its own: a
+/// slot holder of the outer group runs an inner group whose child awaits
+/// an outer child still waiting for a slot. The inner child holds the
+/// inner group's slot and, through its parent, the outer one's.
+#[tokio::test(start_paused = true)]
+async fn a_child_of_a_nested_limited_group_lends_the_outer_slot() {
+    let outer = TaskGroup::builder().limit(1).build();
+    let out = timeout(
+        WATCHDOG,
+        outer.run(async {
+            let parent = outer.spawn(async {
+                let sub = outer.spawn(async {
+                    sleep(ms(10)).await;
+                    Ok::<_, ()>(2)
+                });
+                let inner = TaskGroup::<()>::builder().limit(1).build();
+                let v = inner
+                    .run(async {
+                        let waiter = inner.spawn(async { Ok(sub.await * 10) });
+                        Ok(waiter.await)
+                    })
+                    .await
+                    .unwrap();
+                Ok(v)
+            });
+            Ok(parent.await)
+        }),
+    )
+    .await
+    .expect("deadlock: the outer sub-child never got a slot");
+    assert_eq!(out, Ok(20));
+}

@@ -150,3 +150,35 @@ fn a_handler_on_a_race_is_refused() {
         .mode(taskgroup::Mode::Race)
         .build_race::<u8>();
 }
+
+#[derive(Debug, PartialEq)]
+enum Stop {
+    Failed(&'static str),
+    Cancelled,
+}
+
+impl From<taskgroup::Cancelled> for Stop {
+    fn from(_: taskgroup::Cancelled) -> Self {
+        Stop::Cancelled
+    }
+}
+
+/// A cancel on purpose comes after the errors that happened before it,
+/// those no handle took included (as a timeout or the body's error does).
+#[tokio::test(start_paused = true)]
+async fn errors_no_handle_took_come_before_a_later_cancel() {
+    let tg = TaskGroup::<Stop>::builder().supervise().build();
+    let err = timeout(
+        Duration::from_secs(3600),
+        tg.run(async {
+            tg.spawn(async { Err::<(), _>(Stop::Failed("404")) });
+            sleep(ms(10)).await;
+            tg.cancel();
+            std::future::pending::<Result<(), Stop>>().await
+        }),
+    )
+    .await
+    .expect("the group hung")
+    .unwrap_err();
+    assert_eq!(err.into_vec(), [Stop::Failed("404"), Stop::Cancelled]);
+}

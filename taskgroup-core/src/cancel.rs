@@ -9,12 +9,10 @@
 //! pays for none of it beyond the inbox made with the group and the
 //! pointer to it that each child's result cell keeps.
 //!
-//! A child is named by the address of its result cell (its key): every
-//! child has one anyway, so naming it costs nothing. An address can be
-//! reused once the cell is freed, so the driver handles every pending
-//! request before it frees a child it polled, and never forgets a task it
-//! started while a request is pending (see `driver.rs`): a request can
-//! only reach the child it was made for.
+//! A child is named by its result cell's key, a number unique in the
+//! process (not the cell's address, which a newer child may reuse once
+//! the cell is freed): a request can only reach the child it was made for,
+//! even when the driver still remembers a task that ended long ago.
 
 use std::cell::Cell;
 use std::fmt;
@@ -33,21 +31,32 @@ pub(crate) const CANCEL_CHILDREN: usize = usize::MAX - 4;
 /// child still waiting for one (see `policy.rs`: a limit cannot deadlock).
 pub(crate) const WANTED: usize = usize::MAX - 5;
 
+/// How many enclosing groups [`HOLDS_SLOT`] remembers.
+const HELD: usize = 4;
+
 thread_local! {
-    /// The group (its inbox's address) in which the code running now holds
-    /// a slot of a limit: a child the driver polls, or a task child. Zero:
-    /// none (the body, or a group without a limit).
-    static HOLDS_SLOT: Cell<usize> = const { Cell::new(0) };
+    /// The groups (their inboxes' addresses) in which the code running now
+    /// holds a slot of a limit, innermost first: a child the driver polls,
+    /// or a task child, and the groups whose children poll it (a child of
+    /// a group nested in a slot holder holds its parent's slot too: its
+    /// parent waits for it). Zero: none (the body, or a group without a
+    /// limit). Beyond [`HELD`] nested limited groups, the outermost are
+    /// forgotten. A fixed array in a `Cell`: no destructor, no borrow flag.
+    static HOLDS_SLOT: Cell<[usize; HELD]> = const { Cell::new([0; HELD]) };
 }
 
 /// While it lives, the running code holds a slot in the group whose inbox
-/// is at `group` (see [`HOLDS_SLOT`]).
-pub(crate) struct HoldsSlot(usize);
+/// is at `group` (see [`HOLDS_SLOT`]), besides those it held already.
+pub(crate) struct HoldsSlot([usize; HELD]);
 
 impl HoldsSlot {
     #[inline]
     pub(crate) fn enter(group: usize) -> Self {
-        HoldsSlot(HOLDS_SLOT.replace(group))
+        let held = HOLDS_SLOT.get();
+        let mut inner = [group; HELD];
+        inner[1..].copy_from_slice(&held[..HELD - 1]);
+        HOLDS_SLOT.set(inner);
+        HoldsSlot(held)
     }
 }
 
@@ -99,7 +108,7 @@ impl CancelInbox {
     /// Whether the code running now holds a slot of this group's limit.
     #[inline]
     pub(crate) fn awaiter_holds_slot(&self) -> bool {
-        HOLDS_SLOT.get() == self.id()
+        HOLDS_SLOT.get().contains(&self.id())
     }
 
     /// A child holding a slot awaits the child `key`: if that one still

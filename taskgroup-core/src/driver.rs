@@ -479,8 +479,8 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
         let finished = slot.child.take();
         self.free.push(idx);
         self.live -= 1;
-        // Requests name children by their cell's address: handle them
-        // before this child's cell may be freed and its address reused.
+        // Requests made meanwhile are carried out before this child's
+        // drop runs user code.
         if self.group.cancel.pending() {
             self.cancel_children(body.as_mut());
         }

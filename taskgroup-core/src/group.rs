@@ -671,7 +671,7 @@ where
     }
 }
 
-/// A child is named by its result cell's address while it runs.
+/// A child is named by its result cell's key while it runs.
 impl<F, T, E> KeyedFuture<E> for Wrapped<F, T, E>
 where
     F: Future<Output = Result<T, E>> + Send,

@@ -41,7 +41,14 @@ pub(crate) struct ResultCell<T, E> {
     cancel: Option<Arc<CancelInbox>>,
     /// A slot holder awaited it (see `poll_result`): asked once.
     wanted: AtomicBool,
+    /// What cancel requests name this child by (see [`ResultCell::key`]).
+    key: usize,
 }
+
+/// The next cell's key. Not its address, which a newer child may reuse
+/// while the driver still remembers an ended task by it (std's atomic
+/// under loom too: a counter, not a hand-off).
+static NEXT_KEY: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
 
 impl<T, E> ResultCell<T, E> {
     /// A cell for the child named `name`; in a supervise group an error no
@@ -57,6 +64,7 @@ impl<T, E> ResultCell<T, E> {
             sink,
             cancel,
             wanted: AtomicBool::new(false),
+            key: NEXT_KEY.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
 
@@ -70,10 +78,10 @@ impl<T, E> ResultCell<T, E> {
         }
     }
 
-    /// The key a cancel request names this child by: the cell's address
-    /// (see `cancel.rs`).
+    /// The key a cancel request names this child by: unique in the
+    /// process, never zero (see `cancel.rs`).
     pub(crate) fn key(&self) -> usize {
-        std::ptr::from_ref(self).cast::<()>() as usize
+        self.key
     }
 
     /// The handle is gone: an error it held, or that comes later, goes to
@@ -142,13 +150,16 @@ impl<T, E> ResultCell<T, E> {
     }
 
     /// The child failed and its error went to the group: the handle never
-    /// gets a value.
+    /// gets a value. An awaiter is woken: outside the group, it must wait
+    /// for the group's end in `stranded`, not here (nothing wakes it).
     pub(crate) fn fail(&self) {
         let waker = match std::mem::replace(&mut *lock(&self.slot), ResultState::Failed) {
             ResultState::Running(w) => w,
             _ => None,
         };
-        drop(waker);
+        if let Some(w) = waker {
+            w.wake();
+        }
     }
 
     fn cancel(&self) {
@@ -391,11 +402,15 @@ impl<T, E> Inner<T, E> {
         match self {
             Inner::ResultCell(shared) => shared.take_value(),
             Inner::Named(named) => named.0.take_value(),
-            // A finished task's output is stored: taking it needs no waker.
-            Inner::Task(join, _) if join.is_finished() => match join.now_or_never() {
-                Some(Ok(Some(Ok(v)))) => Some(v),
-                _ => None,
-            },
+            // A finished task's output is stored: taking it needs no waker,
+            // nor the caller's coop budget (spent, the poll would be
+            // pending and a finished child's value lost).
+            Inner::Task(join, _) if join.is_finished() => {
+                match tokio::task::unconstrained(join).now_or_never() {
+                    Some(Ok(Some(Ok(v)))) => Some(v),
+                    _ => None,
+                }
+            }
             Inner::Task(..) | Inner::Gone(..) | Inner::Taken => None,
         }
     }
@@ -745,22 +760,23 @@ mod loom_tests {
         });
     }
 
-    /// The child is dropped before it completes (its group cancelled it)
-    /// on another thread while its handle is polled: a handle whose waker
-    /// was stored is woken. It stays pending either way (see
-    /// `poll_result`), so whether the poll stored the waker is read from
-    /// the waker's own reference count right after the poll.
-    #[test]
-    fn loom_cancellation_wakes_a_registered_handle() {
-        loom::model(|| {
+    /// The child ends without a value on another thread while its handle
+    /// is polled: dropped before it completes (its group cancelled it) or
+    /// failed (its error went to the group). A handle whose waker was
+    /// stored is woken (one outside the group then waits for the group's
+    /// end). It stays pending either way (see `poll_result`), so whether
+    /// the poll stored the waker is read from the waker's own reference
+    /// count right after the poll.
+    fn ending_without_value_wakes_a_registered_handle(end: fn(CompletionGuard<u32, ()>)) {
+        loom::model(move || {
             let cell = ResultCell::<u32, ()>::new(None, None, None);
             let guard = CompletionGuard::new(&cell);
-            let child = thread::spawn(move || drop(guard));
+            let child = thread::spawn(move || end(guard));
             let counter = Arc::new(CountingWaker::default());
             let waker = Waker::from(Arc::clone(&counter));
             let out = cell.poll_result(&mut Context::from_waker(&waker));
             // Ours, the waker's, and the cell's if it kept a clone; or the
-            // cancellation already took that clone and woke it.
+            // end already took that clone and woke it.
             let registered =
                 Arc::strong_count(&counter) == 3 || counter.0.load(Ordering::SeqCst) > 0;
             child.join().unwrap();
@@ -769,5 +785,15 @@ mod loom_tests {
             let wakes = counter.0.load(Ordering::SeqCst);
             assert_eq!(wakes, usize::from(registered), "lost wake-up");
         });
+    }
+
+    #[test]
+    fn loom_cancellation_wakes_a_registered_handle() {
+        ending_without_value_wakes_a_registered_handle(drop);
+    }
+
+    #[test]
+    fn loom_failure_wakes_a_registered_handle() {
+        ending_without_value_wakes_a_registered_handle(|guard| guard.disarm().fail());
     }
 }

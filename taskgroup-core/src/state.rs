@@ -39,7 +39,7 @@ pub(crate) type LocalFut<'a, E> = Pin<Box<dyn KeyedFuture<E> + 'a>>;
 pub(crate) type TaskStart<'a> = Box<dyn StartTask + 'a>;
 
 /// A local child's future, which knows the key its handle cancels it by
-/// (`cancel.rs`): its result cell's address, read from the guard it holds
+/// (`cancel.rs`): its result cell's key, read from the guard it holds
 /// anyway, so nothing is stored for it.
 pub(crate) trait KeyedFuture<E>: Future<Output = Result<(), Failure<E>>> + Send {
     fn key(&self) -> usize;

@@ -52,7 +52,11 @@ impl<'a, E> GroupDriver<'_, 'a, E> {
         }
         // The conversion is user code: a panic in it is the group's.
         match catch_unwind(|| convert(Cancelled::new())) {
-            Ok(error) => self.errors.push(error, None),
+            Ok(error) => {
+                // After the errors no handle took so far (supervise).
+                self.take_unclaimed();
+                self.errors.push(error, None);
+            }
             Err(payload) => self.record_panic(payload),
         }
         self.decide(policy::ON_CANCEL, body);
@@ -79,10 +83,7 @@ impl<'a, E> GroupDriver<'_, 'a, E> {
     }
 
     /// Stops child `id` if it still runs; true if dropping it panicked.
-    ///
-    /// A started task first: one that has ended may have freed its cell,
-    /// whose address a newer child may have (its entry is kept while a
-    /// request is pending, so it is found here first).
+    /// Keys are never reused (`ResultCell::key`): `id` names one child.
     fn cancel_child(&mut self, id: usize) -> bool {
         #[cfg(feature = "tracing")]
         tracing::debug!("child cancelled by its handle");
