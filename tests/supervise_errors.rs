@@ -182,3 +182,37 @@ async fn errors_no_handle_took_come_before_a_later_cancel() {
     .unwrap_err();
     assert_eq!(err.into_vec(), [Stop::Failed("404"), Stop::Cancelled]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_handler_that_panics_while_the_body_unwinds_does_not_abort() {
+    let tg = TaskGroup::builder()
+        .supervise()
+        .on_error(|_, _: &'static str| panic!("the handler panics"))
+        .build();
+    let out = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(tg.run(async {
+        let failed = tg.spawn(fail_after(1, "untaken"));
+        sleep(ms(5)).await; // it has failed; its error waits in the handle
+        let _held = failed; // dropped while the panic below unwinds
+        panic!("the body panics");
+        #[allow(unreachable_code)]
+        Ok(())
+    })))
+    .await;
+    let payload = out.expect_err("the body's panic comes back");
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"the body panics"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_handler_that_panics_outside_an_unwind_panics_the_group() {
+    let tg = TaskGroup::builder()
+        .supervise()
+        .on_error(|_, _: &'static str| panic!("the handler panics"))
+        .build();
+    let out = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(tg.run(async {
+        drop(tg.spawn(fail_after(1, "unwatched")));
+        Ok(())
+    })))
+    .await;
+    let payload = out.expect_err("the handler's panic is the group's");
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"the handler panics"));
+}

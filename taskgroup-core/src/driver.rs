@@ -107,6 +107,10 @@ pub(crate) struct CloseGuard<'g, 'a, E> {
 
 impl<E> Drop for CloseGuard<'_, '_, E> {
     fn drop(&mut self) {
+        // Whoever still awaits a handle of a child that never had a value
+        // then panics instead of waiting forever — also when dropping a
+        // leftover child panics.
+        let _end = EndOnDrop(&self.group.cancel);
         loop {
             let leftover = {
                 let mut st = lock(&self.group.locked);
@@ -118,9 +122,15 @@ impl<E> Drop for CloseGuard<'_, '_, E> {
             }
             drop(leftover);
         }
-        // Whoever still awaits a handle of a child that never had a value
-        // now panics instead of waiting forever.
-        self.group.cancel.end();
+    }
+}
+
+/// Ends the group's inbox (`CancelInbox::end`) when dropped.
+struct EndOnDrop<'g>(&'g crate::cancel::CancelInbox);
+
+impl Drop for EndOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.end();
     }
 }
 

@@ -5,6 +5,7 @@
 //! taken, hands the error here.
 
 use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::{Arc, Mutex};
 
 use crate::util::lock;
@@ -42,13 +43,16 @@ impl<E> Supervisor<E> {
     /// as one drops a `Result`).
     pub(crate) fn unclaimed(&self, error: E, child: Option<Arc<str>>) {
         if let Some(handler) = &self.on_error {
-            handler(child.as_deref(), error);
+            user_code(|| handler(child.as_deref(), error));
             return;
         }
         let mut state = lock(&self.state);
         if !state.ended {
             state.errors.push((error, child));
+            return;
         }
+        drop(state);
+        user_code(|| drop(error));
     }
 
     /// The errors kept so far, for the group's `ErrorGroup`.
@@ -61,6 +65,17 @@ impl<E> Supervisor<E> {
         let mut state = lock(&self.state);
         state.ended = true;
         std::mem::take(&mut state.errors)
+    }
+}
+
+/// Runs user code (the handler, an error's `Drop`) where a handle is
+/// dropped, which may be while a panic unwinds: a second panic there would
+/// abort the process, so it is dropped then, and raised otherwise.
+fn user_code(f: impl FnOnce()) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(f))
+        && !std::thread::panicking()
+    {
+        resume_unwind(payload);
     }
 }
 
