@@ -184,3 +184,53 @@ async fn a_child_of_a_nested_limited_group_lends_the_outer_slot() {
     .expect("deadlock: the outer sub-child never got a slot");
     assert_eq!(out, Ok(20));
 }
+
+/// An outer group at limit 1 whose only running child runs an inner group;
+/// a task child of the inner group awaits an outer child still waiting for
+/// the outer slot. `inner_limit`: the inner group's own limit, if any.
+async fn task_child_of_inner_group_awaits_outer_waiting_child(inner_limit: Option<usize>) {
+    let outer = TaskGroup::builder().limit(1).build();
+    let out = timeout(
+        WATCHDOG,
+        outer.run(async {
+            let (tx, rx) = oneshot::channel::<taskgroup::Handle<u32, ()>>();
+            let holder = outer.spawn(async move {
+                let mut builder = TaskGroup::<()>::builder();
+                if let Some(n) = inner_limit {
+                    builder = builder.limit(n);
+                }
+                let inner = builder.build();
+                inner
+                    .run(async {
+                        let task = inner.spawn_task(async move {
+                            let waiting = rx.await.expect("sent");
+                            Ok(waiting.await + 1)
+                        });
+                        Ok(task.await)
+                    })
+                    .await
+                    .map_err(|_| ())
+            });
+            tokio::task::yield_now().await; // the holder takes the outer slot
+            let waiting = outer.spawn(async {
+                sleep(ms(10)).await;
+                Ok::<_, ()>(41)
+            });
+            tx.send(waiting).expect("the inner task waits for it");
+            Ok(holder.await)
+        }),
+    )
+    .await
+    .expect("deadlock: the inner group's task child could not lend the outer slot");
+    assert_eq!(out, Ok(42));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_task_child_of_a_nested_limited_group_lends_the_outer_slot() {
+    task_child_of_inner_group_awaits_outer_waiting_child(Some(1)).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_task_child_of_a_nested_unlimited_group_lends_the_outer_slot() {
+    task_child_of_inner_group_awaits_outer_waiting_child(None).await;
+}

@@ -32,7 +32,11 @@ pub(crate) const CANCEL_CHILDREN: usize = usize::MAX - 4;
 pub(crate) const WANTED: usize = usize::MAX - 5;
 
 /// How many enclosing groups [`HOLDS_SLOT`] remembers.
-const HELD: usize = 4;
+pub(crate) const HELD: usize = 4;
+
+/// The groups whose slots some code holds, innermost first (see
+/// [`HOLDS_SLOT`]); zeros: none.
+pub(crate) type Held = [usize; HELD];
 
 thread_local! {
     /// The groups (their inboxes' addresses) in which the code running now
@@ -52,12 +56,30 @@ pub(crate) struct HoldsSlot([usize; HELD]);
 impl HoldsSlot {
     #[inline]
     pub(crate) fn enter(group: usize) -> Self {
-        let held = HOLDS_SLOT.get();
-        let mut inner = [group; HELD];
-        inner[1..].copy_from_slice(&held[..HELD - 1]);
-        HOLDS_SLOT.set(inner);
-        HoldsSlot(held)
+        Self::enter_all(held_with(group))
     }
+
+    /// Holds exactly the slots of `held` (a task child: its own group's,
+    /// and those of the groups its group runs in).
+    #[inline]
+    pub(crate) fn enter_all(held: Held) -> Self {
+        HoldsSlot(HOLDS_SLOT.replace(held))
+    }
+}
+
+/// The slots held now.
+#[inline]
+pub(crate) fn held_now() -> Held {
+    HOLDS_SLOT.get()
+}
+
+/// The slots held now, with `group`'s as the innermost.
+#[inline]
+pub(crate) fn held_with(group: usize) -> Held {
+    let held = HOLDS_SLOT.get();
+    let mut inner = [group; HELD];
+    inner[1..].copy_from_slice(&held[..HELD - 1]);
+    inner
 }
 
 impl Drop for HoldsSlot {

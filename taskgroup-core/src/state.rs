@@ -201,9 +201,13 @@ impl<'a, E> GroupState<'a, E> {
                 self.options.mode,
                 Waker::from(Arc::clone(&wake)),
             );
-            if self.options.limit.is_some() {
-                tasks.lend = self.cancel.id();
-            }
+            // Its tasks hold a slot of this group (with a limit), and of
+            // every limited group whose slot holder runs this group: the
+            // context of its first task's spawn, inside this group's `run`.
+            tasks.lend = match self.options.limit {
+                Some(_) => crate::cancel::held_with(self.cancel.id()),
+                None => crate::cancel::held_now(),
+            };
             let tasks = Arc::new(tasks);
             TaskSet {
                 tasks,

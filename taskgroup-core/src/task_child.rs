@@ -8,7 +8,7 @@ use std::task::{Context, Poll, Waker};
 
 use tokio::task::{AbortHandle, JoinHandle};
 
-use crate::cancel::HoldsSlot;
+use crate::cancel::{HELD, Held, HoldsSlot};
 use crate::handle::TaskOutput;
 use crate::policy::{Mode, Verdict};
 // Loom's under `--cfg loom`: the hand-off to the driver is model-checked
@@ -26,9 +26,10 @@ pub(crate) const WAITING: usize = 1;
 /// woken only for a report, for the last task to end once the driver waits
 /// for it, and (in a group with a limit) for every end.
 pub(crate) struct TaskChildren<E> {
-    /// In a group with a limit, its identity for `cancel::HoldsSlot`: each
-    /// of these tasks holds a slot while it runs. Zero without a limit.
-    pub(crate) lend: usize,
+    /// The slots each of these tasks holds while it runs, for
+    /// `cancel::HoldsSlot`: its group's (with a limit) and those of the
+    /// limited groups its group runs in. Zeros: none.
+    pub(crate) lend: Held,
     pub(crate) count: AtomicUsize,
     /// Wake the driver at every end, not only the last (a limit's next child).
     pub(crate) notify_each: bool,
@@ -66,7 +67,7 @@ impl<E> TaskChildren<E> {
     /// No task child running yet; `waker` is woken for reports and ends.
     pub(crate) fn new(notify_each: bool, mode: Mode, waker: Waker) -> Self {
         TaskChildren {
-            lend: 0,
+            lend: [0; HELD],
             count: AtomicUsize::new(0),
             notify_each,
             mode,
@@ -172,10 +173,10 @@ pub(crate) trait TaskReporter<O> {
     /// user code runs after it.
     fn gone(&mut self, ended: bool);
 
-    /// The group in which this task holds a slot of a limit while it runs
-    /// (see `cancel::HoldsSlot`); zero: none.
-    fn holds_slot(&self) -> usize {
-        0
+    /// The groups in which this task holds a slot of a limit while it
+    /// runs, innermost first (see `cancel::HoldsSlot`); zeros: none.
+    fn holds_slot(&self) -> Held {
+        [0; HELD]
     }
 }
 
@@ -249,8 +250,8 @@ where
             // Polled after it returned: tokio never does.
             return Poll::Pending;
         };
-        let group = this.reporter.holds_slot();
-        let _holds = (group != 0).then(|| HoldsSlot::enter(group));
+        let held = this.reporter.holds_slot();
+        let _holds = (held[0] != 0).then(|| HoldsSlot::enter_all(held));
         let end = match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(out)) => TaskEnd::Returned(out),
@@ -369,7 +370,7 @@ impl<T, E, N: TaskName> TaskReporter<Result<T, E>> for GroupTask<E, N> {
     }
 
     #[inline]
-    fn holds_slot(&self) -> usize {
+    fn holds_slot(&self) -> Held {
         self.tasks.lend
     }
 }
