@@ -216,3 +216,25 @@ async fn a_handler_that_panics_outside_an_unwind_panics_the_group() {
     let payload = out.expect_err("the handler's panic is the group's");
     assert_eq!(payload.downcast_ref::<&str>(), Some(&"the handler panics"));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_plain_await_of_a_failed_supervised_child_panics_but_its_error_reaches_the_handler() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&log);
+    let tg = TaskGroup::builder()
+        .supervise()
+        .on_error(move |child, e: &'static str| {
+            sink.lock().unwrap().push((child.map(str::to_string), e))
+        })
+        .build();
+    let out = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(tg.run(async {
+        let bad = tg.child("bad").spawn(fail_after(1, "lost?"));
+        let _: u32 = bad.await; // `.result()` was meant: this panics
+        Ok(())
+    })))
+    .await;
+    let payload = out.expect_err("awaiting a failed child's value panics");
+    let msg = payload.downcast_ref::<&str>().copied().unwrap_or_default();
+    assert!(msg.contains("handle.result()"), "{msg}");
+    assert_eq!(*log.lock().unwrap(), [(Some("bad".to_string()), "lost?")]);
+}

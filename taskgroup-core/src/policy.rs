@@ -21,7 +21,7 @@
 //! deadlock: a child that holds a slot and awaits the handle of a child
 //! still waiting for one lends it its slot — the awaited child starts at
 //! once, beyond the limit, while its awaiter is blocked
-//! (`driver/cancel.rs` `start_wanted`, asked for by `handle.rs`).
+//! (`driver/cancel.rs` `start_wanted`, asked for by `result_cell.rs`).
 
 use std::panic::catch_unwind;
 
