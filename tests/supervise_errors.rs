@@ -25,6 +25,20 @@ fn leaves(err: &taskgroup::ErrorGroup<&'static str>) -> Vec<(Option<String>, &'s
         .collect()
 }
 
+/// What a supervise group's handler received: `(child, error)`, in order.
+type HandlerLog = Arc<Mutex<Vec<(Option<String>, &'static str)>>>;
+
+/// A supervise group whose `on_error` handler logs what it receives.
+fn logging_group() -> (TaskGroup<'static, &'static str>, HandlerLog) {
+    let log = HandlerLog::default();
+    let sink = Arc::clone(&log);
+    let tg = TaskGroup::builder()
+        .supervise()
+        .on_error(move |child, e| sink.lock().unwrap().push((child.map(str::to_string), e)))
+        .build();
+    (tg, log)
+}
+
 #[tokio::test(start_paused = true)]
 async fn an_error_whose_handle_was_dropped_before_it_failed_comes_back_from_run() {
     let tg = TaskGroup::builder().supervise().build();
@@ -90,14 +104,7 @@ async fn errors_no_handle_took_come_before_a_later_body_error() {
 
 #[tokio::test(start_paused = true)]
 async fn the_handler_gets_every_error_no_handle_took_with_its_childs_name() {
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&log);
-    let tg = TaskGroup::builder()
-        .supervise()
-        .on_error(move |child, e: &'static str| {
-            sink.lock().unwrap().push((child.map(str::to_string), e))
-        })
-        .build();
+    let (tg, log) = logging_group();
     tg.run(async {
         for i in 0..3 {
             tg.child(format!("conn-{i}"))
@@ -219,14 +226,7 @@ async fn a_handler_that_panics_outside_an_unwind_panics_the_group() {
 
 #[tokio::test(start_paused = true)]
 async fn a_plain_await_of_a_failed_supervised_child_panics_but_its_error_reaches_the_handler() {
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&log);
-    let tg = TaskGroup::builder()
-        .supervise()
-        .on_error(move |child, e: &'static str| {
-            sink.lock().unwrap().push((child.map(str::to_string), e))
-        })
-        .build();
+    let (tg, log) = logging_group();
     let out = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(tg.run(async {
         let bad = tg.child("bad").spawn(fail_after(1, "lost?"));
         let _: u32 = bad.await; // `.result()` was meant: this panics

@@ -317,16 +317,11 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
                     .options
                     .timeout
                     .expect("a timer implies a timeout");
-                // The conversion is user code: a panic in it is a panic of
-                // the group, resumed once the children are gone.
-                match catch_unwind(|| convert(TimedOut::new())) {
-                    Ok(error) => {
-                        self.take_unclaimed();
-                        self.errors.push(error, None);
-                    }
-                    Err(payload) => self.record_panic(payload),
-                }
-                self.decide(policy::ON_TIMEOUT, body.as_mut());
+                self.stop_with(
+                    || convert(TimedOut::new()),
+                    policy::ON_TIMEOUT,
+                    body.as_mut(),
+                );
             }
         }
         // Let every ready child run about twice before yielding to the
@@ -418,8 +413,7 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
             }
             Ok(Poll::Ready(Err(e))) => {
                 self.drop_body(body.as_mut());
-                self.take_unclaimed();
-                self.errors.push(e, None);
+                self.own_error(e);
                 self.decide(policy::ON_BODY_ERROR, body);
             }
             Err(payload) => {
@@ -701,14 +695,32 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
         }
     }
 
-    /// A supervising group's errors that no handle took so far, before an
-    /// error of the group's own, so the `ErrorGroup` keeps their order.
-    fn take_unclaimed(&mut self) {
+    /// An error of the group's own (its body's, its timeout's, a cancel's),
+    /// after a supervising group's errors that no handle took so far, so
+    /// the `ErrorGroup` keeps their order.
+    fn own_error(&mut self, error: E) {
         if let Some(sup) = &self.group.supervisor {
             for (error, child) in sup.take() {
                 self.errors.push(error, child);
             }
         }
+        self.errors.push(error, None);
+    }
+
+    /// Records the group's own error that user code makes (`make`: a panic
+    /// in it is the group's, resumed once the children are gone), then
+    /// carries out `verdict`.
+    fn stop_with<B>(
+        &mut self,
+        make: impl FnOnce() -> E,
+        verdict: Verdict,
+        body: Pin<&mut Option<B>>,
+    ) {
+        match catch_unwind(AssertUnwindSafe(make)) {
+            Ok(error) => self.own_error(error),
+            Err(payload) => self.record_panic(payload),
+        }
+        self.decide(verdict, body);
     }
 
     fn finish<T>(&mut self, value: Option<T>) -> RunEnd<T, E> {

@@ -2,7 +2,6 @@
 //! `cancel_on` future, a cancel of the whole group, and children cancelled
 //! through their handles.
 
-use std::panic::catch_unwind;
 use std::pin::Pin;
 use std::task::Context;
 
@@ -50,16 +49,7 @@ impl<'a, E> GroupDriver<'_, 'a, E> {
         if let Some(node) = self.group.tree_node() {
             node.mark_cancelling(true);
         }
-        // The conversion is user code: a panic in it is the group's.
-        match catch_unwind(|| convert(Cancelled::new())) {
-            Ok(error) => {
-                // After the errors no handle took so far (supervise).
-                self.take_unclaimed();
-                self.errors.push(error, None);
-            }
-            Err(payload) => self.record_panic(payload),
-        }
-        self.decide(policy::ON_CANCEL, body);
+        self.stop_with(|| convert(Cancelled::new()), policy::ON_CANCEL, body);
     }
 
     /// Handles asked to cancel their children: each one still running is
