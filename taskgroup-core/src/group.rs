@@ -21,7 +21,7 @@ use crate::handle::{CompletionGuard, Handle, ResultCell};
 use crate::options::{Builder, Options};
 use crate::policy::Mode;
 use crate::state::{GroupState, Keyed, KeyedFuture, NewChild, Phase, TaskStart, refuse};
-use crate::task_child::{self, GroupTask, Unnamed, start_deferred};
+use crate::task_child::{self, start_deferred};
 use crate::util::lock;
 use futures_util::FutureExt;
 
@@ -288,10 +288,7 @@ impl<'a, E> TaskGroup<'a, E> {
         // A cancellation that began in between is caught by `track_task`.
         tasks.started();
         drop(st);
-        let join = match &name {
-            None => task_child::spawn(child, GroupTask::new(tasks, Unnamed)),
-            Some(_) => task_child::spawn(child, GroupTask::new(tasks, name.clone())),
-        };
+        let join = task_child::spawn_in_group(child, tasks, name.clone());
         self.state.track_task(join.abort_handle());
         Handle::task(join, name, Arc::clone(&self.state.cancel))
     }
@@ -368,8 +365,7 @@ impl<'a, E> TaskGroup<'a, E> {
     where
         E: From<Cancelled>,
     {
-        let _ = self.state.on_cancel.set(<E as From<Cancelled>>::from);
-        self.state.cancel.cancel_group();
+        self.canceller().cancel();
     }
 
     /// A [`Canceller`] of this group: `Clone + Send + Sync + 'static`, so a

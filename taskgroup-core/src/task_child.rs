@@ -438,9 +438,24 @@ where
     E: Send + 'static,
 {
     tasks.started();
+    spawn_in_group(child, tasks, name).abort_handle()
+}
+
+/// Spawns a task child of a `TaskGroup` reporting to `tasks` (which has
+/// counted it): an unnamed one's reporter carries no name at all.
+pub(crate) fn spawn_in_group<F, T, E>(
+    child: F,
+    tasks: Arc<TaskChildren<E>>,
+    name: Option<Arc<str>>,
+) -> JoinHandle<TaskOutput<T, E>>
+where
+    F: Future<Output = Result<T, E>> + Send + 'static,
+    T: Send + 'static,
+    E: Send + 'static,
+{
     match name {
-        None => spawn(child, GroupTask::new(tasks, Unnamed)).abort_handle(),
-        name => spawn(child, GroupTask::new(tasks, name)).abort_handle(),
+        None => spawn(child, GroupTask::new(tasks, Unnamed)),
+        name => spawn(child, GroupTask::new(tasks, name)),
     }
 }
 
