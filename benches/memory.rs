@@ -81,6 +81,21 @@ where
     }
 }
 
+/// `N` local children of one `TaskGroup`, their handles kept.
+async fn local_spawn(gate: Arc<Gate>, region: &'static Region<'static, System>) -> isize {
+    let tg = TaskGroup::<Fail>::new();
+    tg.run(async {
+        let handles: Vec<_> = (0..N as u32)
+            .map(|i| tg.spawn(child(i, gate.clone())))
+            .collect();
+        let live = park_and_measure(&gate, region).await;
+        black_box(sum_in_order(handles).await);
+        Ok(live)
+    })
+    .await
+    .unwrap()
+}
+
 fn main() {
     // Only run under `cargo bench` (criterion's `--bench` flag); `cargo test
     // --benches` just checks that it starts.
@@ -106,22 +121,13 @@ fn main() {
         });
     }
 
+    // The first group on a thread allocates a waker per child slot; the
+    // next ones reuse them (the thread keeps what its last group needed).
+    rows.push(measure(&current, "TaskGroup::spawn (local)", local_spawn));
     rows.push(measure(
         &current,
-        "TaskGroup::spawn (local)",
-        |gate, region| async move {
-            let tg = TaskGroup::<Fail>::new();
-            tg.run(async {
-                let handles: Vec<_> = (0..N as u32)
-                    .map(|i| tg.spawn(child(i, gate.clone())))
-                    .collect();
-                let live = park_and_measure(&gate, region).await;
-                black_box(sum_in_order(handles).await);
-                Ok(live)
-            })
-            .await
-            .unwrap()
-        },
+        "TaskGroup::spawn (local), next group",
+        local_spawn,
     ));
     rows.push(measure(
         &current,

@@ -96,14 +96,21 @@ pub(crate) struct SlotWaker {
     ready: Option<Arc<ReadyQueue>>,
 }
 
-/// How many idle slot wakers a thread keeps for its next groups.
+/// How many idle slot wakers a thread keeps for its next groups at least
+/// (48 KiB).
 const POOL_CAP: usize = 1024;
+
+/// How many it keeps at most: a thread that runs groups of up to this
+/// many children at once allocates no waker once it ran one (768 KiB).
+const POOL_MAX: usize = 16 * 1024;
 
 thread_local! {
     /// Slot wakers of finished groups that nobody else holds, reused by
     /// the next group on this thread: a group that runs N local children
-    /// would otherwise allocate N wakers, every time it runs. Bounded by
-    /// [`POOL_CAP`] (48 KiB per thread).
+    /// would otherwise allocate N wakers, every time it runs. A group
+    /// leaves as many as it needed (at least [`POOL_CAP`], at most
+    /// [`POOL_MAX`]), so one large group is not paid for by every later
+    /// small one: the next group that needs fewer trims the pool again.
     static POOL: RefCell<Vec<Arc<SlotWaker>>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -112,6 +119,9 @@ thread_local! {
 /// child) and given back, with the driver's own, when it ends.
 pub(crate) struct WakerPool {
     spare: Vec<Arc<SlotWaker>>,
+    /// How many wakers this driver handed out: what it keeps for the next
+    /// group (within the bounds above).
+    used: usize,
 }
 
 impl WakerPool {
@@ -119,12 +129,18 @@ impl WakerPool {
         let spare = POOL
             .try_with(|pool| std::mem::take(&mut *pool.borrow_mut()))
             .unwrap_or_default();
-        WakerPool { spare }
+        WakerPool { spare, used: 0 }
+    }
+
+    /// How many idle wakers this driver leaves to the thread.
+    fn keep(&self) -> usize {
+        self.used.clamp(POOL_CAP, POOL_MAX)
     }
 
     /// A waker for slot `idx` that wakes into `ready`, reused if one is
     /// spare.
     pub(crate) fn waker(&mut self, idx: usize, ready: &Arc<ReadyQueue>) -> Arc<SlotWaker> {
+        self.used += 1;
         if let Some(mut waker) = self.spare.pop()
             && let Some(inner) = Arc::get_mut(&mut waker)
         {
@@ -140,7 +156,7 @@ impl WakerPool {
     /// holds it (a child may have kept a clone: then it is only dropped)
     /// and there is room.
     pub(crate) fn recycle(&mut self, mut waker: Arc<SlotWaker>) {
-        if self.spare.len() >= POOL_CAP {
+        if self.spare.len() >= self.keep() {
             return;
         }
         if let Some(inner) = Arc::get_mut(&mut waker) {
@@ -154,6 +170,9 @@ impl WakerPool {
 impl Drop for WakerPool {
     fn drop(&mut self) {
         let mut spare = std::mem::take(&mut self.spare);
+        // Taken whole from the thread: a group smaller than the last one
+        // leaves only what it needed.
+        spare.truncate(self.keep());
         // A nested group may have given its wakers back meanwhile: the
         // thread keeps the larger set.
         let _ = POOL.try_with(|pool| {
@@ -261,23 +280,38 @@ mod tests {
         assert!(taken(&other).is_empty());
     }
 
+    /// Runs a group on this thread that needs `n` wakers at once.
+    fn group_of(n: usize, ready: &Arc<ReadyQueue>) {
+        let mut pool = WakerPool::take();
+        let wakers: Vec<_> = (0..n).map(|i| pool.waker(i, ready)).collect();
+        for waker in wakers {
+            pool.recycle(waker);
+        }
+    }
+
     #[test]
-    fn the_pool_keeps_at_most_its_cap_and_the_larger_set() {
+    fn the_pool_keeps_what_the_last_group_needed_within_its_bounds() {
         let ready = ReadyQueue::new();
         let mut outer = WakerPool::take();
         let wakers: Vec<_> = (0..POOL_CAP + 5).map(|i| outer.waker(i, &ready)).collect();
         // A nested group gives back fewer wakers first.
-        let mut inner = WakerPool::take();
-        let few = inner.waker(0, &ready);
-        inner.recycle(few);
-        drop(inner);
+        group_of(1, &ready);
         assert_eq!(pooled(), 1);
         for waker in wakers {
             outer.recycle(waker);
         }
         drop(outer);
-        assert_eq!(pooled(), POOL_CAP);
+        // The thread keeps the larger set, all that the group needed.
+        assert_eq!(pooled(), POOL_CAP + 5);
         // The pooled wakers let go of the group's queue.
         assert_eq!(Arc::strong_count(&ready), 1);
+        // A smaller group trims the pool back to its floor.
+        group_of(3, &ready);
+        assert_eq!(pooled(), POOL_CAP);
+        // A huge one leaves no more than the ceiling.
+        group_of(POOL_MAX + 5, &ready);
+        assert_eq!(pooled(), POOL_MAX);
+        group_of(0, &ready);
+        assert_eq!(pooled(), POOL_CAP);
     }
 }
