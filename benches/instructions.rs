@@ -81,6 +81,11 @@ mod local {
         values.into_iter().map(u64::from).sum()
     }
 
+    /// Boxed children in a `FuturesUnordered`, a oneshot each as handle.
+    pub(crate) async fn futures_unordered_handles(n: u32) -> u64 {
+        common::futures_unordered_handles((0..n).map(yield_once)).await
+    }
+
     pub(crate) async fn futures_concurrency(n: u32) -> u64 {
         let futs: Vec<_> = (0..n).map(yield_once).collect();
         let v = futs.try_join().await.unwrap();
@@ -124,6 +129,8 @@ fn main() {
             "local_taskgroup_spawn" => local::taskgroup_spawn(N),
             "local_futures_unordered" => local::futures_unordered(N),
             "local_futures_concurrency" => local::futures_concurrency(N),
+            "local_futures_unordered_handles" => local::futures_unordered_handles(N),
+            "local_futures_unordered_handles_100" => local::futures_unordered_handles(100),
             "local_taskgroup_for_100" => local::taskgroup_for(100),
             "local_taskgroup_spawn_100" => local::taskgroup_spawn(100),
             "local_futures_unordered_100" => local::futures_unordered(100),

@@ -20,8 +20,8 @@ source benches/callgrind.sh
 cases=(
     "static_2 20000 static_taskgroup_2 static_try_join_2"
     "static_8 20000 static_taskgroup_8 static_try_join_8"
-    "local_fanout_100 1000 local_taskgroup_for_100,local_taskgroup_spawn_100 local_futures_unordered_100,local_futures_concurrency_100"
-    "local_fanout_10k 10 local_taskgroup_for,local_taskgroup_spawn local_futures_unordered,local_futures_concurrency"
+    "local_fanout_100 1000 local_taskgroup_for_100,local_taskgroup_spawn_100 local_futures_unordered_100,local_futures_concurrency_100,local_futures_unordered_handles_100"
+    "local_fanout_10k 10 local_taskgroup_for,local_taskgroup_spawn local_futures_unordered,local_futures_concurrency,local_futures_unordered_handles"
     "spawned_fanout_10k 10 task_taskgroup_spawn_for,task_taskgroup_spawn_task task_join_set,task_vec_join_handle"
     "fail_fast_10k 10 fail_taskgroup_spawn_for,fail_taskgroup_spawn_task fail_join_set_abort_all"
     "worker_spawned_fanout_10k 5 worker_task_taskgroup_spawn_for,worker_task_taskgroup_spawn_task worker_task_join_set,worker_task_vec_join_handle"

@@ -9,7 +9,9 @@ mod common;
 
 use std::hint::black_box;
 
-use common::{Fail, gated, gates, open, shuffled, taskgroup_spawn, yield_once};
+use common::{
+    Fail, futures_unordered_handles, gated, gates, open, shuffled, taskgroup_spawn, yield_once,
+};
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
@@ -85,6 +87,7 @@ macro_rules! peers {
         peers!(@one $g, $rt, n, "taskgroup_macro_for", taskgroup_macro_for);
         peers!(@one $g, $rt, n, "taskgroup_spawn", taskgroup_spawn);
         peers!(@one $g, $rt, n, "futures_unordered", futures_unordered);
+        peers!(@one $g, $rt, n, "futures_unordered_handles", futures_unordered_handles);
         peers!(@one $g, $rt, n, "try_join_all", try_join_all);
         peers!(@one $g, $rt, n, "futures_concurrency_vec", futures_concurrency_vec);
     }};
@@ -100,6 +103,7 @@ macro_rules! peers {
         peers!(@gated $g, $rt, n, &order, "taskgroup_macro_for", taskgroup_macro_for);
         peers!(@gated $g, $rt, n, &order, "taskgroup_spawn", taskgroup_spawn);
         peers!(@gated $g, $rt, n, &order, "futures_unordered", futures_unordered);
+        peers!(@gated $g, $rt, n, &order, "futures_unordered_handles", futures_unordered_handles);
         peers!(@gated $g, $rt, n, &order, "try_join_all", try_join_all);
         peers!(@gated $g, $rt, n, &order, "futures_concurrency_vec", futures_concurrency_vec);
         peers!(@gated $g, $rt, n, &order, "futures_unordered_unconstrained", futures_unordered_unconstrained);

@@ -68,6 +68,8 @@ TARGETS += [
      ["taskgroup_macro_for"], ["futures_concurrency_vec"], 1.15, "each"),
     ("local children 10k `spawn` vs FuturesUnordered", "local_fanout_yield", ["10000"],
      ["taskgroup_spawn"], ["futures_unordered"], 1.40, "each"),
+    ("local children 10k `spawn` vs boxed FuturesUnordered + a oneshot each", "local_fanout_yield",
+     ["10000"], ["taskgroup_spawn"], ["futures_unordered_handles"], 1.00, "each"),
 ]
 
 

@@ -122,6 +122,41 @@ where
     .unwrap()
 }
 
+/// What a user writes for `TaskGroup::spawn`'s shape without taskgroup:
+/// each child boxed into one `FuturesUnordered` that sends its result
+/// through a oneshot, the receivers as handles awaited in spawn order
+/// while the set is driven (no cancel, no error rule, no panic capture).
+pub(crate) async fn futures_unordered_handles<F>(children: impl Iterator<Item = F>) -> u64
+where
+    F: Future<Output = Result<u32, Fail>>,
+{
+    use futures::StreamExt;
+    use futures::channel::oneshot;
+    use std::pin::Pin;
+
+    let mut set =
+        futures::stream::FuturesUnordered::<Pin<Box<dyn Future<Output = ()> + '_>>>::new();
+    let handles: Vec<oneshot::Receiver<Result<u32, Fail>>> = children
+        .map(|child| {
+            let (tx, rx) = oneshot::channel();
+            set.push(Box::pin(async move {
+                let _ = tx.send(child.await);
+            }));
+            rx
+        })
+        .collect();
+    let drive = async { while set.next().await.is_some() {} };
+    let sum = async {
+        let mut sum = 0u64;
+        for rx in handles {
+            sum += u64::from(rx.await.unwrap().unwrap());
+        }
+        sum
+    };
+    let ((), sum) = futures::join!(drive, sum);
+    sum
+}
+
 /// Awaits the handles of a group's children in spawn order and sums them.
 pub(crate) async fn sum_in_order(handles: Vec<taskgroup::Handle<u32, Fail>>) -> u64 {
     let mut sum = 0u64;
