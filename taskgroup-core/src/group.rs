@@ -431,7 +431,6 @@ impl<'a, E> TaskGroup<'a, E> {
         Wrapped {
             fut,
             guard: Some(CompletionGuard::new(shared)),
-            supervise: self.state.options.mode.error_to_handle(),
         }
     }
 
@@ -621,8 +620,9 @@ pin_project_lite::pin_project! {
     pub(crate) struct Wrapped<F, T, E> {
         #[pin]
         fut: F,
+        // Whether the error goes to the handle is the cell's to say: it
+        // has a sink exactly when the group supervises.
         guard: Option<CompletionGuard<T, E>>,
-        supervise: bool,
     }
 }
 
@@ -648,7 +648,7 @@ where
                 shared.complete(Ok(v));
                 Ok(())
             }
-            Err(e) if *this.supervise => {
+            Err(e) if shared.error_to_handle() => {
                 // The error belongs to the handle; the cell hands it to
                 // the group's supervisor if the handle is gone.
                 shared.complete(Err(e));

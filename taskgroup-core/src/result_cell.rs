@@ -6,14 +6,16 @@ use std::task::{Context, Poll, Waker};
 
 // Loom's under `--cfg loom`: the hand-off from a child to its handle is
 // model-checked (`loom_tests` below).
-use crate::sync::{AtomicBool, Mutex, Ordering, lock};
+use crate::sync::{Mutex, lock};
 
 use crate::cancel::CancelInbox;
 use crate::supervisor::Supervisor;
 
 /// What a child left for its handle.
 enum ResultState<T, E> {
-    Running(Option<Waker>),
+    /// The awaiter's waker, and whether a slot holder awaited the child
+    /// (see `poll_result`: asked once).
+    Running(Option<Waker>, bool),
     Done(Result<T, E>),
     /// The value was taken by the handle.
     Taken,
@@ -33,8 +35,6 @@ pub(crate) struct ResultCell<T, E> {
     sink: Option<Arc<Supervisor<E>>>,
     /// Where the handle asks the group to cancel this child alone.
     cancel: Option<Arc<CancelInbox>>,
-    /// A slot holder awaited it (see `poll_result`): asked once.
-    wanted: AtomicBool,
     /// What cancel requests name this child by (see [`ResultCell::key`]).
     key: usize,
 }
@@ -53,11 +53,10 @@ impl<T, E> ResultCell<T, E> {
         cancel: Option<Arc<CancelInbox>>,
     ) -> Arc<Self> {
         Arc::new(ResultCell {
-            slot: Mutex::new(ResultState::Running(None)),
+            slot: Mutex::new(ResultState::Running(None, false)),
             name,
             sink,
             cancel,
-            wanted: AtomicBool::new(false),
             key: NEXT_KEY.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
@@ -66,7 +65,7 @@ impl<T, E> ResultCell<T, E> {
     /// aborts its task), unless it has already ended.
     pub(crate) fn request_cancel(&self) {
         if let Some(inbox) = &self.cancel
-            && matches!(&*lock(&self.slot), ResultState::Running(_))
+            && matches!(&*lock(&self.slot), ResultState::Running(..))
         {
             inbox.cancel_child(self.key());
         }
@@ -95,7 +94,7 @@ impl<T, E> ResultCell<T, E> {
         let error = {
             let mut slot = lock(&self.slot);
             match &*slot {
-                ResultState::Running(_) => {
+                ResultState::Running(..) => {
                     *slot = ResultState::Unwatched;
                     None
                 }
@@ -126,6 +125,12 @@ impl<T, E> ResultCell<T, E> {
         self.name.as_deref()
     }
 
+    /// Whether the child's error is its handle's (`Mode::error_to_handle`):
+    /// the cell has a sink exactly when its group supervises.
+    pub(crate) fn error_to_handle(&self) -> bool {
+        self.sink.is_some()
+    }
+
     /// The child's name, to go with its error.
     pub(crate) fn name_arc(&self) -> Option<Arc<str>> {
         self.name.clone()
@@ -143,7 +148,7 @@ impl<T, E> ResultCell<T, E> {
                 return;
             }
             match std::mem::replace(&mut *slot, ResultState::Done(result)) {
-                ResultState::Running(w) => w,
+                ResultState::Running(w, _) => w,
                 _ => None,
             }
         };
@@ -157,7 +162,7 @@ impl<T, E> ResultCell<T, E> {
     /// for the group's end in `stranded`, not here (nothing wakes it).
     pub(crate) fn fail(&self) {
         let waker = match std::mem::replace(&mut *lock(&self.slot), ResultState::Failed) {
-            ResultState::Running(w) => w,
+            ResultState::Running(w, _) => w,
             _ => None,
         };
         if let Some(w) = waker {
@@ -169,7 +174,7 @@ impl<T, E> ResultCell<T, E> {
         let waker = {
             let mut slot = lock(&self.slot);
             match &mut *slot {
-                ResultState::Running(w) => {
+                ResultState::Running(w, _) => {
                     #[cfg(feature = "tracing")]
                     tracing::debug!("child cancelled");
                     let w = w.take();
@@ -187,19 +192,21 @@ impl<T, E> ResultCell<T, E> {
     pub(crate) fn poll_result(&self, cx: &mut Context<'_>) -> Poll<Result<T, E>> {
         let mut slot = lock(&self.slot);
         match &mut *slot {
-            ResultState::Running(w) => {
+            ResultState::Running(w, wanted) => {
                 match w {
                     Some(w) if w.will_wake(cx.waker()) => {}
                     _ => *w = Some(cx.waker().clone()),
                 }
-                drop(slot);
                 // A child that holds a slot of the limit waits for this one:
                 // if it is still waiting for a slot, it must start, or the
                 // two could wait for each other forever.
-                if let Some(group) = &self.cancel
-                    && group.awaiter_holds_slot()
-                    && !self.wanted.swap(true, Ordering::Relaxed)
-                {
+                let group = self
+                    .cancel
+                    .as_ref()
+                    .filter(|group| !*wanted && group.awaiter_holds_slot());
+                *wanted |= group.is_some();
+                drop(slot);
+                if let Some(group) = group {
                     group.want_child(self.key());
                 }
                 Poll::Pending
@@ -222,7 +229,7 @@ impl<T, E> ResultCell<T, E> {
     }
 
     pub(crate) fn is_finished(&self) -> bool {
-        !matches!(&*lock(&self.slot), ResultState::Running(_))
+        !matches!(&*lock(&self.slot), ResultState::Running(..))
     }
 
     /// The child's value, if it finished with one that nobody took.
