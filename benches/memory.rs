@@ -96,6 +96,17 @@ async fn local_spawn(gate: Arc<Gate>, region: &'static Region<'static, System>) 
     .unwrap()
 }
 
+/// `N` local children of one `for` fan-out.
+async fn local_for(gate: Arc<Gate>, region: &'static Region<'static, System>) -> isize {
+    let (v, live) = taskgroup::taskgroup! {
+        let v = for i in 0..N as u32 { child(i, gate.clone())? };
+        let live = park_and_measure(&gate, region);
+    }
+    .unwrap();
+    black_box(v);
+    live
+}
+
 fn main() {
     // Only run under `cargo bench` (criterion's `--bench` flag); `cargo test
     // --benches` just checks that it starts.
@@ -129,18 +140,23 @@ fn main() {
         "TaskGroup::spawn (local), next group",
         local_spawn,
     ));
+    // The same for `for`: its items' wakers come from the same pool. A
+    // thread of its own shows the first fan-out on a thread.
+    rows.push(std::thread::scope(|s| {
+        s.spawn(|| {
+            measure(
+                &current,
+                "taskgroup! for (local), first on a thread",
+                local_for,
+            )
+        })
+        .join()
+        .unwrap()
+    }));
     rows.push(measure(
         &current,
-        "taskgroup! for (local)",
-        |gate, region| async move {
-            let (v, live) = taskgroup::taskgroup! {
-                let v = for i in 0..N as u32 { child(i, gate.clone())? };
-                let live = park_and_measure(&gate, region);
-            }
-            .unwrap();
-            black_box(v);
-            live
-        },
+        "taskgroup! for (local), next group",
+        local_for,
     ));
     rows.push(measure(
         &current,

@@ -21,7 +21,7 @@ use crate::state::{GroupState, INCOMING, LocalFut, NewChild, Phase, TASKS};
 use crate::task_child::TaskReport;
 use crate::tree::{self, GroupNode};
 use crate::util::{Panic, lock};
-use crate::wake::{BODY, SlotWaker, WakerPool};
+use crate::wake::{BODY, SlotWaker, SlotWakers};
 
 mod cancel;
 
@@ -145,12 +145,6 @@ pub(crate) enum RunEnd<T, E> {
     Empty,
 }
 
-pub(crate) struct ChildSlot<'a, E> {
-    child: Option<Child<'a, E>>,
-    wake: Arc<SlotWaker>,
-    waker: Waker,
-}
-
 /// How one child poll ended.
 pub(crate) enum ChildEnd<E> {
     Done,
@@ -162,21 +156,17 @@ pub(crate) enum ChildEnd<E> {
 
 pub(crate) struct GroupDriver<'g, 'a, E> {
     group: &'g GroupState<'a, E>,
-    slots: Vec<ChildSlot<'a, E>>,
-    free: Vec<usize>,
+    /// The children, by slot (their wakers are in `wakers`).
+    slots: Vec<Option<Child<'a, E>>>,
     /// Occupied slots.
     live: usize,
     /// Children waiting for the limit, in spawn order.
     waiting: VecDeque<NewChild<'a, E>>,
-    /// Slots taken from the ready queue; those before `batch_pos` are done.
-    batch: Vec<usize>,
-    batch_pos: usize,
-    /// Slots of children just admitted, to poll after the batch.
-    fresh: Vec<usize>,
     body_wake: Arc<SlotWaker>,
     body_waker: Waker,
-    /// Where the slots' wakers come from and go back to.
-    wakers: WakerPool,
+    /// The slots' wakers, and the polling loop's free slots and batches
+    /// (from this thread's pool, and back to it).
+    wakers: SlotWakers,
     body_done: bool,
     errors: Collected<E>,
     panic: FirstPanic,
@@ -204,9 +194,9 @@ impl<E> Drop for GroupDriver<'_, '_, E> {
         // enclosing group (if one is polling on this thread) to await.
         let mut orphans = Vec::new();
         for slot in &mut self.slots {
-            match slot.child.take() {
+            match slot.take() {
                 Some(Child::Orphan(o)) => orphans.push(o),
-                other => slot.child = other,
+                other => *slot = other,
             }
         }
         if let Some(set) = self.group.tasks.get() {
@@ -222,15 +212,11 @@ impl<E> Drop for GroupDriver<'_, '_, E> {
         }
         orphans::leave(orphans);
         // Children still in their slots are dropped (as the field would
-        // be) and the slots' wakers go back to this thread's pool.
-        for ChildSlot { child, wake, waker } in std::mem::take(&mut self.slots) {
-            if let Some(child) = child {
-                if let Some(payload) = drop_catching(child) {
-                    first.keep(payload);
-                }
+        // be; the slots' wakers then go back to this thread's pool).
+        for child in std::mem::take(&mut self.slots).into_iter().flatten() {
+            if let Some(payload) = drop_catching(child) {
+                first.keep(payload);
             }
-            drop(waker);
-            self.wakers.recycle(wake);
         }
         if let Some(payload) = first.take()
             && !std::thread::panicking()
@@ -248,15 +234,11 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
         GroupDriver {
             group,
             slots: Vec::new(),
-            free: Vec::new(),
             live: 0,
             waiting: VecDeque::new(),
-            batch: Vec::new(),
-            batch_pos: 0,
-            fresh: Vec::new(),
             body_waker: Waker::from(Arc::clone(&body_wake)),
             body_wake,
-            wakers: WakerPool::take(),
+            wakers: SlotWakers::new(&group.ready),
             body_done: false,
             errors: Collected::default(),
             panic: FirstPanic::default(),
@@ -328,16 +310,8 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
         // runtime, so a child that keeps waking itself cannot starve others.
         let mut budget = 2 * (self.live + 64);
         loop {
-            if self.batch_pos == self.batch.len() {
-                self.batch.clear();
-                self.batch_pos = 0;
-                if self.fresh.is_empty() {
-                    self.group.ready.take(&mut self.batch);
-                } else {
-                    std::mem::swap(&mut self.batch, &mut self.fresh);
-                }
-            }
-            if self.batch.is_empty() {
+            self.wakers.refill();
+            if self.wakers.batch.is_empty() {
                 if self.body_done && self.live == 0 && self.waiting.is_empty() && self.tasks_idle()
                 {
                     if self.take_reports(body.as_mut()) {
@@ -360,8 +334,8 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
                 }
                 continue;
             }
-            let batch = std::mem::take(&mut self.batch);
-            let start = self.batch_pos;
+            let batch = std::mem::take(&mut self.wakers.batch);
+            let start = self.wakers.pos;
             let mut pos = start;
             let mut out_of_budget = false;
             while let Some(&idx) = batch.get(pos) {
@@ -386,8 +360,8 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
                     idx => self.poll_child(idx, body.as_mut()),
                 }
             }
-            self.batch = batch;
-            self.batch_pos = pos;
+            self.wakers.batch = batch;
+            self.wakers.pos = pos;
             budget = budget.saturating_sub(pos - start);
             if budget == 0 || out_of_budget {
                 cx.waker().wake_by_ref();
@@ -455,15 +429,13 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
         let Some(slot) = self.slots.get_mut(idx) else {
             return;
         };
-        // Clear the queued mark first, even for an empty slot: a stale wake
-        // of a finished child must not leave the mark set, or the next child
-        // put in this slot would never be queued. (A stale wake for a reused
-        // slot is harmless: at worst one spurious poll.)
-        slot.wake.clear();
-        let Some(child) = slot.child.as_mut() else {
+        // The queued mark is cleared even for an empty slot (see
+        // `poll_waker`). A stale wake for a reused slot is harmless: at
+        // worst one spurious poll.
+        let mut cx = Context::from_waker(self.wakers.poll_waker(idx));
+        let Some(child) = slot.as_mut() else {
             return;
         };
-        let mut cx = Context::from_waker(&slot.waker);
         let outcome = match child {
             Child::Local(fut) => {
                 // A child of a group with a limit holds a slot while it runs.
@@ -480,8 +452,8 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
                 Poll::Ready(()) => ChildEnd::Aborted,
             },
         };
-        let finished = slot.child.take();
-        self.free.push(idx);
+        let finished = slot.take();
+        self.wakers.free.push(idx);
         self.live -= 1;
         // Requests made meanwhile are carried out before this child's
         // drop runs user code.
@@ -577,9 +549,9 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
         let limited = self.group.options.limit.is_some();
         if !limited {
             // Grown once for the whole batch, not doubling child by child.
-            let new = incoming.len().saturating_sub(self.free.len());
+            let new = incoming.len().saturating_sub(self.wakers.free.len());
             self.slots.reserve(new);
-            self.fresh.reserve(incoming.len());
+            self.wakers.reserve(incoming.len());
         }
         for child in incoming {
             if limited {
@@ -625,31 +597,13 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
     }
 
     fn insert_child(&mut self, child: Child<'a, E>) {
-        let idx = match self.free.pop() {
-            Some(idx) => {
-                let slot = &mut self.slots[idx];
-                slot.child = Some(child);
-                if !slot.wake.mark_queued() {
-                    // Already queued by a stale wake: it will be polled.
-                    self.live += 1;
-                    return;
-                }
-                idx
-            }
-            None => {
-                let idx = self.slots.len();
-                let wake = self.wakers.waker(idx, &self.group.ready);
-                self.slots.push(ChildSlot {
-                    child: Some(child),
-                    waker: Waker::from(Arc::clone(&wake)),
-                    wake,
-                });
-                idx
-            }
-        };
-        self.live += 1;
         // Polled by this driver without a trip through the locked queue.
-        self.fresh.push(idx);
+        let idx = self.wakers.assign();
+        match self.slots.get_mut(idx) {
+            Some(slot) => *slot = Some(child),
+            None => self.slots.push(Some(child)),
+        }
+        self.live += 1;
     }
 
     /// Cancels the body and every child: local children are dropped now,
@@ -668,10 +622,10 @@ impl<'g, 'a, E> GroupDriver<'g, 'a, E> {
         self.drop_body(body);
         let mut dropped: Vec<Child<'a, E>> = Vec::new();
         for (idx, slot) in self.slots.iter_mut().enumerate() {
-            match &slot.child {
+            match slot {
                 Some(Child::Local(_)) => {
-                    dropped.extend(slot.child.take());
-                    self.free.push(idx);
+                    dropped.extend(slot.take());
+                    self.wakers.free.push(idx);
                     self.live -= 1;
                 }
                 Some(Child::Orphan(_)) | None => {}

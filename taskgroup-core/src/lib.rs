@@ -16,6 +16,7 @@ mod options;
 mod orphans;
 mod policy;
 mod race;
+mod ready_set;
 mod result_cell;
 mod start;
 mod state;

@@ -105,83 +105,185 @@ const POOL_CAP: usize = 1024;
 const POOL_MAX: usize = 16 * 1024;
 
 thread_local! {
-    /// Slot wakers of finished groups that nobody else holds, reused by
-    /// the next group on this thread: a group that runs N local children
-    /// would otherwise allocate N wakers, every time it runs. A group
-    /// leaves as many as it needed (at least [`POOL_CAP`], at most
-    /// [`POOL_MAX`]), so one large group is not paid for by every later
-    /// small one: the next group that needs fewer trims the pool again.
-    static POOL: RefCell<Vec<Arc<SlotWaker>>> = const { RefCell::new(Vec::new()) };
+    /// What finished drivers on this thread leave for the next one: idle
+    /// slot wakers nobody else holds (a group that runs N local children
+    /// would otherwise allocate N wakers, every time it runs) and the
+    /// emptied buffers of their polling loops. A driver leaves as many
+    /// wakers as it needed (at least [`POOL_CAP`], at most [`POOL_MAX`]),
+    /// so one large group is not paid for by every later small one: the
+    /// next driver that needs fewer trims the pool again.
+    static POOL: RefCell<Idle> = RefCell::default();
 }
 
-/// The slot wakers one driver may reuse: this thread's idle ones, taken
-/// when the driver starts (one thread-local access per group, not per
-/// child) and given back, with the driver's own, when it ends.
-pub(crate) struct WakerPool {
+/// What [`POOL`] holds: everything empty but `spare`.
+#[derive(Default)]
+struct Idle {
     spare: Vec<Arc<SlotWaker>>,
-    /// How many wakers this driver handed out: what it keeps for the next
-    /// group (within the bounds above).
-    used: usize,
+    slots: Vec<(Arc<SlotWaker>, Waker)>,
+    bufs: [Vec<usize>; 3],
 }
 
-impl WakerPool {
-    pub(crate) fn take() -> Self {
-        let spare = POOL
+/// The wakers of one driver's slots (a `TaskGroup`'s children, a fan-out's
+/// items) and the index buffers of its polling loop. Taken whole from this
+/// thread's pool when the driver starts (one thread-local access per
+/// driver, not per child) and given back when it ends, so a thread that
+/// runs drivers over and over allocates neither wakers nor buffers.
+pub(crate) struct SlotWakers {
+    ready: Arc<ReadyQueue>,
+    /// Slot `i`'s waker: the `Arc` the driver marks, the `Waker` it polls
+    /// the slot's child with.
+    slots: Vec<(Arc<SlotWaker>, Waker)>,
+    /// Idle wakers, reused for new slots.
+    spare: Vec<Arc<SlotWaker>>,
+    /// Slots whose child is gone, to reuse.
+    pub(crate) free: Vec<usize>,
+    /// Slots taken from the ready queue; those before `pos` are done.
+    pub(crate) batch: Vec<usize>,
+    pub(crate) pos: usize,
+    /// Slots of new children: polled first, without a trip through the
+    /// locked queue.
+    pub(crate) fresh: Vec<usize>,
+}
+
+impl SlotWakers {
+    /// Wakers that wake into `ready`.
+    pub(crate) fn new(ready: &Arc<ReadyQueue>) -> Self {
+        let Idle {
+            spare,
+            slots,
+            bufs: [free, batch, fresh],
+        } = POOL
             .try_with(|pool| std::mem::take(&mut *pool.borrow_mut()))
             .unwrap_or_default();
-        WakerPool { spare, used: 0 }
+        SlotWakers {
+            ready: Arc::clone(ready),
+            slots,
+            spare,
+            free,
+            batch,
+            pos: 0,
+            fresh,
+        }
     }
 
-    /// How many idle wakers this driver leaves to the thread.
+    /// How many idle wakers this driver leaves to the thread: as many as
+    /// it had slots, within the bounds.
     fn keep(&self) -> usize {
-        self.used.clamp(POOL_CAP, POOL_MAX)
+        self.slots.len().clamp(POOL_CAP, POOL_MAX)
     }
 
-    /// A waker for slot `idx` that wakes into `ready`, reused if one is
-    /// spare.
-    pub(crate) fn waker(&mut self, idx: usize, ready: &Arc<ReadyQueue>) -> Arc<SlotWaker> {
-        self.used += 1;
-        if let Some(mut waker) = self.spare.pop()
-            && let Some(inner) = Arc::get_mut(&mut waker)
-        {
-            inner.idx = idx;
-            *inner.queued.get_mut() = true;
-            inner.ready = Some(Arc::clone(ready));
-            return waker;
+    /// The slot for a new child: a free one, or a new one (then its index
+    /// is the number of slots so far). The slot is queued for its first
+    /// poll (in `fresh`, or already in the ready queue by a stale wake of
+    /// the slot's last child).
+    pub(crate) fn assign(&mut self) -> usize {
+        match self.free.pop() {
+            Some(idx) => {
+                if self.slots[idx].0.mark_queued() {
+                    self.fresh.push(idx);
+                }
+                idx
+            }
+            None => {
+                let idx = self.slots.len();
+                // A pooled waker is unique: only unique ones are pooled.
+                let wake = match self
+                    .spare
+                    .pop()
+                    .map(|mut w| (Arc::get_mut(&mut w).is_some(), w))
+                {
+                    Some((true, mut wake)) => {
+                        if let Some(inner) = Arc::get_mut(&mut wake) {
+                            inner.idx = idx;
+                            *inner.queued.get_mut() = true;
+                            inner.ready = Some(Arc::clone(&self.ready));
+                        }
+                        wake
+                    }
+                    _ => SlotWaker::new(idx, &self.ready),
+                };
+                self.slots.push((Arc::clone(&wake), Waker::from(wake)));
+                self.fresh.push(idx);
+                idx
+            }
         }
-        SlotWaker::new(idx, ready)
     }
 
-    /// Keeps the waker of a slot the driver is done with, if nobody else
-    /// holds it (a child may have kept a clone: then it is only dropped)
-    /// and there is room.
-    pub(crate) fn recycle(&mut self, mut waker: Arc<SlotWaker>) {
-        if self.spare.len() >= self.keep() {
-            return;
-        }
-        if let Some(inner) = Arc::get_mut(&mut waker) {
-            // Let go of the group's queue (and through it the driver's waker).
-            inner.ready = None;
-            self.spare.push(waker);
+    /// Reserves room for `n` more children.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.slots.reserve(n.saturating_sub(self.free.len()));
+        self.fresh.reserve(n);
+    }
+
+    /// The waker to poll slot `idx`'s child with; its queued mark is
+    /// cleared first, even for an empty slot: a stale wake must not leave
+    /// the mark set, or the slot's next child would never be queued.
+    pub(crate) fn poll_waker(&self, idx: usize) -> &Waker {
+        let (wake, waker) = &self.slots[idx];
+        wake.clear();
+        waker
+    }
+
+    /// The queue the slots' wakers wake into.
+    pub(crate) fn ready(&self) -> &Arc<ReadyQueue> {
+        &self.ready
+    }
+
+    /// Moves on to the next batch once this one is done: the new
+    /// children's slots, else those woken since the last batch.
+    pub(crate) fn refill(&mut self) {
+        if self.pos == self.batch.len() {
+            self.batch.clear();
+            self.pos = 0;
+            if self.fresh.is_empty() {
+                self.ready.take(&mut self.batch);
+            } else {
+                std::mem::swap(&mut self.batch, &mut self.fresh);
+            }
         }
     }
 }
 
-impl Drop for WakerPool {
+impl Drop for SlotWakers {
     fn drop(&mut self) {
+        let keep = self.keep();
         let mut spare = std::mem::take(&mut self.spare);
-        // Taken whole from the thread: a group smaller than the last one
+        let mut slots = std::mem::take(&mut self.slots);
+        // A waker a child still holds is only dropped; the others let go
+        // of the driver's queue (and through it the driver's waker).
+        for (mut wake, waker) in slots.drain(..) {
+            drop(waker);
+            if spare.len() < keep
+                && let Some(inner) = Arc::get_mut(&mut wake)
+            {
+                inner.ready = None;
+                spare.push(wake);
+            }
+        }
+        // Taken whole from the thread: a driver smaller than the last one
         // leaves only what it needed.
-        spare.truncate(self.keep());
-        // A nested group may have given its wakers back meanwhile: the
+        spare.truncate(keep);
+        // The buffers too: what one large driver grew is not kept for
+        // every small one after it.
+        slots.shrink_to(keep);
+        let mut bufs = [
+            std::mem::take(&mut self.free),
+            std::mem::take(&mut self.batch),
+            std::mem::take(&mut self.fresh),
+        ];
+        for buf in &mut bufs {
+            buf.clear();
+            buf.shrink_to(keep);
+        }
+        let mut idle = Idle { spare, slots, bufs };
+        // A nested driver may have given its own back meanwhile: the
         // thread keeps the larger set.
         let _ = POOL.try_with(|pool| {
             let mut pool = pool.borrow_mut();
-            if pool.len() < spare.len() {
-                std::mem::swap(&mut *pool, &mut spare);
+            if pool.spare.len() <= idle.spare.len() {
+                std::mem::swap(&mut *pool, &mut idle);
             }
         });
-        drop(spare);
     }
 }
 
@@ -223,7 +325,7 @@ impl Wake for SlotWaker {
 /// How many idle slot wakers this thread keeps (for tests).
 #[cfg(test)]
 pub(crate) fn pooled() -> usize {
-    POOL.with(|pool| pool.borrow().len())
+    POOL.with(|pool| pool.borrow().spare.len())
 }
 
 #[cfg(test)]
@@ -236,82 +338,99 @@ mod tests {
         buf
     }
 
+    /// Opens `n` slots, each cleared as if polled once.
+    fn opened(n: usize, ready: &Arc<ReadyQueue>) -> SlotWakers {
+        let mut wakers = SlotWakers::new(ready);
+        for i in 0..n {
+            assert_eq!(wakers.assign(), i);
+            wakers.poll_waker(i);
+        }
+        wakers
+    }
+
     #[test]
     fn a_recycled_waker_wakes_its_next_group_only() {
         let first = ReadyQueue::new();
-        let mut wakers = WakerPool::take();
-        let waker = wakers.waker(3, &first);
-        let addr = Arc::as_ptr(&waker);
-        wakers.recycle(waker);
+        let wakers = opened(4, &first);
+        let addr = Arc::as_ptr(&wakers.slots[3].0);
         drop(wakers);
-        assert_eq!(pooled(), 1);
+        assert_eq!(pooled(), 4);
 
         let second = ReadyQueue::new();
-        let mut wakers = WakerPool::take();
+        let mut wakers = SlotWakers::new(&second);
         assert_eq!(pooled(), 0, "a driver takes the thread's idle wakers");
-        let reused = wakers.waker(7, &second);
-        assert_eq!(Arc::as_ptr(&reused), addr, "the pooled waker is reused");
+        assert_eq!(wakers.assign(), 0);
+        assert_eq!(
+            Arc::as_ptr(&wakers.slots[0].0),
+            addr,
+            "the last pooled waker is reused first"
+        );
         // Born queued, like a new one: the first wake after the driver
         // cleared it enqueues the new index in the new queue.
-        reused.clear();
-        Waker::from(Arc::clone(&reused)).wake();
-        assert_eq!(taken(&second), [7]);
+        wakers.poll_waker(0).wake_by_ref();
+        assert_eq!(taken(&second), [0]);
         assert!(taken(&first).is_empty());
     }
 
     #[test]
     fn a_waker_someone_still_holds_is_not_pooled() {
         let ready = ReadyQueue::new();
-        let mut wakers = WakerPool::take();
-        let waker = wakers.waker(1, &ready);
-        waker.clear();
+        let wakers = opened(2, &ready);
         // A child kept a clone of its waker past its group.
-        let kept = Waker::from(Arc::clone(&waker));
-        wakers.recycle(waker);
+        let kept = wakers.slots[1].1.clone();
         drop(wakers);
-        assert_eq!(pooled(), 0);
+        assert_eq!(pooled(), 1);
 
         let other = ReadyQueue::new();
-        let fresh = WakerPool::take().waker(1, &other);
-        fresh.clear();
+        let fresh = opened(2, &other);
         kept.wake();
         // The stale wake reaches the old group's queue, never the new one.
         assert_eq!(taken(&ready), [1]);
         assert!(taken(&other).is_empty());
+        drop(fresh);
     }
 
-    /// Runs a group on this thread that needs `n` wakers at once.
-    fn group_of(n: usize, ready: &Arc<ReadyQueue>) {
-        let mut pool = WakerPool::take();
-        let wakers: Vec<_> = (0..n).map(|i| pool.waker(i, ready)).collect();
-        for waker in wakers {
-            pool.recycle(waker);
-        }
+    #[test]
+    fn a_reused_slot_is_queued_once() {
+        let ready = ReadyQueue::new();
+        let mut wakers = opened(2, &ready);
+        wakers.refill();
+        assert_eq!(wakers.batch, [0, 1], "new slots are polled first");
+        wakers.pos = 2;
+        // Slot 1's child ended; a stale wake of it queues the slot before
+        // its next child comes: that child is polled from the queue.
+        wakers.free.push(1);
+        wakers.slots[1].1.wake_by_ref();
+        wakers.free.push(0);
+        assert_eq!(wakers.assign(), 0);
+        assert_eq!(wakers.assign(), 1);
+        assert_eq!(wakers.fresh, [0], "slot 1 is already in the queue");
+        wakers.refill();
+        assert_eq!(wakers.batch, [0]);
+        wakers.pos = 1;
+        wakers.refill();
+        assert_eq!(wakers.batch, [1]);
     }
 
     #[test]
     fn the_pool_keeps_what_the_last_group_needed_within_its_bounds() {
         let ready = ReadyQueue::new();
-        let mut outer = WakerPool::take();
-        let wakers: Vec<_> = (0..POOL_CAP + 5).map(|i| outer.waker(i, &ready)).collect();
+        let outer = opened(POOL_CAP + 5, &ready);
         // A nested group gives back fewer wakers first.
-        group_of(1, &ready);
+        drop(opened(1, &ready));
         assert_eq!(pooled(), 1);
-        for waker in wakers {
-            outer.recycle(waker);
-        }
         drop(outer);
         // The thread keeps the larger set, all that the group needed.
         assert_eq!(pooled(), POOL_CAP + 5);
         // The pooled wakers let go of the group's queue.
         assert_eq!(Arc::strong_count(&ready), 1);
         // A smaller group trims the pool back to its floor.
-        group_of(3, &ready);
+        drop(opened(3, &ready));
         assert_eq!(pooled(), POOL_CAP);
         // A huge one leaves no more than the ceiling.
-        group_of(POOL_MAX + 5, &ready);
+        drop(opened(POOL_MAX + 5, &ready));
         assert_eq!(pooled(), POOL_MAX);
-        group_of(0, &ready);
+        drop(opened(0, &ready));
         assert_eq!(pooled(), POOL_CAP);
     }
 }

@@ -5,7 +5,7 @@
 use std::pin::Pin;
 use std::task::Context;
 
-use super::{Child, ChildSlot, GroupDriver};
+use super::{Child, GroupDriver};
 use crate::error::Cancelled;
 use crate::options::Signal;
 use crate::policy;
@@ -83,11 +83,10 @@ impl<'a, E> GroupDriver<'_, 'a, E> {
             return false;
         }
         let running =
-            |s: &ChildSlot<'a, E>| matches!(&s.child, Some(Child::Local(fut)) if fut.key() == id);
+            |s: &Option<Child<'a, E>>| matches!(s, Some(Child::Local(fut)) if fut.key() == id);
         if let Some(idx) = self.slots.iter().position(running) {
-            let slot = &mut self.slots[idx];
-            let child = slot.child.take();
-            self.free.push(idx);
+            let child = self.slots[idx].take();
+            self.wakers.free.push(idx);
             self.live -= 1;
             return self.drop_user(child);
         }

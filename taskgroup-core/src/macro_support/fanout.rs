@@ -1,8 +1,8 @@
 //! `let v = for x in xs { fut? };`: one child per item, values in input
 //! order, at most `limit` running at once.
 //!
-//! Local items run in futures-util's `FuturesUnordered`, so a wake costs
-//! O(1) whatever the number of items. Task items (`#[spawn] for`) are task
+//! Local items run in a `ReadySet` (each boxed, with a pooled waker of its
+//! own), so a wake costs O(1) whatever the number of items. Task items (`#[spawn] for`) are task
 //! children (`task_child.rs`) that report their own end: each hands its
 //! value, error or panic to the fan-out under one lock and wakes the group
 //! only when it matters (an error, a panic, the last task, or room for a
@@ -14,7 +14,6 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
-use futures_util::stream::{FuturesUnordered, Stream};
 use tokio::task::AbortHandle;
 
 use super::driver::{Group, Stopped};
@@ -22,6 +21,7 @@ use super::partial::Kept;
 use crate::error::leaf_name;
 use crate::orphans::{self, Orphan};
 use crate::policy::{self, FirstPanic, Verdict};
+use crate::ready_set::ReadySet;
 use crate::task_child::{self, TaskEnd, TaskReporter};
 use crate::util::Panic;
 use crate::util::lock;
@@ -196,12 +196,10 @@ pub struct FanOut<'g, F: Future<Output = (usize, Result<T, E>)>, T, E> {
     group: &'g Group<E>,
     /// The branch's binding: item `i`'s errors are named `name[i]`.
     name: &'static str,
-    /// Running local items (each yields its own index with its result:
-    /// the macro writes it into the item's async block). futures-util's
-    /// `FuturesUnordered` keeps each future inline in the one allocation
-    /// that is also its waker, which safe code here could not do for a
-    /// future that borrows.
-    local: FuturesUnordered<F>,
+    /// Running local items (each yields its own index with its result),
+    /// each in its own box: the one allocation per item (its slot and
+    /// waker are reused).
+    local: ReadySet<F>,
     /// Values of local items, by index: sized at the first value, so that
     /// pending items hold no room for one (and a fan-out that fails before
     /// any value allocates none).
@@ -308,7 +306,7 @@ where
         FanOut {
             group,
             name,
-            local: FuturesUnordered::new(),
+            local: ReadySet::default(),
             values: Vec::new(),
             pushed: 0,
             queued: VecDeque::new(),
@@ -454,13 +452,13 @@ where
                 if policy::budget_spent() {
                     // The task's coop budget is spent: every child would now
                     // answer Pending and wake itself later (deferred), and
-                    // FuturesUnordered would go through all of its ready
-                    // children for nothing, each time (O(N) per wake). Yield
-                    // once instead; the ready ones keep their place.
+                    // the set would go through all of its ready children
+                    // for nothing, each time (O(N) per wake). Yield once
+                    // instead; the ready ones keep their place.
                     cx.waker().wake_by_ref();
                     return Poll::Pending;
                 }
-                match Pin::new(&mut self.local).poll_next(cx) {
+                match self.local.poll_next(cx) {
                     Poll::Ready(Some((index, result))) => {
                         self.running -= 1;
                         match result {
@@ -471,8 +469,8 @@ where
                             Err(error) => self.fail(index, error),
                         }
                     }
-                    // Pending: FuturesUnordered has registered our waker
-                    // (or yielded after its own budget, waking us).
+                    // Pending: the set has registered our waker (or
+                    // yielded after polling each item once, waking us).
                     Poll::Ready(None) | Poll::Pending => break,
                 }
             }
@@ -594,7 +592,7 @@ where
     type Output = Result<Vec<T>, Stopped>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // Every field is Unpin (FuturesUnordered boxes its futures).
+        // Every field is Unpin (the set boxes its futures).
         let this = self.get_mut();
         if this.tasks.is_some() {
             this.poll_tasks(cx)
