@@ -186,22 +186,7 @@ impl SlotWakers {
             }
             None => {
                 let idx = self.slots.len();
-                // A pooled waker is unique: only unique ones are pooled.
-                let wake = match self
-                    .spare
-                    .pop()
-                    .map(|mut w| (Arc::get_mut(&mut w).is_some(), w))
-                {
-                    Some((true, mut wake)) => {
-                        if let Some(inner) = Arc::get_mut(&mut wake) {
-                            inner.idx = idx;
-                            *inner.queued.get_mut() = true;
-                            inner.ready = Some(Arc::clone(&self.ready));
-                        }
-                        wake
-                    }
-                    _ => SlotWaker::new(idx, &self.ready),
-                };
+                let wake = SlotWaker::reuse_or_new(self.spare.pop(), idx, &self.ready);
                 self.slots.push((Arc::clone(&wake), Waker::from(wake)));
                 self.fresh.push(idx);
                 idx
@@ -288,6 +273,21 @@ impl Drop for SlotWakers {
 }
 
 impl SlotWaker {
+    /// `spare` (a pooled waker: nobody else held it when it was pooled,
+    /// and nobody could take a clone since) made slot `idx`'s, or a new
+    /// one.
+    fn reuse_or_new(spare: Option<Arc<Self>>, idx: usize, ready: &Arc<ReadyQueue>) -> Arc<Self> {
+        if let Some(mut wake) = spare
+            && let Some(inner) = Arc::get_mut(&mut wake)
+        {
+            inner.idx = idx;
+            *inner.queued.get_mut() = true;
+            inner.ready = Some(Arc::clone(ready));
+            return wake;
+        }
+        SlotWaker::new(idx, ready)
+    }
+
     pub(crate) fn new(idx: usize, ready: &Arc<ReadyQueue>) -> Arc<Self> {
         Arc::new(SlotWaker {
             idx,
