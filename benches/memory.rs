@@ -81,12 +81,20 @@ where
     }
 }
 
-/// `N` local children of one `TaskGroup`, their handles kept.
-async fn local_spawn(gate: Arc<Gate>, region: &'static Region<'static, System>) -> isize {
+/// `N` children of one `TaskGroup`, their handles kept: local children,
+/// or (`task`) task children.
+async fn group_spawn(
+    gate: Arc<Gate>,
+    region: &'static Region<'static, System>,
+    task: bool,
+) -> isize {
     let tg = TaskGroup::<Fail>::new();
     tg.run(async {
         let handles: Vec<_> = (0..N as u32)
-            .map(|i| tg.spawn(child(i, gate.clone())))
+            .map(|i| match task {
+                false => tg.spawn(child(i, gate.clone())),
+                true => tg.spawn_task(child(i, gate.clone())),
+            })
             .collect();
         let live = park_and_measure(&gate, region).await;
         black_box(sum_in_order(handles).await);
@@ -94,6 +102,10 @@ async fn local_spawn(gate: Arc<Gate>, region: &'static Region<'static, System>) 
     })
     .await
     .unwrap()
+}
+
+async fn local_spawn(gate: Arc<Gate>, region: &'static Region<'static, System>) -> isize {
+    group_spawn(gate, region, false).await
 }
 
 /// `N` local children of one `for` fan-out.
@@ -185,19 +197,7 @@ fn main() {
     rows.push(measure(
         &current,
         "TaskGroup::spawn_task (task)",
-        |gate, region| async move {
-            let tg = TaskGroup::<Fail>::new();
-            tg.run(async {
-                let handles: Vec<_> = (0..N as u32)
-                    .map(|i| tg.spawn_task(child(i, gate.clone())))
-                    .collect();
-                let live = park_and_measure(&gate, region).await;
-                black_box(sum_in_order(handles).await);
-                Ok(live)
-            })
-            .await
-            .unwrap()
-        },
+        |gate, region| group_spawn(gate, region, true),
     ));
     rows.push(measure(
         &current,
