@@ -77,16 +77,16 @@ async fn expanded(id: u32) -> Result<String, ErrorGroup<io::Error>> {
         let __tg_slot_0 = ::taskgroup::__private::Slot::new();
         #[allow(unused_variables)]
         let (__tg_panic, __tg_values) = {
-            // Each branch is pinned on this future's own stack. `traced`
-            // names the branch after its binding for the `tracing` feature
-            // and is the future itself without it.
+            // Each branch is pinned on this future's own stack. `branch`
+            // names it after its binding for the `tracing` feature (its
+            // span) and keeps the future as it is without it.
             //
             // `user`: an async block, since its value goes to the cell. An
             // `Err` fails the group: `fail` records it under the branch's
             // name, cancels the rest and gives `Stopped`, a branch's end
             // without a value.
-            let mut __tg_branch_0 = ::core::pin::pin!(::taskgroup::__private::branch(
-                ::taskgroup::__private::traced(&__tg_group, "user", async {
+            let mut __tg_branch_0 =
+                ::core::pin::pin!(::taskgroup::__private::branch(&__tg_group, "user", async {
                     #[allow(clippy::useless_conversion)]
                     let __tg_value = match ::core::future::IntoFuture::into_future(fetch_user(id))
                         .await
@@ -101,13 +101,14 @@ async fn expanded(id: u32) -> Result<String, ErrorGroup<io::Error>> {
                     };
                     __tg_slot_0.set(__tg_value);
                     ::core::result::Result::<_, ::taskgroup::__private::Stopped>::Ok(())
-                })
-            ));
+                }));
             // `posts`: first waits for the cell (or for cancellation) and
             // sees `user` as `&String`, then runs like any other branch; its
             // output is its value.
             let mut __tg_branch_1 = ::core::pin::pin!(::taskgroup::__private::branch(
-                ::taskgroup::__private::traced(&__tg_group, "posts", async {
+                &__tg_group,
+                "posts",
+                async {
                     #[allow(unused_variables)]
                     let user = __tg_slot_0.wait(&__tg_group).await?;
                     #[allow(clippy::useless_conversion)]
@@ -125,17 +126,16 @@ async fn expanded(id: u32) -> Result<String, ErrorGroup<io::Error>> {
                             }
                         };
                     ::core::result::Result::<_, ::taskgroup::__private::Stopped>::Ok(__tg_value)
-                })
+                }
             ));
             // `visits` waits for nothing and nothing waits for it: the
             // branch is the user's own future, made here, with no async
             // block around it.
-            let mut __tg_branch_2 = ::core::pin::pin!(::taskgroup::__private::branch(
-                ::taskgroup::__private::traced(&__tg_group, "visits", {
+            let mut __tg_branch_2 =
+                ::core::pin::pin!(::taskgroup::__private::branch(&__tg_group, "visits", {
                     use ::core::future::IntoFuture as _;
                     (count_visits()).into_future()
-                })
-            ));
+                }));
             // 3 branches, no limit; `true`: some branch waits for another,
             // so a pass that saw a branch finish is followed by another. The
             // bindings name the branches' nodes in the live tree

@@ -35,58 +35,54 @@ async fn cancel(
             );
             let mut __tg_branch_0 = ::core::pin::pin!(
                 ::taskgroup::__private::branch(
-                    ::taskgroup::__private::traced(
-                        &__tg_group,
-                        "http",
-                        async {
-                            #[allow(clippy::useless_conversion)]
-                            let __tg_value = match ::core::future::IntoFuture::into_future(
-                                    serve(80),
-                                )
-                                .await
-                            {
-                                ::core::result::Result::Ok(__tg_ok) => __tg_ok,
-                                ::core::result::Result::Err(__tg_err) => {
-                                    return ::core::result::Result::Err(
-                                        __tg_group
-                                            .fail(::core::convert::From::from(__tg_err), "http"),
-                                    );
-                                }
-                            };
-                            ::core::result::Result::<
-                                _,
-                                ::taskgroup::__private::Stopped,
-                            >::Ok(__tg_value)
-                        },
-                    ),
+                    &__tg_group,
+                    "http",
+                    async {
+                        #[allow(clippy::useless_conversion)]
+                        let __tg_value = match ::core::future::IntoFuture::into_future(
+                                serve(80),
+                            )
+                            .await
+                        {
+                            ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                            ::core::result::Result::Err(__tg_err) => {
+                                return ::core::result::Result::Err(
+                                    __tg_group
+                                        .fail(::core::convert::From::from(__tg_err), "http"),
+                                );
+                            }
+                        };
+                        ::core::result::Result::<
+                            _,
+                            ::taskgroup::__private::Stopped,
+                        >::Ok(__tg_value)
+                    },
                 ),
             );
             let mut __tg_branch_1 = ::core::pin::pin!(
                 ::taskgroup::__private::branch(
-                    ::taskgroup::__private::traced(
-                        &__tg_group,
-                        "admin",
-                        async {
-                            #[allow(clippy::useless_conversion)]
-                            let __tg_value = match ::core::future::IntoFuture::into_future(
-                                    serve(8080),
-                                )
-                                .await
-                            {
-                                ::core::result::Result::Ok(__tg_ok) => __tg_ok,
-                                ::core::result::Result::Err(__tg_err) => {
-                                    return ::core::result::Result::Err(
-                                        __tg_group
-                                            .fail(::core::convert::From::from(__tg_err), "admin"),
-                                    );
-                                }
-                            };
-                            ::core::result::Result::<
-                                _,
-                                ::taskgroup::__private::Stopped,
-                            >::Ok(__tg_value)
-                        },
-                    ),
+                    &__tg_group,
+                    "admin",
+                    async {
+                        #[allow(clippy::useless_conversion)]
+                        let __tg_value = match ::core::future::IntoFuture::into_future(
+                                serve(8080),
+                            )
+                            .await
+                        {
+                            ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                            ::core::result::Result::Err(__tg_err) => {
+                                return ::core::result::Result::Err(
+                                    __tg_group
+                                        .fail(::core::convert::From::from(__tg_err), "admin"),
+                                );
+                            }
+                        };
+                        ::core::result::Result::<
+                            _,
+                            ::taskgroup::__private::Stopped,
+                        >::Ok(__tg_value)
+                    },
                 ),
             );
             let mut __tg_driver = ::taskgroup::__private::Driver::new(

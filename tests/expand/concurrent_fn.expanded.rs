@@ -24,141 +24,135 @@ async fn concurrent_fn(id: u32) -> Result<String, ErrorGroup<io::Error>> {
         let (__tg_panic, __tg_values) = {
             let mut __tg_branch_0 = ::core::pin::pin!(
                 ::taskgroup::__private::branch(
-                    ::taskgroup::__private::traced(
-                        &__tg_group,
-                        "user",
-                        async {
-                            #[allow(clippy::useless_conversion)]
-                            let __tg_value = match ::core::future::IntoFuture::into_future(async {
-                                    #[allow(clippy::useless_conversion)]
-                                    let __tg_value = match fetch_user(id).await {
-                                        ::core::result::Result::Ok(__tg_ok) => __tg_ok,
-                                        ::core::result::Result::Err(__tg_err) => {
-                                            return ::core::result::Result::Err(
-                                                ::taskgroup::__private::Exit::Error(
-                                                    ::core::convert::From::from(__tg_err),
-                                                ),
-                                            );
-                                        }
-                                    };
-                                    ::core::result::Result::<
-                                        _,
-                                        ::taskgroup::__private::Exit<
-                                            ::core::convert::Infallible,
-                                            <Result<
-                                                String,
-                                                ErrorGroup<io::Error>,
-                                            > as ::taskgroup::__private::FnResult>::Error,
-                                        >,
-                                    >::Ok(__tg_value)
-                                })
-                                .await
-                            {
-                                ::core::result::Result::Ok(__tg_ok) => __tg_ok,
-                                ::core::result::Result::Err(__tg_err) => {
-                                    return ::core::result::Result::Err(
-                                        __tg_group
-                                            .fail(
-                                                __tg_SameError::into_group_error(
-                                                    __tg_err,
-                                                    __tg_group.error_of(),
-                                                ),
-                                                "user",
+                    &__tg_group,
+                    "user",
+                    async {
+                        #[allow(clippy::useless_conversion)]
+                        let __tg_value = match ::core::future::IntoFuture::into_future(async {
+                                #[allow(clippy::useless_conversion)]
+                                let __tg_value = match fetch_user(id).await {
+                                    ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                                    ::core::result::Result::Err(__tg_err) => {
+                                        return ::core::result::Result::Err(
+                                            ::taskgroup::__private::Exit::Error(
+                                                ::core::convert::From::from(__tg_err),
                                             ),
-                                    );
-                                }
-                            };
-                            let user = __tg_value;
-                            __tg_slot_0_0.set(user);
-                            ::core::result::Result::<
-                                _,
-                                ::taskgroup::__private::Stopped,
-                            >::Ok(())
-                        },
-                    ),
+                                        );
+                                    }
+                                };
+                                ::core::result::Result::<
+                                    _,
+                                    ::taskgroup::__private::Exit<
+                                        ::core::convert::Infallible,
+                                        <Result<
+                                            String,
+                                            ErrorGroup<io::Error>,
+                                        > as ::taskgroup::__private::FnResult>::Error,
+                                    >,
+                                >::Ok(__tg_value)
+                            })
+                            .await
+                        {
+                            ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                            ::core::result::Result::Err(__tg_err) => {
+                                return ::core::result::Result::Err(
+                                    __tg_group
+                                        .fail(
+                                            __tg_SameError::into_group_error(
+                                                __tg_err,
+                                                __tg_group.error_of(),
+                                            ),
+                                            "user",
+                                        ),
+                                );
+                            }
+                        };
+                        let user = __tg_value;
+                        __tg_slot_0_0.set(user);
+                        ::core::result::Result::<
+                            _,
+                            ::taskgroup::__private::Stopped,
+                        >::Ok(())
+                    },
                 ),
             );
             let mut __tg_branch_1 = ::core::pin::pin!(
                 ::taskgroup::__private::branch(
-                    ::taskgroup::__private::traced(
-                        &__tg_group,
-                        "posts",
-                        async {
-                            #[allow(unused_variables)]
-                            let user = __tg_slot_0_0.wait(&__tg_group).await?;
-                            #[allow(unused_variables)]
-                            let user = {
-                                use ::taskgroup::__private::{
-                                    SharedCopy as _, SharedRef as _,
-                                };
-                                (&&::taskgroup::__private::Shared(user)).value()
+                    &__tg_group,
+                    "posts",
+                    async {
+                        #[allow(unused_variables)]
+                        let user = __tg_slot_0_0.wait(&__tg_group).await?;
+                        #[allow(unused_variables)]
+                        let user = {
+                            use ::taskgroup::__private::{
+                                SharedCopy as _, SharedRef as _,
                             };
-                            #[allow(clippy::useless_conversion)]
-                            let __tg_value = match ::core::future::IntoFuture::into_future(async {
-                                    #[allow(clippy::useless_conversion)]
-                                    #[allow(
-                                        clippy::needless_borrow,
-                                        clippy::needless_borrows_for_generic_args
-                                    )]
-                                    let __tg_value = match fetch_posts(user.as_str()).await {
-                                        ::core::result::Result::Ok(__tg_ok) => __tg_ok,
-                                        ::core::result::Result::Err(__tg_err) => {
-                                            return ::core::result::Result::Err(
-                                                ::taskgroup::__private::Exit::Error(
-                                                    ::core::convert::From::from(__tg_err),
-                                                ),
-                                            );
-                                        }
-                                    };
-                                    ::core::result::Result::<
-                                        _,
-                                        ::taskgroup::__private::Exit<
-                                            ::core::convert::Infallible,
-                                            <Result<
-                                                String,
-                                                ErrorGroup<io::Error>,
-                                            > as ::taskgroup::__private::FnResult>::Error,
-                                        >,
-                                    >::Ok(__tg_value)
-                                })
-                                .await
-                            {
-                                ::core::result::Result::Ok(__tg_ok) => __tg_ok,
-                                ::core::result::Result::Err(__tg_err) => {
-                                    return ::core::result::Result::Err(
-                                        __tg_group
-                                            .fail(
-                                                __tg_SameError::into_group_error(
-                                                    __tg_err,
-                                                    __tg_group.error_of(),
-                                                ),
-                                                "posts",
+                            (&&::taskgroup::__private::Shared(user)).value()
+                        };
+                        #[allow(clippy::useless_conversion)]
+                        let __tg_value = match ::core::future::IntoFuture::into_future(async {
+                                #[allow(clippy::useless_conversion)]
+                                #[allow(
+                                    clippy::needless_borrow,
+                                    clippy::needless_borrows_for_generic_args
+                                )]
+                                let __tg_value = match fetch_posts(user.as_str()).await {
+                                    ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                                    ::core::result::Result::Err(__tg_err) => {
+                                        return ::core::result::Result::Err(
+                                            ::taskgroup::__private::Exit::Error(
+                                                ::core::convert::From::from(__tg_err),
                                             ),
-                                    );
-                                }
-                            };
-                            ::core::result::Result::<
-                                _,
-                                ::taskgroup::__private::Stopped,
-                            >::Ok(__tg_value)
-                        },
-                    ),
+                                        );
+                                    }
+                                };
+                                ::core::result::Result::<
+                                    _,
+                                    ::taskgroup::__private::Exit<
+                                        ::core::convert::Infallible,
+                                        <Result<
+                                            String,
+                                            ErrorGroup<io::Error>,
+                                        > as ::taskgroup::__private::FnResult>::Error,
+                                    >,
+                                >::Ok(__tg_value)
+                            })
+                            .await
+                        {
+                            ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                            ::core::result::Result::Err(__tg_err) => {
+                                return ::core::result::Result::Err(
+                                    __tg_group
+                                        .fail(
+                                            __tg_SameError::into_group_error(
+                                                __tg_err,
+                                                __tg_group.error_of(),
+                                            ),
+                                            "posts",
+                                        ),
+                                );
+                            }
+                        };
+                        ::core::result::Result::<
+                            _,
+                            ::taskgroup::__private::Stopped,
+                        >::Ok(__tg_value)
+                    },
                 ),
             );
             let mut __tg_branch_2 = ::core::pin::pin!(
                 ::taskgroup::__private::branch(
-                    ::taskgroup::__private::traced(
-                        &__tg_group,
-                        "visits",
-                        {
-                            use ::core::future::IntoFuture as _;
-                            (async {
-                                let __tg_value = count_visits().await;
-                                __tg_value
-                            })
-                                .into_future()
-                        },
-                    ),
+                    &__tg_group,
+                    "visits",
+                    {
+                        use ::core::future::IntoFuture as _;
+                        (async {
+                            let __tg_value = count_visits().await;
+                            __tg_value
+                        })
+                            .into_future()
+                    },
                 ),
             );
             let mut __tg_driver = ::taskgroup::__private::Driver::new(

@@ -33,110 +33,106 @@ impl Client {
                     let (__tg_panic, __tg_values) = {
                         let mut __tg_branch_0 = ::core::pin::pin!(
                             ::taskgroup::__private::branch(
-                                ::taskgroup::__private::traced(
-                                    &__tg_group,
-                                    "a",
-                                    async {
-                                        #[allow(clippy::useless_conversion)]
-                                        let __tg_value = match ::core::future::IntoFuture::into_future(async {
-                                                #[allow(clippy::useless_conversion)]
-                                                let __tg_value = match self.get(1).await {
-                                                    ::core::result::Result::Ok(__tg_ok) => __tg_ok,
-                                                    ::core::result::Result::Err(__tg_err) => {
-                                                        return ::core::result::Result::Err(
-                                                            ::taskgroup::__private::Exit::Error(
-                                                                ::core::convert::From::from(__tg_err),
-                                                            ),
-                                                        );
-                                                    }
-                                                };
-                                                ::core::result::Result::<
-                                                    _,
-                                                    ::taskgroup::__private::Exit<
-                                                        ::core::convert::Infallible,
-                                                        <Result<
-                                                            u32,
-                                                            AppError,
-                                                        > as ::taskgroup::__private::FnResult>::Error,
-                                                    >,
-                                                >::Ok(__tg_value)
-                                            })
-                                            .await
-                                        {
-                                            ::core::result::Result::Ok(__tg_ok) => __tg_ok,
-                                            ::core::result::Result::Err(__tg_err) => {
-                                                return ::core::result::Result::Err(
-                                                    __tg_group
-                                                        .fail(
-                                                            __tg_SameError::into_group_error(
-                                                                __tg_err,
-                                                                __tg_group.error_of(),
-                                                            ),
-                                                            "a",
+                                &__tg_group,
+                                "a",
+                                async {
+                                    #[allow(clippy::useless_conversion)]
+                                    let __tg_value = match ::core::future::IntoFuture::into_future(async {
+                                            #[allow(clippy::useless_conversion)]
+                                            let __tg_value = match self.get(1).await {
+                                                ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                                                ::core::result::Result::Err(__tg_err) => {
+                                                    return ::core::result::Result::Err(
+                                                        ::taskgroup::__private::Exit::Error(
+                                                            ::core::convert::From::from(__tg_err),
                                                         ),
-                                                );
-                                            }
-                                        };
-                                        ::core::result::Result::<
-                                            _,
-                                            ::taskgroup::__private::Stopped,
-                                        >::Ok(__tg_value)
-                                    },
-                                ),
+                                                    );
+                                                }
+                                            };
+                                            ::core::result::Result::<
+                                                _,
+                                                ::taskgroup::__private::Exit<
+                                                    ::core::convert::Infallible,
+                                                    <Result<
+                                                        u32,
+                                                        AppError,
+                                                    > as ::taskgroup::__private::FnResult>::Error,
+                                                >,
+                                            >::Ok(__tg_value)
+                                        })
+                                        .await
+                                    {
+                                        ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                                        ::core::result::Result::Err(__tg_err) => {
+                                            return ::core::result::Result::Err(
+                                                __tg_group
+                                                    .fail(
+                                                        __tg_SameError::into_group_error(
+                                                            __tg_err,
+                                                            __tg_group.error_of(),
+                                                        ),
+                                                        "a",
+                                                    ),
+                                            );
+                                        }
+                                    };
+                                    ::core::result::Result::<
+                                        _,
+                                        ::taskgroup::__private::Stopped,
+                                    >::Ok(__tg_value)
+                                },
                             ),
                         );
                         let mut __tg_branch_1 = ::core::pin::pin!(
                             ::taskgroup::__private::branch(
-                                ::taskgroup::__private::traced(
-                                    &__tg_group,
-                                    "b",
-                                    async {
-                                        #[allow(clippy::useless_conversion)]
-                                        let __tg_value = match ::core::future::IntoFuture::into_future(async {
-                                                #[allow(clippy::useless_conversion)]
-                                                let __tg_value = match self.get(2).await {
-                                                    ::core::result::Result::Ok(__tg_ok) => __tg_ok,
-                                                    ::core::result::Result::Err(__tg_err) => {
-                                                        return ::core::result::Result::Err(
-                                                            ::taskgroup::__private::Exit::Error(
-                                                                ::core::convert::From::from(__tg_err),
-                                                            ),
-                                                        );
-                                                    }
-                                                };
-                                                ::core::result::Result::<
-                                                    _,
-                                                    ::taskgroup::__private::Exit<
-                                                        ::core::convert::Infallible,
-                                                        <Result<
-                                                            u32,
-                                                            AppError,
-                                                        > as ::taskgroup::__private::FnResult>::Error,
-                                                    >,
-                                                >::Ok(__tg_value)
-                                            })
-                                            .await
-                                        {
-                                            ::core::result::Result::Ok(__tg_ok) => __tg_ok,
-                                            ::core::result::Result::Err(__tg_err) => {
-                                                return ::core::result::Result::Err(
-                                                    __tg_group
-                                                        .fail(
-                                                            __tg_SameError::into_group_error(
-                                                                __tg_err,
-                                                                __tg_group.error_of(),
-                                                            ),
-                                                            "b",
+                                &__tg_group,
+                                "b",
+                                async {
+                                    #[allow(clippy::useless_conversion)]
+                                    let __tg_value = match ::core::future::IntoFuture::into_future(async {
+                                            #[allow(clippy::useless_conversion)]
+                                            let __tg_value = match self.get(2).await {
+                                                ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                                                ::core::result::Result::Err(__tg_err) => {
+                                                    return ::core::result::Result::Err(
+                                                        ::taskgroup::__private::Exit::Error(
+                                                            ::core::convert::From::from(__tg_err),
                                                         ),
-                                                );
-                                            }
-                                        };
-                                        ::core::result::Result::<
-                                            _,
-                                            ::taskgroup::__private::Stopped,
-                                        >::Ok(__tg_value)
-                                    },
-                                ),
+                                                    );
+                                                }
+                                            };
+                                            ::core::result::Result::<
+                                                _,
+                                                ::taskgroup::__private::Exit<
+                                                    ::core::convert::Infallible,
+                                                    <Result<
+                                                        u32,
+                                                        AppError,
+                                                    > as ::taskgroup::__private::FnResult>::Error,
+                                                >,
+                                            >::Ok(__tg_value)
+                                        })
+                                        .await
+                                    {
+                                        ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                                        ::core::result::Result::Err(__tg_err) => {
+                                            return ::core::result::Result::Err(
+                                                __tg_group
+                                                    .fail(
+                                                        __tg_SameError::into_group_error(
+                                                            __tg_err,
+                                                            __tg_group.error_of(),
+                                                        ),
+                                                        "b",
+                                                    ),
+                                            );
+                                        }
+                                    };
+                                    ::core::result::Result::<
+                                        _,
+                                        ::taskgroup::__private::Stopped,
+                                    >::Ok(__tg_value)
+                                },
                             ),
                         );
                         let mut __tg_driver = ::taskgroup::__private::Driver::new(
@@ -214,110 +210,106 @@ impl Client {
                     let (__tg_panic, __tg_values) = {
                         let mut __tg_branch_0 = ::core::pin::pin!(
                             ::taskgroup::__private::branch(
-                                ::taskgroup::__private::traced(
-                                    &__tg_group,
-                                    "c",
-                                    async {
-                                        #[allow(clippy::useless_conversion)]
-                                        let __tg_value = match ::core::future::IntoFuture::into_future(async {
-                                                #[allow(clippy::useless_conversion)]
-                                                let __tg_value = match self.get(3).await {
-                                                    ::core::result::Result::Ok(__tg_ok) => __tg_ok,
-                                                    ::core::result::Result::Err(__tg_err) => {
-                                                        return ::core::result::Result::Err(
-                                                            ::taskgroup::__private::Exit::Error(
-                                                                ::core::convert::From::from(__tg_err),
-                                                            ),
-                                                        );
-                                                    }
-                                                };
-                                                ::core::result::Result::<
-                                                    _,
-                                                    ::taskgroup::__private::Exit<
-                                                        ::core::convert::Infallible,
-                                                        <Result<
-                                                            u32,
-                                                            AppError,
-                                                        > as ::taskgroup::__private::FnResult>::Error,
-                                                    >,
-                                                >::Ok(__tg_value)
-                                            })
-                                            .await
-                                        {
-                                            ::core::result::Result::Ok(__tg_ok) => __tg_ok,
-                                            ::core::result::Result::Err(__tg_err) => {
-                                                return ::core::result::Result::Err(
-                                                    __tg_group
-                                                        .fail(
-                                                            __tg_SameError::into_group_error(
-                                                                __tg_err,
-                                                                __tg_group.error_of(),
-                                                            ),
-                                                            "c",
+                                &__tg_group,
+                                "c",
+                                async {
+                                    #[allow(clippy::useless_conversion)]
+                                    let __tg_value = match ::core::future::IntoFuture::into_future(async {
+                                            #[allow(clippy::useless_conversion)]
+                                            let __tg_value = match self.get(3).await {
+                                                ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                                                ::core::result::Result::Err(__tg_err) => {
+                                                    return ::core::result::Result::Err(
+                                                        ::taskgroup::__private::Exit::Error(
+                                                            ::core::convert::From::from(__tg_err),
                                                         ),
-                                                );
-                                            }
-                                        };
-                                        ::core::result::Result::<
-                                            _,
-                                            ::taskgroup::__private::Stopped,
-                                        >::Ok(__tg_value)
-                                    },
-                                ),
+                                                    );
+                                                }
+                                            };
+                                            ::core::result::Result::<
+                                                _,
+                                                ::taskgroup::__private::Exit<
+                                                    ::core::convert::Infallible,
+                                                    <Result<
+                                                        u32,
+                                                        AppError,
+                                                    > as ::taskgroup::__private::FnResult>::Error,
+                                                >,
+                                            >::Ok(__tg_value)
+                                        })
+                                        .await
+                                    {
+                                        ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                                        ::core::result::Result::Err(__tg_err) => {
+                                            return ::core::result::Result::Err(
+                                                __tg_group
+                                                    .fail(
+                                                        __tg_SameError::into_group_error(
+                                                            __tg_err,
+                                                            __tg_group.error_of(),
+                                                        ),
+                                                        "c",
+                                                    ),
+                                            );
+                                        }
+                                    };
+                                    ::core::result::Result::<
+                                        _,
+                                        ::taskgroup::__private::Stopped,
+                                    >::Ok(__tg_value)
+                                },
                             ),
                         );
                         let mut __tg_branch_1 = ::core::pin::pin!(
                             ::taskgroup::__private::branch(
-                                ::taskgroup::__private::traced(
-                                    &__tg_group,
-                                    "d",
-                                    async {
-                                        #[allow(clippy::useless_conversion)]
-                                        let __tg_value = match ::core::future::IntoFuture::into_future(async {
-                                                #[allow(clippy::useless_conversion)]
-                                                let __tg_value = match self.get(a + b).await {
-                                                    ::core::result::Result::Ok(__tg_ok) => __tg_ok,
-                                                    ::core::result::Result::Err(__tg_err) => {
-                                                        return ::core::result::Result::Err(
-                                                            ::taskgroup::__private::Exit::Error(
-                                                                ::core::convert::From::from(__tg_err),
-                                                            ),
-                                                        );
-                                                    }
-                                                };
-                                                ::core::result::Result::<
-                                                    _,
-                                                    ::taskgroup::__private::Exit<
-                                                        ::core::convert::Infallible,
-                                                        <Result<
-                                                            u32,
-                                                            AppError,
-                                                        > as ::taskgroup::__private::FnResult>::Error,
-                                                    >,
-                                                >::Ok(__tg_value)
-                                            })
-                                            .await
-                                        {
-                                            ::core::result::Result::Ok(__tg_ok) => __tg_ok,
-                                            ::core::result::Result::Err(__tg_err) => {
-                                                return ::core::result::Result::Err(
-                                                    __tg_group
-                                                        .fail(
-                                                            __tg_SameError::into_group_error(
-                                                                __tg_err,
-                                                                __tg_group.error_of(),
-                                                            ),
-                                                            "d",
+                                &__tg_group,
+                                "d",
+                                async {
+                                    #[allow(clippy::useless_conversion)]
+                                    let __tg_value = match ::core::future::IntoFuture::into_future(async {
+                                            #[allow(clippy::useless_conversion)]
+                                            let __tg_value = match self.get(a + b).await {
+                                                ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                                                ::core::result::Result::Err(__tg_err) => {
+                                                    return ::core::result::Result::Err(
+                                                        ::taskgroup::__private::Exit::Error(
+                                                            ::core::convert::From::from(__tg_err),
                                                         ),
-                                                );
-                                            }
-                                        };
-                                        ::core::result::Result::<
-                                            _,
-                                            ::taskgroup::__private::Stopped,
-                                        >::Ok(__tg_value)
-                                    },
-                                ),
+                                                    );
+                                                }
+                                            };
+                                            ::core::result::Result::<
+                                                _,
+                                                ::taskgroup::__private::Exit<
+                                                    ::core::convert::Infallible,
+                                                    <Result<
+                                                        u32,
+                                                        AppError,
+                                                    > as ::taskgroup::__private::FnResult>::Error,
+                                                >,
+                                            >::Ok(__tg_value)
+                                        })
+                                        .await
+                                    {
+                                        ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                                        ::core::result::Result::Err(__tg_err) => {
+                                            return ::core::result::Result::Err(
+                                                __tg_group
+                                                    .fail(
+                                                        __tg_SameError::into_group_error(
+                                                            __tg_err,
+                                                            __tg_group.error_of(),
+                                                        ),
+                                                        "d",
+                                                    ),
+                                            );
+                                        }
+                                    };
+                                    ::core::result::Result::<
+                                        _,
+                                        ::taskgroup::__private::Stopped,
+                                    >::Ok(__tg_value)
+                                },
                             ),
                         );
                         let mut __tg_driver = ::taskgroup::__private::Driver::new(

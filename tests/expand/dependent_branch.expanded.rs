@@ -23,85 +23,79 @@ async fn dependent_branch() -> Result<String, ErrorGroup<io::Error>> {
         let (__tg_panic, __tg_values) = {
             let mut __tg_branch_0 = ::core::pin::pin!(
                 ::taskgroup::__private::branch(
-                    ::taskgroup::__private::traced(
-                        &__tg_group,
-                        "cfg",
-                        async {
-                            #[allow(clippy::useless_conversion)]
-                            let __tg_value = match ::core::future::IntoFuture::into_future(
-                                    load_config(),
-                                )
-                                .await
-                            {
-                                ::core::result::Result::Ok(__tg_ok) => __tg_ok,
-                                ::core::result::Result::Err(__tg_err) => {
-                                    return ::core::result::Result::Err(
-                                        __tg_group
-                                            .fail(
-                                                __tg_SameError::into_group_error(
-                                                    __tg_err,
-                                                    __tg_group.error_of(),
-                                                ),
-                                                "cfg",
+                    &__tg_group,
+                    "cfg",
+                    async {
+                        #[allow(clippy::useless_conversion)]
+                        let __tg_value = match ::core::future::IntoFuture::into_future(
+                                load_config(),
+                            )
+                            .await
+                        {
+                            ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                            ::core::result::Result::Err(__tg_err) => {
+                                return ::core::result::Result::Err(
+                                    __tg_group
+                                        .fail(
+                                            __tg_SameError::into_group_error(
+                                                __tg_err,
+                                                __tg_group.error_of(),
                                             ),
-                                    );
-                                }
-                            };
-                            __tg_slot_0.set(__tg_value);
-                            ::core::result::Result::<
-                                _,
-                                ::taskgroup::__private::Stopped,
-                            >::Ok(())
-                        },
-                    ),
+                                            "cfg",
+                                        ),
+                                );
+                            }
+                        };
+                        __tg_slot_0.set(__tg_value);
+                        ::core::result::Result::<
+                            _,
+                            ::taskgroup::__private::Stopped,
+                        >::Ok(())
+                    },
                 ),
             );
             let mut __tg_branch_1 = ::core::pin::pin!(
                 ::taskgroup::__private::branch(
-                    ::taskgroup::__private::traced(
-                        &__tg_group,
-                        "rows",
-                        {
-                            use ::core::future::IntoFuture as _;
-                            (count_rows()).into_future()
-                        },
-                    ),
+                    &__tg_group,
+                    "rows",
+                    {
+                        use ::core::future::IntoFuture as _;
+                        (count_rows()).into_future()
+                    },
                 ),
             );
             let mut __tg_branch_2 = ::core::pin::pin!(
                 ::taskgroup::__private::branch(
-                    ::taskgroup::__private::traced(
-                        &__tg_group,
-                        "page",
-                        async {
-                            #[allow(unused_variables)]
-                            let cfg = __tg_slot_0.wait(&__tg_group).await?;
-                            #[allow(clippy::useless_conversion)]
-                            let __tg_value = match ::core::future::IntoFuture::into_future(
-                                    render(cfg),
-                                )
-                                .await
-                            {
-                                ::core::result::Result::Ok(__tg_ok) => __tg_ok,
-                                ::core::result::Result::Err(__tg_err) => {
-                                    return ::core::result::Result::Err(
-                                        __tg_group
-                                            .fail(
-                                                __tg_SameError::into_group_error(
-                                                    __tg_err,
-                                                    __tg_group.error_of(),
-                                                ),
-                                                "page",
+                    &__tg_group,
+                    "page",
+                    async {
+                        #[allow(unused_variables)]
+                        let cfg = __tg_slot_0.wait(&__tg_group).await?;
+                        #[allow(clippy::useless_conversion)]
+                        let __tg_value = match ::core::future::IntoFuture::into_future(
+                                render(cfg),
+                            )
+                            .await
+                        {
+                            ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                            ::core::result::Result::Err(__tg_err) => {
+                                return ::core::result::Result::Err(
+                                    __tg_group
+                                        .fail(
+                                            __tg_SameError::into_group_error(
+                                                __tg_err,
+                                                __tg_group.error_of(),
                                             ),
-                                    );
-                                }
-                            };
-                            ::core::result::Result::<
-                                _,
-                                ::taskgroup::__private::Stopped,
-                            >::Ok(__tg_value)
-                        },
-                    ),
+                                            "page",
+                                        ),
+                                );
+                            }
+                        };
+                        ::core::result::Result::<
+                            _,
+                            ::taskgroup::__private::Stopped,
+                        >::Ok(__tg_value)
+                    },
                 ),
             );
             let mut __tg_driver = ::taskgroup::__private::Driver::new(

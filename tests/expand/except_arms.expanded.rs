@@ -26,57 +26,53 @@ async fn except_arms(status: u16) -> Result<String, ErrorGroup<FetchError>> {
         let (__tg_panic, __tg_values) = {
             let mut __tg_branch_0 = ::core::pin::pin!(
                 ::taskgroup::__private::branch(
-                    ::taskgroup::__private::traced(
-                        &__tg_group,
-                        "page",
-                        {
-                            use ::core::future::IntoFuture as _;
-                            (fetch(status)).into_future()
-                        },
-                    ),
+                    &__tg_group,
+                    "page",
+                    {
+                        use ::core::future::IntoFuture as _;
+                        (fetch(status)).into_future()
+                    },
                 ),
             );
             let mut __tg_branch_1 = ::core::pin::pin!(
                 ::taskgroup::__private::branch(
-                    ::taskgroup::__private::traced(
-                        &__tg_group,
-                        "more",
-                        async {
-                            let mut __tg_fan = ::taskgroup::__private::FanOut::local(
-                                    &__tg_group,
-                                    __tg_limit,
-                                    "more",
-                                )
-                                .keep_into(&__tg_kept_1);
-                            let __tg_error_of = __tg_group.error_of();
-                            for s in [200, status] {
-                                let __tg_fut = ::core::future::IntoFuture::into_future(
-                                    fetch(s),
-                                );
-                                #[allow(clippy::useless_conversion)]
-                                __tg_fan
-                                    .push_with(|__tg_index| ::taskgroup::__private::item(
-                                        __tg_index,
-                                        __tg_fut,
-                                        move |__tg_out| match __tg_out {
-                                            ::core::result::Result::Ok(__tg_ok) => {
-                                                ::core::result::Result::Ok(__tg_ok)
-                                            }
-                                            ::core::result::Result::Err(__tg_err) => {
-                                                ::core::result::Result::Err(
-                                                    __tg_SameError::into_group_error(__tg_err, __tg_error_of),
-                                                )
-                                            }
-                                        },
-                                    ));
-                            }
-                            let __tg_value = __tg_fan.await?;
-                            ::core::result::Result::<
-                                _,
-                                ::taskgroup::__private::Stopped,
-                            >::Ok(__tg_value)
-                        },
-                    ),
+                    &__tg_group,
+                    "more",
+                    async {
+                        let mut __tg_fan = ::taskgroup::__private::FanOut::local(
+                                &__tg_group,
+                                __tg_limit,
+                                "more",
+                            )
+                            .keep_into(&__tg_kept_1);
+                        let __tg_error_of = __tg_group.error_of();
+                        for s in [200, status] {
+                            let __tg_fut = ::core::future::IntoFuture::into_future(
+                                fetch(s),
+                            );
+                            #[allow(clippy::useless_conversion)]
+                            __tg_fan
+                                .push_with(|__tg_index| ::taskgroup::__private::item(
+                                    __tg_index,
+                                    __tg_fut,
+                                    move |__tg_out| match __tg_out {
+                                        ::core::result::Result::Ok(__tg_ok) => {
+                                            ::core::result::Result::Ok(__tg_ok)
+                                        }
+                                        ::core::result::Result::Err(__tg_err) => {
+                                            ::core::result::Result::Err(
+                                                __tg_SameError::into_group_error(__tg_err, __tg_error_of),
+                                            )
+                                        }
+                                    },
+                                ));
+                        }
+                        let __tg_value = __tg_fan.await?;
+                        ::core::result::Result::<
+                            _,
+                            ::taskgroup::__private::Stopped,
+                        >::Ok(__tg_value)
+                    },
                 ),
             );
             let mut __tg_driver = ::taskgroup::__private::Driver::new(

@@ -42,71 +42,67 @@ async fn options(ids: Vec<u32>) -> Result<(Vec<String>, String), ErrorGroup<AppE
             );
             let mut __tg_branch_0 = ::core::pin::pin!(
                 ::taskgroup::__private::branch(
-                    ::taskgroup::__private::traced(
-                        &__tg_group,
-                        "users",
-                        async {
-                            let mut __tg_fan = ::taskgroup::__private::FanOut::local(
-                                &__tg_group,
-                                __tg_limit,
-                                "users",
+                    &__tg_group,
+                    "users",
+                    async {
+                        let mut __tg_fan = ::taskgroup::__private::FanOut::local(
+                            &__tg_group,
+                            __tg_limit,
+                            "users",
+                        );
+                        for id in ids {
+                            let __tg_fut = ::core::future::IntoFuture::into_future(
+                                fetch_user(id),
                             );
-                            for id in ids {
-                                let __tg_fut = ::core::future::IntoFuture::into_future(
-                                    fetch_user(id),
-                                );
-                                #[allow(clippy::useless_conversion)]
-                                __tg_fan
-                                    .push_with(|__tg_index| ::taskgroup::__private::item(
-                                        __tg_index,
-                                        __tg_fut,
-                                        move |__tg_out| match __tg_out {
-                                            ::core::result::Result::Ok(__tg_ok) => {
-                                                ::core::result::Result::Ok(__tg_ok)
-                                            }
-                                            ::core::result::Result::Err(__tg_err) => {
-                                                ::core::result::Result::Err(
-                                                    ::core::convert::From::from(__tg_err),
-                                                )
-                                            }
-                                        },
-                                    ));
-                            }
-                            let __tg_value = __tg_fan.await?;
-                            ::core::result::Result::<
-                                _,
-                                ::taskgroup::__private::Stopped,
-                            >::Ok(__tg_value)
-                        },
-                    ),
+                            #[allow(clippy::useless_conversion)]
+                            __tg_fan
+                                .push_with(|__tg_index| ::taskgroup::__private::item(
+                                    __tg_index,
+                                    __tg_fut,
+                                    move |__tg_out| match __tg_out {
+                                        ::core::result::Result::Ok(__tg_ok) => {
+                                            ::core::result::Result::Ok(__tg_ok)
+                                        }
+                                        ::core::result::Result::Err(__tg_err) => {
+                                            ::core::result::Result::Err(
+                                                ::core::convert::From::from(__tg_err),
+                                            )
+                                        }
+                                    },
+                                ));
+                        }
+                        let __tg_value = __tg_fan.await?;
+                        ::core::result::Result::<
+                            _,
+                            ::taskgroup::__private::Stopped,
+                        >::Ok(__tg_value)
+                    },
                 ),
             );
             let mut __tg_branch_1 = ::core::pin::pin!(
                 ::taskgroup::__private::branch(
-                    ::taskgroup::__private::traced(
-                        &__tg_group,
-                        "motd",
-                        async {
-                            #[allow(clippy::useless_conversion)]
-                            let __tg_value = match ::core::future::IntoFuture::into_future(
-                                    fetch_motd(),
-                                )
-                                .await
-                            {
-                                ::core::result::Result::Ok(__tg_ok) => __tg_ok,
-                                ::core::result::Result::Err(__tg_err) => {
-                                    return ::core::result::Result::Err(
-                                        __tg_group
-                                            .fail(::core::convert::From::from(__tg_err), "motd"),
-                                    );
-                                }
-                            };
-                            ::core::result::Result::<
-                                _,
-                                ::taskgroup::__private::Stopped,
-                            >::Ok(__tg_value)
-                        },
-                    ),
+                    &__tg_group,
+                    "motd",
+                    async {
+                        #[allow(clippy::useless_conversion)]
+                        let __tg_value = match ::core::future::IntoFuture::into_future(
+                                fetch_motd(),
+                            )
+                            .await
+                        {
+                            ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                            ::core::result::Result::Err(__tg_err) => {
+                                return ::core::result::Result::Err(
+                                    __tg_group
+                                        .fail(::core::convert::From::from(__tg_err), "motd"),
+                                );
+                            }
+                        };
+                        ::core::result::Result::<
+                            _,
+                            ::taskgroup::__private::Stopped,
+                        >::Ok(__tg_value)
+                    },
                 ),
             );
             let mut __tg_driver = ::taskgroup::__private::Driver::new(

@@ -19,38 +19,32 @@ async fn plain_branches() -> Result<(String, String, u64), ErrorGroup<io::Error>
         let (__tg_panic, __tg_values) = {
             let mut __tg_branch_0 = ::core::pin::pin!(
                 ::taskgroup::__private::branch(
-                    ::taskgroup::__private::traced(
-                        &__tg_group,
-                        "a",
-                        {
-                            use ::core::future::IntoFuture as _;
-                            (fetch(1)).into_future()
-                        },
-                    ),
+                    &__tg_group,
+                    "a",
+                    {
+                        use ::core::future::IntoFuture as _;
+                        (fetch(1)).into_future()
+                    },
                 ),
             );
             let mut __tg_branch_1 = ::core::pin::pin!(
                 ::taskgroup::__private::branch(
-                    ::taskgroup::__private::traced(
-                        &__tg_group,
-                        "b",
-                        {
-                            use ::core::future::IntoFuture as _;
-                            (fetch(2)).into_future()
-                        },
-                    ),
+                    &__tg_group,
+                    "b",
+                    {
+                        use ::core::future::IntoFuture as _;
+                        (fetch(2)).into_future()
+                    },
                 ),
             );
             let mut __tg_branch_2 = ::core::pin::pin!(
                 ::taskgroup::__private::branch(
-                    ::taskgroup::__private::traced(
-                        &__tg_group,
-                        "n",
-                        {
-                            use ::core::future::IntoFuture as _;
-                            (count()).into_future()
-                        },
-                    ),
+                    &__tg_group,
+                    "n",
+                    {
+                        use ::core::future::IntoFuture as _;
+                        (count()).into_future()
+                    },
                 ),
             );
             let mut __tg_driver = ::taskgroup::__private::Driver::new(

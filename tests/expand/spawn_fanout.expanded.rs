@@ -22,111 +22,105 @@ async fn spawn_fanout(
         let (__tg_panic, __tg_values) = {
             let mut __tg_branch_0 = ::core::pin::pin!(
                 ::taskgroup::__private::branch(
-                    ::taskgroup::__private::traced(
-                        &__tg_group,
-                        "sizes",
-                        async {
-                            let mut __tg_fan = ::taskgroup::__private::FanOut::tasks(
-                                &__tg_group,
-                                __tg_limit,
-                                "sizes",
+                    &__tg_group,
+                    "sizes",
+                    async {
+                        let mut __tg_fan = ::taskgroup::__private::FanOut::tasks(
+                            &__tg_group,
+                            __tg_limit,
+                            "sizes",
+                        );
+                        let __tg_error_of = __tg_group.error_of();
+                        for url in urls {
+                            let __tg_fut = ::core::future::IntoFuture::into_future(
+                                fetch(url),
                             );
-                            let __tg_error_of = __tg_group.error_of();
-                            for url in urls {
-                                let __tg_fut = ::core::future::IntoFuture::into_future(
-                                    fetch(url),
-                                );
-                                #[allow(clippy::useless_conversion)]
-                                __tg_fan
-                                    .push_with(|__tg_index| ::taskgroup::__private::item(
-                                        __tg_index,
-                                        __tg_fut,
-                                        move |__tg_out| match __tg_out {
-                                            ::core::result::Result::Ok(__tg_ok) => {
-                                                ::core::result::Result::Ok(__tg_ok)
-                                            }
-                                            ::core::result::Result::Err(__tg_err) => {
-                                                ::core::result::Result::Err(
-                                                    __tg_SameError::into_group_error(__tg_err, __tg_error_of),
-                                                )
-                                            }
-                                        },
-                                    ));
-                            }
-                            let __tg_value = __tg_fan.await?;
-                            ::core::result::Result::<
-                                _,
-                                ::taskgroup::__private::Stopped,
-                            >::Ok(__tg_value)
-                        },
-                    ),
+                            #[allow(clippy::useless_conversion)]
+                            __tg_fan
+                                .push_with(|__tg_index| ::taskgroup::__private::item(
+                                    __tg_index,
+                                    __tg_fut,
+                                    move |__tg_out| match __tg_out {
+                                        ::core::result::Result::Ok(__tg_ok) => {
+                                            ::core::result::Result::Ok(__tg_ok)
+                                        }
+                                        ::core::result::Result::Err(__tg_err) => {
+                                            ::core::result::Result::Err(
+                                                __tg_SameError::into_group_error(__tg_err, __tg_error_of),
+                                            )
+                                        }
+                                    },
+                                ));
+                        }
+                        let __tg_value = __tg_fan.await?;
+                        ::core::result::Result::<
+                            _,
+                            ::taskgroup::__private::Stopped,
+                        >::Ok(__tg_value)
+                    },
                 ),
             );
             let mut __tg_branch_1 = ::core::pin::pin!(
                 ::taskgroup::__private::branch(
-                    ::taskgroup::__private::traced(
-                        &__tg_group,
-                        "sums",
-                        async {
-                            let mut __tg_fan = ::taskgroup::__private::FanOut::local(
-                                &__tg_group,
-                                __tg_limit,
-                                "sums",
+                    &__tg_group,
+                    "sums",
+                    async {
+                        let mut __tg_fan = ::taskgroup::__private::FanOut::local(
+                            &__tg_group,
+                            __tg_limit,
+                            "sums",
+                        );
+                        for n in 0..3 {
+                            let __tg_fut = ::core::future::IntoFuture::into_future(
+                                checksum(n),
                             );
-                            for n in 0..3 {
-                                let __tg_fut = ::core::future::IntoFuture::into_future(
-                                    checksum(n),
-                                );
-                                #[allow(clippy::useless_conversion)]
-                                __tg_fan
-                                    .push_with(|__tg_index| ::taskgroup::__private::item(
-                                        __tg_index,
-                                        __tg_fut,
-                                        move |__tg_out| ::core::result::Result::Ok(__tg_out),
-                                    ));
-                            }
-                            let __tg_value = __tg_fan.await?;
-                            ::core::result::Result::<
-                                _,
-                                ::taskgroup::__private::Stopped,
-                            >::Ok(__tg_value)
-                        },
-                    ),
+                            #[allow(clippy::useless_conversion)]
+                            __tg_fan
+                                .push_with(|__tg_index| ::taskgroup::__private::item(
+                                    __tg_index,
+                                    __tg_fut,
+                                    move |__tg_out| ::core::result::Result::Ok(__tg_out),
+                                ));
+                        }
+                        let __tg_value = __tg_fan.await?;
+                        ::core::result::Result::<
+                            _,
+                            ::taskgroup::__private::Stopped,
+                        >::Ok(__tg_value)
+                    },
                 ),
             );
             let mut __tg_branch_2 = ::core::pin::pin!(
                 ::taskgroup::__private::branch(
-                    ::taskgroup::__private::traced(
-                        &__tg_group,
-                        "home",
-                        async {
-                            #[allow(clippy::useless_conversion)]
-                            let __tg_value = match ::taskgroup::__private::spawn_branch(
-                                    fetch(String::from("/")),
-                                    &__tg_group,
-                                )
-                                .await?
-                            {
-                                ::core::result::Result::Ok(__tg_ok) => __tg_ok,
-                                ::core::result::Result::Err(__tg_err) => {
-                                    return ::core::result::Result::Err(
-                                        __tg_group
-                                            .fail(
-                                                __tg_SameError::into_group_error(
-                                                    __tg_err,
-                                                    __tg_group.error_of(),
-                                                ),
-                                                "home",
+                    &__tg_group,
+                    "home",
+                    async {
+                        #[allow(clippy::useless_conversion)]
+                        let __tg_value = match ::taskgroup::__private::spawn_branch(
+                                fetch(String::from("/")),
+                                &__tg_group,
+                            )
+                            .await?
+                        {
+                            ::core::result::Result::Ok(__tg_ok) => __tg_ok,
+                            ::core::result::Result::Err(__tg_err) => {
+                                return ::core::result::Result::Err(
+                                    __tg_group
+                                        .fail(
+                                            __tg_SameError::into_group_error(
+                                                __tg_err,
+                                                __tg_group.error_of(),
                                             ),
-                                    );
-                                }
-                            };
-                            ::core::result::Result::<
-                                _,
-                                ::taskgroup::__private::Stopped,
-                            >::Ok(__tg_value)
-                        },
-                    ),
+                                            "home",
+                                        ),
+                                );
+                            }
+                        };
+                        ::core::result::Result::<
+                            _,
+                            ::taskgroup::__private::Stopped,
+                        >::Ok(__tg_value)
+                    },
                 ),
             );
             let mut __tg_driver = ::taskgroup::__private::Driver::new(

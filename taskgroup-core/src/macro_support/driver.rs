@@ -9,6 +9,7 @@ use std::task::{Context, Poll};
 use futures_util::future::MaybeDone;
 use tokio::time::Sleep;
 
+use super::branch::Branch;
 use super::branch_tree::{BranchTree, Scope};
 use crate::error::{Cancelled, Collected, ErrorGroup, TimedOut, leaf_name};
 use crate::orphans::{self, Orphan};
@@ -89,6 +90,12 @@ impl<E> Group<E> {
         Stopped
     }
 
+    /// The group's span, the parent of its branches' spans.
+    #[cfg(feature = "tracing")]
+    pub(super) fn span(&self) -> &tracing::Span {
+        &self.span
+    }
+
     /// The group's mode.
     pub fn mode(&self) -> Mode {
         self.mode
@@ -162,50 +169,6 @@ impl<E> std::fmt::Debug for Group<E> {
             .field("mode", &self.mode)
             .field("failed", &!lock(&self.errors).is_empty())
             .finish()
-    }
-}
-
-/// One static branch, pinned on the caller's stack: the running future,
-/// then its output (the binding's value) until the group takes it.
-///
-/// This is futures-util's `MaybeDone`, which does the pin projection (and
-/// its `unsafe`) for us.
-pub type Branch<F> = MaybeDone<F>;
-
-/// Wraps a branch's future; pin the result where the group's future lives.
-pub fn branch<F: Future>(fut: F) -> Branch<F> {
-    MaybeDone::Future(fut)
-}
-
-/// Takes the output of a finished branch (`None` if it was cancelled or
-/// panicked), for [`take_ok`] once the group succeeded. `X` is `Stopped`
-/// for a branch in an async block, the group's error for a branch that is
-/// the user's own future (whose `Err` the pass already took out).
-#[inline]
-pub fn output<F, T, X>(branch: Pin<&mut Branch<F>>) -> Option<Result<T, X>>
-where
-    F: Future<Output = Result<T, X>>,
-{
-    branch.take_output()
-}
-
-/// The value of a branch of a group that succeeded: every branch finished.
-#[inline]
-pub fn take<T>(value: Option<T>) -> T {
-    match value {
-        Some(value) => value,
-        None => unreachable!("taskgroup: a binding of a successful group was never set"),
-    }
-}
-
-/// The value of a branch of a group that succeeded, from its [`output`]:
-/// every branch finished with `Ok`. (One match on the output: cheaper
-/// than turning it into an `Option` first.)
-#[inline]
-pub fn take_ok<T, X>(value: Option<Result<T, X>>) -> T {
-    match value {
-        Some(Ok(value)) => value,
-        _ => unreachable!("taskgroup: a binding of a successful group was never set"),
     }
 }
 
@@ -406,9 +369,12 @@ impl Pass<'_, '_> {
     ///
     /// Such a future cannot reach the group, so polling it never makes the
     /// group stop: unlike [`Pass::branch`] there is no stop flag to check.
-    // `always`: without it LLVM keeps it out of line once the branch has
-    // a few more lines, and the plain pass pays a call per branch.
-    #[inline(always)]
+    // `always` in an optimized build: without it LLVM keeps it out of
+    // line once the branch has a few more lines, and the plain pass pays a
+    // call per branch. Not in a debug build, where inlining it into every
+    // group only costs compile time (see `Driver::poll`).
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub fn try_branch<F, T, X>(
         &mut self,
         index: usize,
@@ -603,7 +569,13 @@ impl Driver {
     /// directly; whatever follows that pass (a panic, a cancellation,
     /// another pass) goes to code compiled once. `visit` stays a
     /// `dyn FnMut`: generic, this would be compiled once per group.
-    #[inline(always)]
+    ///
+    /// A debug build (`debug_assertions`, as in cargo's dev profile) does
+    /// not optimize, so inlining gains nothing there and costs compile
+    /// time: LLVM would get a copy of this per group instead of one per
+    /// error type.
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub fn poll<E>(
         &mut self,
         cx: &mut Context<'_>,
@@ -774,27 +746,4 @@ pub fn finish<E>(panic: Option<Panic>, group: Group<E>) -> Option<ErrorGroup<E>>
         resume_unwind(payload);
     }
     group.into_errors()
-}
-
-/// Runs a branch inside a span named after its binding, a child of the
-/// group's span (`tracing` feature).
-#[cfg(feature = "tracing")]
-pub fn traced<E, F: IntoFuture>(
-    group: &Group<E>,
-    binding: &'static str,
-    fut: F,
-) -> tracing::instrument::Instrumented<F::IntoFuture> {
-    use tracing::Instrument;
-    fut.into_future()
-        .instrument(tracing::debug_span!(parent: &group.span, "child", name = binding))
-}
-
-/// Without the `tracing` feature a branch is left as it is.
-#[cfg(not(feature = "tracing"))]
-pub fn traced<E, F: IntoFuture>(
-    _group: &Group<E>,
-    _binding: &'static str,
-    fut: F,
-) -> F::IntoFuture {
-    fut.into_future()
 }

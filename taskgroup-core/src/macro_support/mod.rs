@@ -6,6 +6,7 @@
 //! static branch. A branch talks to its siblings only through [`Group`] (the
 //! error sink and the cancel flag) and the [`Slot`]s that hold the bindings.
 
+mod branch;
 mod branch_tree;
 mod concurrent;
 mod driver;
@@ -15,10 +16,9 @@ mod slot;
 mod task;
 
 pub use crate::diagnostics::{ErrorOf, SameError, SameValue};
+pub use branch::{Branch, branch, output, take, take_ok};
 pub use concurrent::{Exit, FnResult, exit_all, exit_first};
-pub use driver::{
-    Branch, Driver, Group, Pass, Stopped, branch, finish, output, take, take_ok, traced,
-};
+pub use driver::{Driver, Group, Pass, Stopped, finish};
 pub use fanout::{FanOut, item};
 pub use partial::{Kept, partial, partial_fan};
 pub use slot::{Handoff, Shared, SharedCopy, SharedRef, Slot, Take, Wait};

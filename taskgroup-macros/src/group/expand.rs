@@ -201,7 +201,7 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
     let labels: Vec<String> = g.branches.iter().map(label).collect();
     let branch_decls = g.branches.iter().enumerate().map(|(i, b)| {
         // With the `tracing` feature each branch runs in a span named after
-        // its binding; without it `traced` only turns it into its future.
+        // its binding.
         let label = &labels[i];
         let group = &n.group;
         let pin = &pins[i];
@@ -218,13 +218,13 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
                     (#fut).into_future()
                 });
                 quote! {
-                    let mut #pin = ::core::pin::pin!(#p::branch(#p::traced(&#group, #label, #into)));
+                    let mut #pin = ::core::pin::pin!(#p::branch(&#group, #label, #into));
                 }
             }
             _ => {
                 let body = branch(g, i, b, &n, &p);
                 quote! {
-                    let mut #pin = ::core::pin::pin!(#p::branch(#p::traced(&#group, #label, #body)));
+                    let mut #pin = ::core::pin::pin!(#p::branch(&#group, #label, #body));
                 }
             }
         }
