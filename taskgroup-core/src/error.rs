@@ -479,6 +479,15 @@ impl<E> Collected<E> {
         self.errors.is_empty()
     }
 
+    /// Nothing was ever recorded and the group has no name: no
+    /// allocation to free. (Errors are never removed, so an empty `Vec`
+    /// that has a capacity is not this; the length is tested too, which
+    /// tells the compiler there is nothing to drop.)
+    #[inline]
+    pub(crate) fn is_untouched(&self) -> bool {
+        self.errors.is_empty() && self.errors.capacity() == 0 && self.group.is_none()
+    }
+
     /// The errors as a group, each leaf named after the group `group`
     /// (or the one given to [`set_group`](Self::set_group)).
     #[inline]

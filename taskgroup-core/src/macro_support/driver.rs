@@ -737,8 +737,26 @@ impl Driver {
 
 /// Ends a group once its branches are dropped: resumes the first panic,
 /// else hands back the errors.
+///
+/// The common end, no panic and nothing recorded, is decided here, inline:
+/// the group then holds no allocation, so dropping it costs nothing.
+/// Everything else goes to `finish_recorded`, compiled once per error
+/// type and out of line.
 #[inline]
-pub fn finish<E>(panic: Option<Panic>, group: Group<E>) -> Option<ErrorGroup<E>> {
+pub fn finish<E>(panic: Option<Panic>, mut group: Group<E>) -> Option<ErrorGroup<E>> {
+    let untouched = match group.errors.get_mut() {
+        Ok(errors) => errors.is_untouched(),
+        Err(_) => false,
+    };
+    if panic.is_none() && untouched {
+        return None;
+    }
+    finish_recorded(panic, group)
+}
+
+/// [`finish`] of a group that panicked or recorded something.
+#[inline(never)]
+fn finish_recorded<E>(panic: Option<Panic>, group: Group<E>) -> Option<ErrorGroup<E>> {
     if let Some(payload) = panic {
         // The errors are user values: one whose drop panics must not
         // replace the payload (or abort the process while it unwinds).
