@@ -155,9 +155,9 @@ async fn expanded(id: u32) -> Result<String, ErrorGroup<io::Error>> {
                 let mut __tg_branch_1 = __tg_branch_1.as_mut();
                 let mut __tg_branch_2 = __tg_branch_2.as_mut();
                 move |__tg_pass: &mut ::taskgroup::__private::Pass<'_, '_>| {
-                    __tg_pass.branch(0usize, false, __tg_branch_0.as_mut());
-                    __tg_pass.branch(1usize, false, __tg_branch_1.as_mut());
-                    __tg_pass.branch(2usize, false, __tg_branch_2.as_mut());
+                    __tg_pass.branch(0usize, false, &mut __tg_branch_0);
+                    __tg_pass.branch(1usize, false, &mut __tg_branch_1);
+                    __tg_pass.branch(2usize, false, &mut __tg_branch_2);
                 }
             };
             // Runs until every branch is done. `None`: no timeout.
@@ -176,8 +176,8 @@ async fn expanded(id: u32) -> Result<String, ErrorGroup<io::Error>> {
                 __tg_driver.into_panic(),
                 (
                     (),
-                    ::taskgroup::__private::output(__tg_branch_1.as_mut()),
-                    ::taskgroup::__private::Branch::take_output(__tg_branch_2.as_mut()),
+                    ::taskgroup::__private::output(&mut __tg_branch_1),
+                    ::taskgroup::__private::value(&mut __tg_branch_2),
                 ),
             )
         }; // the branches are dropped here, before a panic is resumed

@@ -87,7 +87,7 @@ async fn except_arms(status: u16) -> Result<String, ErrorGroup<FetchError>> {
                 let __tg_group = &__tg_group;
                 move |__tg_pass: &mut ::taskgroup::__private::Pass<'_, '_>| {
                     if let ::core::option::Option::Some(__tg_err) = __tg_pass
-                        .try_branch(0usize, __tg_branch_0.as_mut())
+                        .try_branch(0usize, &mut __tg_branch_0)
                     {
                         __tg_pass
                             .failed(
@@ -101,7 +101,7 @@ async fn except_arms(status: u16) -> Result<String, ErrorGroup<FetchError>> {
                                     ),
                             );
                     }
-                    __tg_pass.branch(1usize, false, __tg_branch_1.as_mut());
+                    __tg_pass.branch(1usize, false, &mut __tg_branch_1);
                 }
             };
             ::core::future::poll_fn(|__tg_cx| {
@@ -117,8 +117,8 @@ async fn except_arms(status: u16) -> Result<String, ErrorGroup<FetchError>> {
             (
                 __tg_driver.into_panic(),
                 (
-                    ::taskgroup::__private::output(__tg_branch_0.as_mut()),
-                    ::taskgroup::__private::output(__tg_branch_1.as_mut()),
+                    ::taskgroup::__private::output(&mut __tg_branch_0),
+                    ::taskgroup::__private::output(&mut __tg_branch_1),
                 ),
             )
         };

@@ -115,8 +115,8 @@ async fn options(ids: Vec<u32>) -> Result<(Vec<String>, String), ErrorGroup<AppE
                 let mut __tg_branch_0 = __tg_branch_0.as_mut();
                 let mut __tg_branch_1 = __tg_branch_1.as_mut();
                 move |__tg_pass: &mut ::taskgroup::__private::Pass<'_, '_>| {
-                    __tg_pass.branch(0usize, false, __tg_branch_0.as_mut());
-                    __tg_pass.branch(1usize, false, __tg_branch_1.as_mut());
+                    __tg_pass.branch(0usize, false, &mut __tg_branch_0);
+                    __tg_pass.branch(1usize, false, &mut __tg_branch_1);
                 }
             };
             ::core::future::poll_fn(|__tg_cx| {
@@ -132,8 +132,8 @@ async fn options(ids: Vec<u32>) -> Result<(Vec<String>, String), ErrorGroup<AppE
             (
                 __tg_driver.into_panic(),
                 (
-                    ::taskgroup::__private::output(__tg_branch_0.as_mut()),
-                    ::taskgroup::__private::output(__tg_branch_1.as_mut()),
+                    ::taskgroup::__private::output(&mut __tg_branch_0),
+                    ::taskgroup::__private::output(&mut __tg_branch_1),
                 ),
             )
         };

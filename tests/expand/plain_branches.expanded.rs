@@ -60,7 +60,7 @@ async fn plain_branches() -> Result<(String, String, u64), ErrorGroup<io::Error>
                 let __tg_group = &__tg_group;
                 move |__tg_pass: &mut ::taskgroup::__private::Pass<'_, '_>| {
                     if let ::core::option::Option::Some(__tg_err) = __tg_pass
-                        .try_branch(0usize, __tg_branch_0.as_mut())
+                        .try_branch(0usize, &mut __tg_branch_0)
                     {
                         __tg_pass
                             .failed(
@@ -75,7 +75,7 @@ async fn plain_branches() -> Result<(String, String, u64), ErrorGroup<io::Error>
                             );
                     }
                     if let ::core::option::Option::Some(__tg_err) = __tg_pass
-                        .try_branch(1usize, __tg_branch_1.as_mut())
+                        .try_branch(1usize, &mut __tg_branch_1)
                     {
                         __tg_pass
                             .failed(
@@ -89,7 +89,7 @@ async fn plain_branches() -> Result<(String, String, u64), ErrorGroup<io::Error>
                                     ),
                             );
                     }
-                    __tg_pass.branch(2usize, false, __tg_branch_2.as_mut());
+                    __tg_pass.branch(2usize, false, &mut __tg_branch_2);
                 }
             };
             ::core::future::poll_fn(|__tg_cx| {
@@ -105,9 +105,9 @@ async fn plain_branches() -> Result<(String, String, u64), ErrorGroup<io::Error>
             (
                 __tg_driver.into_panic(),
                 (
-                    ::taskgroup::__private::output(__tg_branch_0.as_mut()),
-                    ::taskgroup::__private::output(__tg_branch_1.as_mut()),
-                    ::taskgroup::__private::Branch::take_output(__tg_branch_2.as_mut()),
+                    ::taskgroup::__private::output(&mut __tg_branch_0),
+                    ::taskgroup::__private::output(&mut __tg_branch_1),
+                    ::taskgroup::__private::value(&mut __tg_branch_2),
                 ),
             )
         };

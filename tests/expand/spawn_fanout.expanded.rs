@@ -134,9 +134,9 @@ async fn spawn_fanout(
                 let mut __tg_branch_1 = __tg_branch_1.as_mut();
                 let mut __tg_branch_2 = __tg_branch_2.as_mut();
                 move |__tg_pass: &mut ::taskgroup::__private::Pass<'_, '_>| {
-                    __tg_pass.branch(0usize, true, __tg_branch_0.as_mut());
-                    __tg_pass.branch(1usize, false, __tg_branch_1.as_mut());
-                    __tg_pass.branch(2usize, true, __tg_branch_2.as_mut());
+                    __tg_pass.branch(0usize, true, &mut __tg_branch_0);
+                    __tg_pass.branch(1usize, false, &mut __tg_branch_1);
+                    __tg_pass.branch(2usize, true, &mut __tg_branch_2);
                 }
             };
             ::core::future::poll_fn(|__tg_cx| {
@@ -152,9 +152,9 @@ async fn spawn_fanout(
             (
                 __tg_driver.into_panic(),
                 (
-                    ::taskgroup::__private::output(__tg_branch_0.as_mut()),
-                    ::taskgroup::__private::output(__tg_branch_1.as_mut()),
-                    ::taskgroup::__private::output(__tg_branch_2.as_mut()),
+                    ::taskgroup::__private::output(&mut __tg_branch_0),
+                    ::taskgroup::__private::output(&mut __tg_branch_1),
+                    ::taskgroup::__private::output(&mut __tg_branch_2),
                 ),
             )
         };

@@ -48,11 +48,18 @@ pub fn branch<E, F: Future>(_group: &Group<E>, _binding: &'static str, fut: F) -
 /// for a branch in an async block, the group's error for a branch that is
 /// the user's own future (whose `Err` the pass already took out).
 #[inline]
-pub fn output<F, T, X>(branch: Pin<&mut Branch<F>>) -> Option<Result<T, X>>
+pub fn output<F, T, X>(branch: &mut Pin<&mut Branch<F>>) -> Option<Result<T, X>>
 where
     F: Future<Output = Result<T, X>>,
 {
-    branch.take_output()
+    branch.as_mut().take_output()
+}
+
+/// Takes the output of a finished branch that is the binding's value
+/// itself (`None` if it was cancelled or panicked), for [`take`].
+#[inline]
+pub fn value<F: Future>(branch: &mut Pin<&mut Branch<F>>) -> Option<F::Output> {
+    branch.as_mut().take_output()
 }
 
 /// The value of a branch of a group that succeeded: every branch finished.

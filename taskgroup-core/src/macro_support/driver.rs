@@ -354,11 +354,22 @@ impl Pass<'_, '_> {
     /// from 0); `task` when it runs a tokio task (cancelling it aborts the
     /// task and waits for it, so it stays).
     ///
+    /// The branch is borrowed as its `Pin`, here and in [`output`]: the
+    /// reborrow is then made once per future type, not written out in
+    /// every group (in a debug build, a call each).
+    ///
+    /// [`output`]: super::output
+    ///
     /// Only the poll itself is generic: what to do with a branch outside a
     /// plain pass is decided by [`Pass::act`], compiled once.
     #[inline]
-    pub fn branch<F: Future>(&mut self, index: usize, task: bool, branch: Pin<&mut Branch<F>>) {
-        if let Some(ready) = self.poll_one(index, task, branch) {
+    pub fn branch<F: Future>(
+        &mut self,
+        index: usize,
+        task: bool,
+        branch: &mut Pin<&mut Branch<F>>,
+    ) {
+        if let Some(ready) = self.poll_one(index, task, branch.as_mut()) {
             self.polled(ready);
         }
     }
@@ -378,7 +389,7 @@ impl Pass<'_, '_> {
     pub fn try_branch<F, T, X>(
         &mut self,
         index: usize,
-        mut branch: Pin<&mut Branch<F>>,
+        branch: &mut Pin<&mut Branch<F>>,
     ) -> Option<X>
     where
         F: Future<Output = Result<T, X>>,
@@ -387,7 +398,7 @@ impl Pass<'_, '_> {
             self.driver.done += 1;
             self.progressed = true;
             if matches!(branch.as_mut().output_mut(), Some(Err(_))) {
-                return branch.take_output().and_then(Result::err);
+                return branch.as_mut().take_output().and_then(Result::err);
             }
         }
         None

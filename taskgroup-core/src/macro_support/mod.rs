@@ -16,7 +16,7 @@ mod slot;
 mod task;
 
 pub use crate::diagnostics::{ErrorOf, SameError, SameValue};
-pub use branch::{Branch, branch, output, take, take_ok};
+pub use branch::{Branch, branch, output, take, take_ok, value};
 pub use concurrent::{Exit, FnResult, exit_all, exit_first};
 pub use driver::{Driver, Group, Pass, Stopped, finish};
 pub use fanout::{FanOut, item};

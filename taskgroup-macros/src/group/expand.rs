@@ -17,12 +17,12 @@
 //!             let mut b0 = b0.as_mut(); …      // (the `Pin`s themselves)
 //!             let group = &group;              // (if some branch can fail)
 //!             move |pass| {
-//!                 pass.branch(0, task?, b0.as_mut());
-//!                 if let Some(e) = pass.try_branch(1, b1.as_mut()) { pass.failed(group.fail(e)) }
+//!                 pass.branch(0, task?, &mut b0);
+//!                 if let Some(e) = pass.try_branch(1, &mut b1) { pass.failed(group.fail(e)) }
 //!             }
 //!         };
 //!         poll_fn(|cx| driver.poll(cx, &group, deadline, &mut visit)).await;
-//!         (driver.into_panic(), (output(b0.as_mut()), …)) // the branches' values
+//!         (driver.into_panic(), (output(&mut b0), …)) // the branches' values
 //!     };                                       // every branch dropped here
 //!     let errors = finish(panic, group);       // resumes a panic
 //!     match errors {
@@ -259,19 +259,19 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
                         #group.fail(#same(#err, #group.error_of()), #name)
                     };
                     quote! {
-                        if let ::core::option::Option::Some(#err) = #pass.try_branch(#i, #pin.as_mut()) {
+                        if let ::core::option::Option::Some(#err) = #pass.try_branch(#i, &mut #pin) {
                             #pass.failed(#fail);
                         }
                     }
                 }
-                _ => quote!(#pass.branch(#i, #task, #pin.as_mut());),
+                _ => quote!(#pass.branch(#i, #task, &mut #pin);),
             }
         });
     // The outputs of the branches whose binding is not in a slot.
     let outputs = pins.iter().enumerate().map(|(i, pin)| match direct[i] {
         _ if g.in_slot(i) => quote!((),),
-        Some(Direct::Value) => quote!(#p::Branch::take_output(#pin.as_mut()),),
-        _ => quote!(#p::output(#pin.as_mut()),),
+        Some(Direct::Value) => quote!(#p::value(&mut #pin),),
+        _ => quote!(#p::output(&mut #pin),),
     });
     let total = g.branches.len() as u32;
     let deps = g.has_deps();
