@@ -154,6 +154,8 @@ async fn expanded(id: u32) -> Result<String, ErrorGroup<io::Error>> {
                 let mut __tg_branch_0 = __tg_branch_0.as_mut();
                 let mut __tg_branch_1 = __tg_branch_1.as_mut();
                 let mut __tg_branch_2 = __tg_branch_2.as_mut();
+                // Inlined into the driver's plain pass in an optimized build.
+                #[cfg_attr(not(debug_assertions), inline(always))]
                 move |__tg_pass: &mut ::taskgroup::__private::Pass<'_, '_>| {
                     __tg_pass.branch(0usize, false, &mut __tg_branch_0);
                     __tg_pass.branch(1usize, false, &mut __tg_branch_1);

@@ -94,6 +94,7 @@ async fn cancel(
             let mut __tg_visit = {
                 let mut __tg_branch_0 = __tg_branch_0.as_mut();
                 let mut __tg_branch_1 = __tg_branch_1.as_mut();
+                #[cfg_attr(not(debug_assertions), inline(always))]
                 move |__tg_pass: &mut ::taskgroup::__private::Pass<'_, '_>| {
                     __tg_pass.branch(0usize, false, &mut __tg_branch_0);
                     __tg_pass.branch(1usize, false, &mut __tg_branch_1);

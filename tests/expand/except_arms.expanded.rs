@@ -85,6 +85,7 @@ async fn except_arms(status: u16) -> Result<String, ErrorGroup<FetchError>> {
                 let mut __tg_branch_0 = __tg_branch_0.as_mut();
                 let mut __tg_branch_1 = __tg_branch_1.as_mut();
                 let __tg_group = &__tg_group;
+                #[cfg_attr(not(debug_assertions), inline(always))]
                 move |__tg_pass: &mut ::taskgroup::__private::Pass<'_, '_>| {
                     if let ::core::option::Option::Some(__tg_err) = __tg_pass
                         .try_branch(0usize, &mut __tg_branch_0)

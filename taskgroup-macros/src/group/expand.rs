@@ -358,6 +358,12 @@ pub(crate) fn expand(g: &GroupInput) -> TokenStream {
                 let mut #visit = {
                     #(let mut #pins = #pins.as_mut();)*
                     #group_ref
+                    // Called directly by the plain pass that `Driver::poll`
+                    // inlines: without this LLVM keeps it out of line, a
+                    // call per poll. (Elsewhere it is called through `dyn`.)
+                    // Not in a debug build, where it would only be copied
+                    // into the `dyn` shims, at a compile-time cost.
+                    #[cfg_attr(not(debug_assertions), inline(always))]
                     move |#pass: &mut #p::Pass<'_, '_>| { #(#visits)* }
                 };
                 ::core::future::poll_fn(#poll).await;
