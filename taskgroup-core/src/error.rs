@@ -488,6 +488,15 @@ impl<E> Collected<E> {
         self.errors.is_empty() && self.errors.capacity() == 0 && self.group.is_none()
     }
 
+    /// Drops what [`is_untouched`](Self::is_untouched) said holds nothing:
+    /// no element, no allocation, no name. Forgetting the empty `Vec`
+    /// frees nothing less than dropping it, without its drop glue.
+    #[inline]
+    pub(crate) fn drop_untouched(self) {
+        debug_assert!(self.is_untouched());
+        std::mem::forget(self.errors);
+    }
+
     /// The errors as a group, each leaf named after the group `group`
     /// (or the one given to [`set_group`](Self::set_group)).
     #[inline]

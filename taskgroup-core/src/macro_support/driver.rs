@@ -750,7 +750,8 @@ impl Driver {
 /// else hands back the errors.
 ///
 /// The common end, no panic and nothing recorded, is decided here, inline:
-/// the group then holds no allocation, so dropping it costs nothing.
+/// the group then holds no allocation, so it is dropped without the drop
+/// glue of its errors (which LLVM did not fold away: 17 instructions).
 /// Everything else goes to `finish_recorded`, compiled once per error
 /// type and out of line.
 #[inline]
@@ -760,6 +761,12 @@ pub fn finish<E>(panic: Option<Panic>, mut group: Group<E>) -> Option<ErrorGroup
         Err(_) => false,
     };
     if panic.is_none() && untouched {
+        // Its other parts (the span) are dropped as usual.
+        let Group { errors, .. } = group;
+        errors
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner())
+            .drop_untouched();
         return None;
     }
     finish_recorded(panic, group)
