@@ -82,7 +82,7 @@ impl<T, E> Inner<T, E> {
     /// `name`: the child's, for the panic of an await that can never
     /// resolve.
     fn poll_result(&mut self, cx: &mut Context<'_>, name: Option<&str>) -> Poll<Result<T, E>> {
-        let (out, group) = match self {
+        let out = match self {
             Inner::ResultCell(shared) => return shared.poll_result(cx),
             Inner::Named(named) => {
                 let (inner, name) = &mut **named;
@@ -92,16 +92,15 @@ impl<T, E> Inner<T, E> {
             Inner::Taken => {
                 panic!("taskgroup: a child handle was polled after it returned its value")
             }
-            Inner::Task(join, group) => match Pin::new(join).poll(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(out) => (out, Arc::clone(group)),
-            },
+            Inner::Task(join, _) => std::task::ready!(Pin::new(join).poll(cx)),
+        };
+        // The finished task is dropped here; the group is moved out, not
+        // cloned, when it is still needed.
+        let Inner::Task(_, group) = std::mem::replace(self, Inner::Taken) else {
+            unreachable!("only a task's poll gets here")
         };
         match out {
-            Ok(Some(r)) => {
-                *self = Inner::Taken;
-                Poll::Ready(r)
-            }
+            Ok(Some(r)) => Poll::Ready(r),
             // The error or panic went to the group (`None`), or the task
             // was aborted: the group is cancelling.
             out => {
