@@ -20,7 +20,7 @@ use crate::error::{Cancelled, ErrorGroup, Failure};
 use crate::handle::{CompletionGuard, Handle, ResultCell};
 use crate::options::{Builder, Options};
 use crate::policy::Mode;
-use crate::state::{GroupState, Keyed, KeyedFuture, NewChild, Phase, TaskStart, refuse};
+use crate::state::{GroupState, Keyed, KeyedFuture, NewChild, TaskStart, refuse};
 use crate::task_child::{self, start_deferred};
 use crate::util::lock;
 use futures_util::FutureExt;
@@ -273,22 +273,17 @@ impl<'a, E> TaskGroup<'a, E> {
         T: Send + 'static,
         E: Send + 'static,
     {
-        let tasks = Arc::clone(&self.state.task_set().tasks);
-        let st = lock(&self.state.locked);
-        if st.phase != Phase::Running {
-            let phase = st.phase;
-            drop(st);
+        let tasks = &self.state.task_set().tasks;
+        // Counted first, so the group cannot finish before this task ends;
+        // spawned outside any lock, because tokio may drop the future (and
+        // run the user's `Drop`) right there when it is shutting down. A
+        // cancellation that began in between is caught by `track_task`.
+        if let Err(phase) = self.state.count_task(tasks) {
             refuse(phase);
             // Cancelling: the child is dropped without ever running.
             return Handle::cancelled(name, Arc::clone(&self.state.cancel));
         }
-        // Counted under the lock, so the group cannot finish before this
-        // task ends; spawned outside it, because tokio may drop the future
-        // (and run the user's `Drop`) right there when it is shutting down.
-        // A cancellation that began in between is caught by `track_task`.
-        tasks.started();
-        drop(st);
-        let join = task_child::spawn_in_group(child, tasks, name.clone());
+        let join = task_child::spawn_in_group(child, Arc::clone(tasks), name.clone());
         self.state.track_task(join.abort_handle());
         Handle::task(join, name, Arc::clone(&self.state.cancel))
     }

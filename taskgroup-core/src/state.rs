@@ -249,6 +249,30 @@ impl<'a, E> GroupState<'a, E> {
         }
     }
 
+    /// Counts a task child about to start (`spawn_task`), or refuses it
+    /// with the phase of a group that is not running. No lock once the
+    /// group's tasks have been opened: see `TaskChildren::try_start`.
+    #[inline]
+    pub(crate) fn count_task(&self, tasks: &TaskChildren<E>) -> Result<(), Phase> {
+        if tasks.try_start() {
+            Ok(())
+        } else {
+            self.count_task_locked(tasks)
+        }
+    }
+
+    /// The set was closed: by the phase (every closer holds the lock), or
+    /// because it was made closed and this is the group's first task.
+    #[cold]
+    fn count_task_locked(&self, tasks: &TaskChildren<E>) -> Result<(), Phase> {
+        let st = lock(&self.locked);
+        if st.phase != Phase::Running {
+            return Err(st.phase);
+        }
+        tasks.open_with_one();
+        Ok(())
+    }
+
     /// Keeps a task the driver started, to abort it on cancellation.
     pub(crate) fn track_task(&self, task: AbortHandle) {
         let mut st = lock(&self.locked);
@@ -292,6 +316,14 @@ impl<'a, E> GroupState<'a, E> {
         if st.phase == Phase::Running {
             st.phase = Phase::Cancelling;
         }
+        self.close_tasks();
+    }
+
+    /// No new task child from now on (with the phase, under the lock).
+    fn close_tasks(&self) {
+        if let Some(set) = self.tasks.get() {
+            set.tasks.close();
+        }
     }
 
     /// Enters the cancelling phase, aborts every task child and returns the
@@ -302,6 +334,7 @@ impl<'a, E> GroupState<'a, E> {
         if st.phase == Phase::Running {
             st.phase = Phase::Cancelling;
         }
+        self.close_tasks();
         // Before any abort (here, or `track_task`'s once the phase is no
         // longer `Running`): a task gone without an end from now on was
         // aborted by the group, not lost by its runtime.
@@ -320,11 +353,11 @@ impl<'a, E> GroupState<'a, E> {
     }
 
     /// Marks the group finished if no child is waiting to be admitted and
-    /// no task child is running.
+    /// no task child is running; a task counted meanwhile is refused, or
+    /// keeps the group running (`TaskChildren::close_if_idle`).
     pub(crate) fn try_finish(&self) -> bool {
         let mut st = lock(&self.locked);
-        let tasks_done = self.tasks.get().is_none_or(|t| t.tasks.running() == 0);
-        if st.incoming.is_empty() && tasks_done {
+        if st.incoming.is_empty() && self.tasks.get().is_none_or(|t| t.tasks.close_if_idle()) {
             st.phase = Phase::Finished;
             true
         } else {

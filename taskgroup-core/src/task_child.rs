@@ -16,9 +16,17 @@ use crate::policy::{Mode, Verdict};
 use crate::sync::{AtomicBool, AtomicUsize, Mutex, Ordering, lock};
 use crate::util::Panic;
 
-/// `TaskChildren::count` holds twice the number of running task children; this
-/// bit is set once someone waits for that number to reach zero.
+/// `TaskChildren::count` holds the number of running task children in
+/// units of [`RUNNING`]; this bit is set once someone waits for that number
+/// to reach zero.
 pub(crate) const WAITING: usize = 1;
+/// Set in `TaskChildren::count` while the group takes no new task child
+/// (not running yet, cancelling, finished): a spawn counts its task and
+/// reads this bit in one atomic step (`try_start`), so that it needs no
+/// lock to know the group cannot finish before its task is gone.
+pub(crate) const CLOSED: usize = 2;
+/// One running task child in `TaskChildren::count`.
+pub(crate) const RUNNING: usize = 4;
 
 /// The task children of a group as their tokio tasks see it. A task child
 /// reports to the driver itself (no `JoinHandle` poll per child): its
@@ -30,6 +38,7 @@ pub(crate) struct TaskChildren<E> {
     /// `cancel::HoldsSlot`: its group's (with a limit) and those of the
     /// limited groups its group runs in. Zeros: none.
     pub(crate) lend: Held,
+    /// The running tasks (in units of [`RUNNING`]), [`CLOSED`], [`WAITING`].
     pub(crate) count: AtomicUsize,
     /// Wake the driver at every end, not only the last (a limit's next child).
     pub(crate) notify_each: bool,
@@ -65,10 +74,12 @@ pub(crate) enum TaskReport<E> {
 
 impl<E> TaskChildren<E> {
     /// No task child running yet; `waker` is woken for reports and ends.
+    /// Closed: the first `try_start` asks the group whether it runs
+    /// (`GroupState::count_task`), and opens it.
     pub(crate) fn new(notify_each: bool, mode: Mode, waker: Waker) -> Self {
         TaskChildren {
             lend: [0; HELD],
-            count: AtomicUsize::new(0),
+            count: AtomicUsize::new(CLOSED),
             notify_each,
             mode,
             aborting: AtomicBool::new(false),
@@ -102,8 +113,49 @@ impl<E> TaskChildren<E> {
         }
     }
 
+    /// Counts a task child its group decided to start (open or not).
     pub(crate) fn started(&self) {
-        self.count.fetch_add(2, Ordering::AcqRel);
+        self.count.fetch_add(RUNNING, Ordering::AcqRel);
+    }
+
+    /// Counts a task child about to start, unless the set is closed: then
+    /// it counts nothing and returns false. Counted here, the group cannot
+    /// finish before the task is gone (`close_if_idle` sees it running); a
+    /// cancel that closes the set after this aborts the task once it is
+    /// tracked (`GroupState::track_task`).
+    #[inline]
+    pub(crate) fn try_start(&self) -> bool {
+        let before = self.count.fetch_add(RUNNING, Ordering::AcqRel);
+        if before & CLOSED == 0 {
+            return true;
+        }
+        // Taken back as a task that ended: a driver that saw it running
+        // meanwhile is woken as for the last task.
+        self.release();
+        false
+    }
+
+    /// Takes no new task child from now on (`try_start` refuses).
+    pub(crate) fn close(&self) {
+        self.count.fetch_or(CLOSED, Ordering::AcqRel);
+    }
+
+    /// Takes new task children (the group runs), counting one of them now:
+    /// called under the group's lock, where no one closes it.
+    pub(crate) fn open_with_one(&self) {
+        self.count.fetch_and(!CLOSED, Ordering::AcqRel);
+        self.started();
+    }
+
+    /// Closes the set if no task child is running, in one atomic step with
+    /// that check: a `try_start` either came first (and this fails) or is
+    /// refused. True if closed.
+    pub(crate) fn close_if_idle(&self) -> bool {
+        self.count
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| {
+                (c < RUNNING).then_some(c | CLOSED)
+            })
+            .is_ok()
     }
 
     /// The group is about to abort its tasks (it is cancelling, or its
@@ -121,20 +173,26 @@ impl<E> TaskChildren<E> {
         if !ended && !self.aborting.load(Ordering::Acquire) {
             self.report(TaskReport::Lost);
         }
-        let before = self.count.fetch_sub(2, Ordering::AcqRel);
-        if self.notify_each || before == 2 | WAITING {
+        self.release();
+    }
+
+    /// One task fewer running: wakes the waker for the last one once it
+    /// waits (`idle`), or for every one (`notify_each`).
+    fn release(&self) {
+        let before = self.count.fetch_sub(RUNNING, Ordering::AcqRel);
+        if self.notify_each || before & !CLOSED == RUNNING | WAITING {
             self.wake();
         }
     }
 
     pub(crate) fn running(&self) -> usize {
-        self.count.load(Ordering::Acquire) >> 1
+        self.count.load(Ordering::Acquire) / RUNNING
     }
 
     /// Whether no task child is running; if some are, the last one to end
     /// wakes the waker.
     pub(crate) fn idle(&self) -> bool {
-        self.count.fetch_or(WAITING, Ordering::AcqRel) >> 1 == 0
+        self.count.fetch_or(WAITING, Ordering::AcqRel) < RUNNING
     }
 
     pub(crate) fn take_reports(&self) -> Vec<TaskReport<E>> {
@@ -490,247 +548,6 @@ impl TaskAborts {
     }
 }
 
-/// Model checks of a task child reporting to its group from another
-/// thread: `RUSTFLAGS="--cfg loom" cargo test -p taskgroup-core --release
-/// --lib loom_tests` (see `src/sync.rs`). A lost wake-up shows as loom's
-/// "deadlock": the driver sleeps and nothing will wake it.
+/// Model checks: `task_child/loom_tests.rs`.
 #[cfg(all(test, loom))]
-mod loom_tests {
-    use std::future::ready;
-    use std::sync::Arc;
-    use std::task::{Context, Poll, Wake, Waker};
-
-    use loom::sync::Notify;
-    use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    use loom::thread;
-
-    use super::{GroupTask, TaskChild, TaskChildren, TaskReport, Unnamed};
-    use crate::policy::Mode;
-
-    /// The driver's waker: counts its wakes and lets the driver's thread
-    /// run again, as the runtime does for a task that returned Pending.
-    /// (A `Notify`, not `park`: loom's `unpark` would also end a `join`.)
-    #[derive(Default)]
-    struct DriverWaker {
-        wakes: AtomicUsize,
-        driver: Notify,
-    }
-
-    impl DriverWaker {
-        fn wakes(&self) -> usize {
-            self.wakes.load(Ordering::SeqCst)
-        }
-
-        /// Between two polls the driver sleeps until woken. A wake counts
-        /// if it came after the poll began (the driver clears its slot
-        /// first): a wake during the poll queues another poll.
-        fn sleep(&self, polled_at: usize) {
-            while self.wakes() == polled_at {
-                self.driver.wait();
-            }
-        }
-    }
-
-    impl Wake for DriverWaker {
-        fn wake(self: Arc<Self>) {
-            self.wake_by_ref();
-        }
-
-        fn wake_by_ref(self: &Arc<Self>) {
-            self.wakes.fetch_add(1, Ordering::SeqCst);
-            self.driver.notify();
-        }
-    }
-
-    /// The task children of a group, and its driver's waker.
-    fn group(notify_each: bool) -> (Arc<TaskChildren<u32>>, Arc<DriverWaker>) {
-        let waker = Arc::new(DriverWaker::default());
-        let tasks = TaskChildren::new(notify_each, Mode::FailFast, Waker::from(Arc::clone(&waker)));
-        (Arc::new(tasks), waker)
-    }
-
-    /// What a task child's tokio task does, on a loom thread: one poll of
-    /// the `TaskChild` future (the child returns `result` at once), then
-    /// the drop that tells the group the task is gone.
-    fn run_child(
-        tasks: &Arc<TaskChildren<u32>>,
-        result: Result<(), u32>,
-    ) -> thread::JoinHandle<()> {
-        tasks.started();
-        let tasks = Arc::clone(tasks);
-        thread::spawn(move || {
-            let mut child = Box::pin(TaskChild {
-                fut: Some(ready(result)),
-                reporter: GroupTask::new(tasks, Unnamed),
-            });
-            let mut cx = Context::from_waker(Waker::noop());
-            let out = child.as_mut().poll(&mut cx);
-            // An error goes to the group; the value stays the task's.
-            assert!(matches!(out, Poll::Ready(None | Some(Ok(())))));
-        })
-    }
-
-    fn failed(report: TaskReport<u32>) -> u32 {
-        match report {
-            TaskReport::Failed(e, _) => e,
-            TaskReport::Panicked(_) | TaskReport::Won | TaskReport::Lost => {
-                unreachable!("the children only fail")
-            }
-        }
-    }
-
-    /// The driver of a group once its body is done, in the order of
-    /// `GroupDriver::poll_inner`: take the reports, ask whether tasks still
-    /// run, and if none do, take the late reports. Returns what it saw.
-    fn drive(tasks: &TaskChildren<u32>, waker: &DriverWaker) -> Vec<u32> {
-        let mut seen = Vec::new();
-        loop {
-            let polled_at = waker.wakes();
-            seen.extend(tasks.take_reports().into_iter().map(failed));
-            if tasks.idle() {
-                seen.extend(tasks.take_reports().into_iter().map(failed));
-                return seen;
-            }
-            waker.sleep(polled_at);
-        }
-    }
-
-    /// A failing task child ends on a worker thread while the driver waits
-    /// for the last task: the driver is woken after the end and sees the
-    /// error exactly once.
-    #[test]
-    fn loom_last_task_end_wakes_the_driver() {
-        loom::model(|| {
-            let (tasks, waker) = group(false);
-            let child = run_child(&tasks, Err(7));
-            assert_eq!(drive(&tasks, &waker), [7]);
-            child.join().unwrap();
-        });
-    }
-
-    /// A model of three threads explores millions of interleavings
-    /// unbounded; a bug needs only a few preemptions to show (loom's
-    /// advice). `LOOM_MAX_PREEMPTIONS` overrides `n`.
-    fn bounded(n: usize) -> loom::model::Builder {
-        let mut model = loom::model::Builder::new();
-        model.preemption_bound.get_or_insert(n);
-        model
-    }
-
-    /// Two task children, each on its own thread: whichever ends last
-    /// wakes the driver, and both errors are seen once.
-    #[test]
-    fn loom_two_tasks_wake_the_driver_once_both_ended() {
-        bounded(3).check(|| {
-            let (tasks, waker) = group(false);
-            let a = run_child(&tasks, Err(1));
-            let b = run_child(&tasks, Err(2));
-            let mut seen = drive(&tasks, &waker);
-            seen.sort_unstable();
-            assert_eq!(seen, [1, 2]);
-            a.join().unwrap();
-            b.join().unwrap();
-        });
-    }
-
-    /// A group with a limit of one: the driver starts the second child
-    /// only once the first has ended, so every end must wake it, not only
-    /// the last one while it waits.
-    #[test]
-    fn loom_every_task_end_wakes_a_limited_group() {
-        // Three threads at the end: bound the preemptions as above.
-        bounded(3).check(|| {
-            let (tasks, waker) = group(true);
-            let first = run_child(&tasks, Ok(()));
-            // `Driver::start_more_waiting`: room once nothing runs.
-            loop {
-                let polled_at = waker.wakes();
-                if tasks.running() == 0 {
-                    break;
-                }
-                waker.sleep(polled_at);
-            }
-            let second = run_child(&tasks, Ok(()));
-            assert!(drive(&tasks, &waker).is_empty());
-            first.join().unwrap();
-            second.join().unwrap();
-            // One wake per end, and nothing else woke the driver.
-            assert_eq!(waker.wakes(), 2);
-        });
-    }
-    /// A task child's tokio task dropped before its child was polled to
-    /// its end, on a loom thread: by its runtime shutting down, or (after
-    /// `abort`) by the group's abort, which the task sees through tokio's
-    /// own synchronisation, modelled here by the flag `abort`.
-    fn drop_unfinished(
-        tasks: &Arc<TaskChildren<u32>>,
-        abort: Option<Arc<AtomicBool>>,
-    ) -> thread::JoinHandle<()> {
-        tasks.started();
-        let tasks = Arc::clone(tasks);
-        thread::spawn(move || {
-            let child = TaskChild {
-                fut: Some(std::future::pending::<Result<(), u32>>()),
-                reporter: GroupTask::new(tasks, Unnamed),
-            };
-            if let Some(abort) = abort {
-                // The task is dropped only once the abort reached it.
-                while !abort.load(Ordering::Acquire) {
-                    thread::yield_now();
-                }
-            }
-            drop(child);
-        })
-    }
-
-    /// The driver of a group once its body is done (as `drive`): how many
-    /// tasks it saw reported lost by the time none runs. Nothing else may
-    /// be reported: the children never end.
-    fn drive_lost(tasks: &TaskChildren<u32>, waker: &DriverWaker) -> usize {
-        let mut lost = 0;
-        let mut count = |reports: Vec<TaskReport<u32>>| {
-            for report in reports {
-                match report {
-                    TaskReport::Lost => lost += 1,
-                    _ => unreachable!("the child never ended"),
-                }
-            }
-        };
-        loop {
-            let polled_at = waker.wakes();
-            count(tasks.take_reports());
-            if tasks.idle() {
-                count(tasks.take_reports());
-                return lost;
-            }
-            waker.sleep(polled_at);
-        }
-    }
-
-    /// A task its runtime drops while the driver waits for it: the driver
-    /// is woken and sees it lost exactly once.
-    #[test]
-    fn loom_a_task_dropped_unfinished_is_reported_lost() {
-        loom::model(|| {
-            let (tasks, waker) = group(false);
-            let child = drop_unfinished(&tasks, None);
-            assert_eq!(drive_lost(&tasks, &waker), 1);
-            child.join().unwrap();
-        });
-    }
-
-    /// A task the group aborted (the flag set before the abort, as
-    /// `GroupState::begin_cancel` does) is never reported lost.
-    #[test]
-    fn loom_a_task_the_group_aborted_is_not_lost() {
-        loom::model(|| {
-            let (tasks, waker) = group(false);
-            let abort = Arc::new(AtomicBool::new(false));
-            let child = drop_unfinished(&tasks, Some(Arc::clone(&abort)));
-            tasks.begin_abort();
-            abort.store(true, Ordering::Release);
-            assert_eq!(drive_lost(&tasks, &waker), 0);
-            child.join().unwrap();
-        });
-    }
-}
+mod loom_tests;
