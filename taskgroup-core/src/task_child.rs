@@ -518,7 +518,9 @@ where
 }
 
 /// Abort handles of task children. Finished tasks are swept out whenever
-/// the list has doubled since the last sweep.
+/// the list has doubled since the last sweep, or grown fourfold after a
+/// sweep that freed less than half of it: at most four handles per task
+/// alive at the last sweep (64 at least).
 #[derive(Default)]
 pub(crate) struct TaskAborts {
     pub(crate) tasks: Vec<AbortHandle>,
@@ -528,8 +530,12 @@ pub(crate) struct TaskAborts {
 impl TaskAborts {
     pub(crate) fn push(&mut self, task: AbortHandle) {
         if self.tasks.len() >= self.sweep_at {
+            let before = self.tasks.len();
             self.tasks.retain(|t| !t.is_finished());
-            self.sweep_at = (2 * self.tasks.len()).max(64);
+            // A sweep that freed little (the tasks outlive their spawns)
+            // waits for four times as many.
+            let grow = if 2 * self.tasks.len() > before { 4 } else { 2 };
+            self.sweep_at = (grow * self.tasks.len()).max(64);
         }
         self.tasks.push(task);
     }
@@ -545,6 +551,42 @@ impl TaskAborts {
     pub(crate) fn all_finished(&mut self) -> bool {
         self.tasks.retain(|t| !t.is_finished());
         self.tasks.is_empty()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::TaskAborts;
+
+    /// Tasks that end before the next spawn: each sweep frees them, so
+    /// the list stays at its first sweep's length.
+    #[tokio::test]
+    async fn the_aborts_of_ended_tasks_are_swept() {
+        let mut list = TaskAborts::default();
+        for _ in 0..1000 {
+            let task = tokio::spawn(async {});
+            let abort = task.abort_handle();
+            task.await.unwrap();
+            list.push(abort);
+        }
+        assert!(list.tasks.len() <= 64, "{}", list.tasks.len());
+    }
+
+    /// Tasks that outlive their spawns: a sweep that frees nothing waits
+    /// for four times as many: three sweeps for 1,000 (the first, of the
+    /// empty list, at once), not five.
+    #[tokio::test]
+    async fn a_sweep_that_frees_nothing_waits_for_four_times_as_many() {
+        let mut list = TaskAborts::default();
+        let mut sweeps = 0;
+        for _ in 0..1000 {
+            let at = list.sweep_at;
+            list.push(tokio::spawn(std::future::pending::<()>()).abort_handle());
+            sweeps += usize::from(list.sweep_at != at);
+        }
+        assert_eq!(list.sweep_at, 4 * 256);
+        assert_eq!(sweeps, 3);
+        list.abort_all();
     }
 }
 
