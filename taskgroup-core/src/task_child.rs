@@ -178,6 +178,7 @@ impl<E> TaskChildren<E> {
 
     /// One task fewer running: wakes the waker for the last one once it
     /// waits (`idle`), or for every one (`notify_each`).
+    #[inline]
     fn release(&self) {
         let before = self.count.fetch_sub(RUNNING, Ordering::AcqRel);
         if self.notify_each || before & !CLOSED == RUNNING | WAITING {
