@@ -86,7 +86,9 @@ struct ItemReports<T, E> {
     /// A task ended without a value or a panic while nobody aborted it
     /// (its runtime is shutting down): the fan-out stops.
     lost: bool,
-    /// TaskItems whose future is gone.
+    /// Task items whose child's future is gone: counted at the item's end
+    /// (with its value, error or panic), or when its task is gone without
+    /// one (aborted, or lost).
     finished: usize,
     /// The group sleeps until this many tasks have finished.
     expect: usize,
@@ -101,7 +103,8 @@ struct ItemReports<T, E> {
 type SharedReports<T, E> = Arc<Mutex<ItemReports<T, E>>>;
 
 /// The reporter of one task item: hands its value, error or panic to the
-/// fan-out, and counts it finished when its task is gone.
+/// fan-out, and counts it finished: at its end, or when its task is gone
+/// without one.
 struct ItemReporter<T, E> {
     shared: SharedReports<T, E>,
 }
@@ -109,26 +112,35 @@ struct ItemReporter<T, E> {
 impl<T, E> TaskReporter<(usize, Result<T, E>)> for ItemReporter<T, E> {
     type Output = ();
 
+    /// Also counts the item finished, under the same lock: its future is
+    /// already dropped, and no user code runs after this (`gone` then has
+    /// nothing to do).
     fn ended(&mut self, end: TaskEnd<(usize, Result<T, E>)>) {
         let waker = {
             let mut r = lock(&self.shared);
-            match end {
+            r.finished += 1;
+            let failed = match end {
                 TaskEnd::Returned((index, Ok(value))) => {
                     if index >= r.values.len() {
                         let len = r.pushed.max(index + 1);
                         r.values.resize_with(len, || None);
                     }
                     r.values[index] = Some(value);
-                    None
+                    false
                 }
                 TaskEnd::Returned((index, Err(error))) => {
                     r.errors.push((index, error));
-                    r.parent.take()
+                    true
                 }
                 TaskEnd::Panicked(payload) => {
                     r.panic.keep(payload);
-                    r.parent.take()
+                    true
                 }
+            };
+            if failed || r.wake_each || r.finished == r.expect {
+                r.parent.take()
+            } else {
+                None
             }
         };
         // Wake outside the lock: a waker may run arbitrary code.
@@ -149,10 +161,14 @@ impl<T, E> TaskReporter<(usize, Result<T, E>)> for ItemReporter<T, E> {
     }
 
     fn gone(&mut self, ended: bool) {
+        if ended {
+            // Counted by `ended`.
+            return;
+        }
         let waker = {
             let mut r = lock(&self.shared);
             r.finished += 1;
-            let lost = !ended && !r.aborting;
+            let lost = !r.aborting;
             r.lost |= lost;
             if lost || r.wake_each || r.finished == r.expect {
                 r.parent.take()
