@@ -12,7 +12,7 @@ mod common;
 
 use std::hint::black_box;
 
-use common::{fail_task, spawned, yield_once};
+use common::{Fail, fail_task, spawned, yield_once};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use futures_concurrency::prelude::*;
@@ -29,6 +29,18 @@ async fn static_taskgroup_2() -> u32 {
 async fn static_try_join_2() -> u32 {
     let (a, b) = tokio::try_join!(yield_once(0), yield_once(1)).unwrap();
     a + b
+}
+
+/// The same two children as a `TaskGroup`'s local children: what a group
+/// per request costs, beside `try_join!`.
+async fn group_spawn_2() -> u32 {
+    let tg = taskgroup::TaskGroup::<Fail>::new();
+    tg.run(async {
+        let (a, b) = (tg.spawn(yield_once(0)), tg.spawn(yield_once(1)));
+        Ok(a.await + b.await)
+    })
+    .await
+    .unwrap()
 }
 
 async fn static_taskgroup_8() -> u32 {
@@ -123,6 +135,7 @@ fn main() {
         entries!(case.as_str(), rounds;
             "static_taskgroup_2" => static_taskgroup_2(),
             "static_try_join_2" => static_try_join_2(),
+            "group_spawn_2" => group_spawn_2(),
             "static_taskgroup_8" => static_taskgroup_8(),
             "static_try_join_8" => static_try_join_8(),
             "local_taskgroup_for" => local::taskgroup_for(N),

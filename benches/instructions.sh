@@ -18,7 +18,7 @@ source benches/callgrind.sh
 
 # case rounds "taskgroup entries" "peers"
 cases=(
-    "static_2 20000 static_taskgroup_2 static_try_join_2"
+    "static_2 20000 static_taskgroup_2,group_spawn_2 static_try_join_2"
     "static_8 20000 static_taskgroup_8 static_try_join_8"
     "local_fanout_100 1000 local_taskgroup_for_100,local_taskgroup_spawn_100 local_futures_unordered_100,local_futures_concurrency_100,local_futures_unordered_handles_100"
     "local_fanout_10k 10 local_taskgroup_for,local_taskgroup_spawn local_futures_unordered,local_futures_concurrency,local_futures_unordered_handles"

@@ -29,6 +29,7 @@ source benches/callgrind.sh
 entries=(
     "static_taskgroup_2 20000"
     "static_taskgroup_8 20000"
+    "group_spawn_2 20000"
     "local_taskgroup_for_100 1000"
     "local_taskgroup_spawn_100 1000"
     "local_taskgroup_for 10"
