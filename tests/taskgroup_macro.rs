@@ -644,7 +644,12 @@ async fn panic_in_a_spawned_item_waits_for_the_other_items() {
             };
         }
     });
-    let payload = join.await.unwrap_err().into_panic();
+    // A watchdog: a lost end of an item would leave the group waiting.
+    let payload = tokio::time::timeout(ms(5_000), join)
+        .await
+        .expect("the group ended")
+        .unwrap_err()
+        .into_panic();
     assert_eq!(
         payload.downcast_ref::<String>().map(String::as_str),
         Some("item 1")
