@@ -101,7 +101,8 @@ pub(crate) struct SlotWaker {
 const POOL_CAP: usize = 1024;
 
 /// How many it keeps at most: a thread that runs groups of up to this
-/// many children at once allocates no waker once it ran one (768 KiB).
+/// many children at once allocates no waker once it ran one (768 KiB,
+/// and about as much again for the loop buffers kept at that size).
 const POOL_MAX: usize = 16 * 1024;
 
 thread_local! {
