@@ -242,7 +242,14 @@ impl<'a, E> GroupState<'a, E> {
                 refuse(phase);
             }
             None => {
-                if !self.has_incoming.swap(true, Ordering::AcqRel) {
+                // Read first: once a batch has its marker, the spawns after
+                // it pay a load, not a locked swap. Seeing `true` is enough:
+                // the marker it stands for is taken (`take_incoming` clears
+                // the flag, then takes under the lock) only after this
+                // child was pushed, or this load would have seen the clear.
+                if !self.has_incoming.load(Ordering::Acquire)
+                    && !self.has_incoming.swap(true, Ordering::AcqRel)
+                {
                     self.ready.push(INCOMING);
                 }
             }
