@@ -39,10 +39,36 @@ pub(crate) struct ResultCell<T, E> {
     key: usize,
 }
 
-/// The next cell's key. Not its address, which a newer child may reuse
-/// while the driver still remembers an ended task by it (std's atomic
-/// under loom too: a counter, not a hand-off).
+/// Where the next block of keys starts. Not an address, which a newer
+/// child may reuse while the driver still remembers an ended task by it
+/// (std's atomic under loom too: a counter, not a hand-off).
 static NEXT_KEY: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+
+/// Keys a thread takes from [`NEXT_KEY`] at once: a spawn takes the next
+/// key of its thread's block, so threads spawning at the same time do not
+/// contend for one counter on every child.
+const KEY_BLOCK: usize = 1024;
+
+/// A key no other cell of the process has had, never zero.
+#[inline]
+fn next_key() -> usize {
+    use std::sync::atomic::Ordering::Relaxed;
+    thread_local! {
+        /// The thread's block of keys: the next one, and its end.
+        static KEYS: std::cell::Cell<(usize, usize)> = const { std::cell::Cell::new((0, 0)) };
+    }
+    KEYS.try_with(|keys| {
+        let (mut next, mut end) = keys.get();
+        if next == end {
+            next = NEXT_KEY.fetch_add(KEY_BLOCK, Relaxed);
+            end = next + KEY_BLOCK;
+        }
+        keys.set((next + 1, end));
+        next
+    })
+    // The thread is ending: one key from the counter.
+    .unwrap_or_else(|_| NEXT_KEY.fetch_add(1, Relaxed))
+}
 
 impl<T, E> ResultCell<T, E> {
     /// A cell for the child named `name`; in a supervise group an error no
@@ -57,7 +83,7 @@ impl<T, E> ResultCell<T, E> {
             name,
             sink,
             cancel,
-            key: NEXT_KEY.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            key: next_key(),
         })
     }
 
@@ -315,6 +341,31 @@ impl<T, E> Drop for CompletionGuard<T, E> {
 /// Model checks of a child handing its value to its handle on another
 /// thread: `RUSTFLAGS="--cfg loom" cargo test -p taskgroup-core --release
 /// --lib loom_tests` (see `src/sync.rs`).
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::{KEY_BLOCK, next_key};
+
+    /// Keys come from per-thread blocks: threads that take many at once
+    /// (more than a block each) never get the same one, and none is zero.
+    #[test]
+    fn keys_are_unique_across_threads_and_never_zero() {
+        let per_thread = 3 * KEY_BLOCK + 7;
+        let mut keys: Vec<usize> = std::thread::scope(|s| {
+            let threads: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| (0..per_thread).map(|_| next_key()).collect::<Vec<_>>()))
+                .collect();
+            threads
+                .into_iter()
+                .flat_map(|t| t.join().unwrap())
+                .collect()
+        });
+        assert!(!keys.contains(&0));
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), 4 * per_thread);
+    }
+}
+
 #[cfg(all(test, loom))]
 mod loom_tests {
     use std::sync::Arc;
